@@ -1,0 +1,194 @@
+/**
+ * An append-only byte builder for Kafka's primitive types (big-endian ints, zig-zag varints, classic and
+ * compact strings/bytes/arrays, tagged fields).
+ *
+ * Every message encoder writes into one Writer, so the buffer grows by doubling and is copied out once
+ * at the end ({@link Writer.toBuffer}) rather than concatenating many small Buffers.
+ */
+
+const textEncoder = new TextEncoder()
+
+export class Writer {
+  private buffer: Buffer
+  private position = 0
+
+  constructor(initialCapacity = 256) {
+    this.buffer = Buffer.allocUnsafe(initialCapacity)
+  }
+
+  /** Number of bytes written so far. */
+  get length(): number {
+    return this.position
+  }
+
+  /** Makes room for `bytes` more bytes. */
+  private ensure(bytes: number): void {
+    const needed = this.position + bytes
+    if (needed <= this.buffer.length) return
+    let capacity = this.buffer.length * 2
+    while (capacity < needed) capacity *= 2
+    const next = Buffer.allocUnsafe(capacity)
+    this.buffer.copy(next, 0, 0, this.position)
+    this.buffer = next
+  }
+
+  int8(value: number): this {
+    this.ensure(1)
+    this.buffer.writeInt8(value, this.position)
+    this.position += 1
+    return this
+  }
+
+  bool(value: boolean): this {
+    return this.int8(value ? 1 : 0)
+  }
+
+  int16(value: number): this {
+    this.ensure(2)
+    this.buffer.writeInt16BE(value, this.position)
+    this.position += 2
+    return this
+  }
+
+  uint16(value: number): this {
+    this.ensure(2)
+    this.buffer.writeUInt16BE(value, this.position)
+    this.position += 2
+    return this
+  }
+
+  int32(value: number): this {
+    this.ensure(4)
+    this.buffer.writeInt32BE(value, this.position)
+    this.position += 4
+    return this
+  }
+
+  uint32(value: number): this {
+    this.ensure(4)
+    this.buffer.writeUInt32BE(value, this.position)
+    this.position += 4
+    return this
+  }
+
+  int64(value: bigint): this {
+    this.ensure(8)
+    this.buffer.writeBigInt64BE(value, this.position)
+    this.position += 8
+    return this
+  }
+
+  float64(value: number): this {
+    this.ensure(8)
+    this.buffer.writeDoubleBE(value, this.position)
+    this.position += 8
+    return this
+  }
+
+  /** A UUID as 16 raw bytes; `value` is the canonical 36-character text form. */
+  uuid(value: string): this {
+    const hex = value.replaceAll('-', '')
+    if (hex.length !== 32) throw new RangeError(`not a UUID: ${value}`)
+    this.ensure(16)
+    this.buffer.write(hex, this.position, 16, 'hex')
+    this.position += 16
+    return this
+  }
+
+  /** Unsigned LEB128 varint of a 32-bit value (array lengths, tag numbers). */
+  unsignedVarint(value: number): this {
+    this.ensure(5)
+    let v = value >>> 0
+    while (v >= 0x80) {
+      this.buffer[this.position++] = (v & 0x7f) | 0x80
+      v >>>= 7
+    }
+    this.buffer[this.position++] = v
+    return this
+  }
+
+  /** Zig-zag signed varint of a 32-bit value. */
+  varint(value: number): this {
+    return this.unsignedVarint((value << 1) ^ (value >> 31))
+  }
+
+  /** Zig-zag signed varint of a 64-bit value. */
+  varlong(value: bigint): this {
+    this.ensure(10)
+    let v = BigInt.asUintN(64, (value << 1n) ^ (value >> 63n))
+    while (v >= 0x80n) {
+      this.buffer[this.position++] = Number(v & 0x7fn) | 0x80
+      v >>= 7n
+    }
+    this.buffer[this.position++] = Number(v)
+    return this
+  }
+
+  /** Raw bytes with no length prefix. */
+  raw(bytes: Uint8Array): this {
+    this.ensure(bytes.length)
+    this.buffer.set(bytes, this.position)
+    this.position += bytes.length
+    return this
+  }
+
+  /** int16-length-prefixed UTF-8; `null` is length -1. */
+  string(value: string | null): this {
+    if (value === null) return this.int16(-1)
+    const bytes = textEncoder.encode(value)
+    return this.int16(bytes.length).raw(bytes)
+  }
+
+  /** Unsigned-varint (length + 1) prefixed UTF-8; `null` is 0. */
+  compactString(value: string | null): this {
+    if (value === null) return this.unsignedVarint(0)
+    const bytes = textEncoder.encode(value)
+    return this.unsignedVarint(bytes.length + 1).raw(bytes)
+  }
+
+  /** int32-length-prefixed bytes; `null` is length -1. */
+  bytes(value: Uint8Array | null): this {
+    if (value === null) return this.int32(-1)
+    return this.int32(value.length).raw(value)
+  }
+
+  /** Unsigned-varint (length + 1) prefixed bytes; `null` is 0. */
+  compactBytes(value: Uint8Array | null): this {
+    if (value === null) return this.unsignedVarint(0)
+    return this.unsignedVarint(value.length + 1).raw(value)
+  }
+
+  /** The length prefix of an array: int32 count (classic) or count + 1 (compact); `null` arrays use -1 / 0. */
+  arrayLength(count: number | null, compact: boolean): this {
+    if (compact) return this.unsignedVarint(count === null ? 0 : count + 1)
+    return this.int32(count === null ? -1 : count)
+  }
+
+  /** Reserves a big-endian int32 to be filled in later (e.g. a frame or batch length). Returns its position. */
+  reserveInt32(): number {
+    this.ensure(4)
+    const at = this.position
+    this.position += 4
+    return at
+  }
+
+  /** Writes an int32 at a position reserved with {@link reserveInt32}. */
+  patchInt32(at: number, value: number): void {
+    this.buffer.writeInt32BE(value, at)
+  }
+
+  /** Writes a uint32 at an earlier position (e.g. a CRC computed after the covered bytes). */
+  patchUint32(at: number, value: number): void {
+    this.buffer.writeUInt32BE(value, at)
+  }
+
+  /** A view of bytes already written, without copying. Valid until the next write. */
+  view(start = 0, end = this.position): Buffer {
+    return this.buffer.subarray(start, end)
+  }
+
+  /** A copy of everything written. */
+  toBuffer(): Buffer {
+    return Buffer.from(this.buffer.subarray(0, this.position))
+  }
+}
