@@ -1,1 +1,1 @@
-console.log("hello from", process.version)
+console.log('hello from', process.version)

@@ -202,10 +202,7 @@ export class DataLossError extends KafkaError {
   override name = 'DataLossError'
   readonly consumedOffset: bigint
   readonly resetOffset: bigint
-  constructor(
-    message: string,
-    context: KafkaErrorContext & { consumedOffset: bigint; resetOffset: bigint },
-  ) {
+  constructor(message: string, context: KafkaErrorContext & { consumedOffset: bigint; resetOffset: bigint }) {
     super(message, ClientErrorCode.dataLoss, context)
     this.consumedOffset = context.consumedOffset
     this.resetOffset = context.resetOffset
