@@ -1,0 +1,3 @@
+export function emitErrorCodesModule(): string | undefined {
+  return undefined
+}
