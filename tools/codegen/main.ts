@@ -7,6 +7,7 @@
  * catches hand edits to generated files and forgotten regenerations.
  */
 
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -45,8 +46,25 @@ function generate(): Map<string, string> {
   files.set(join(messagesDir, 'response-header.ts'), emitHeaderModule(responseHeader))
   files.set(join(messagesDir, 'index.ts'), emitIndex(apis.map((a) => a.name)))
   const errorCodes = emitErrorCodesModule()
-  if (errorCodes !== undefined) files.set(join(errorsDir, 'error-codes.ts'), errorCodes)
+  if (errorCodes === undefined) {
+    console.warn('kafka-clients sources jar not found; skipping src/protocol/errors/error-codes.ts (see README in tools/codegen)')
+  } else {
+    const path = join(errorsDir, 'error-codes.ts')
+    files.set(path, formatWithBiome(path, errorCodes))
+  }
   return files
+}
+
+/**
+ * The error table lives outside the folder biome ignores, so it is emitted exactly as biome would format it;
+ * otherwise `biome check --write` and `generate --check` would fight over it.
+ */
+function formatWithBiome(path: string, source: string): string {
+  return execFileSync(join(root, 'node_modules', '.bin', 'biome'), ['format', `--stdin-file-path=${path}`], {
+    input: source,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
 }
 
 /** Generated files that exist on disk but would no longer be generated (e.g. an API removed from the jar). */
