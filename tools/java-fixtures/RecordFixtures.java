@@ -1,7 +1,7 @@
 // Reference fixtures for samsa's record batch codec, made and checked by the official Java client.
 //
-//   write <dir>   writes record batch files built with MemoryRecordsBuilder, each with a .json file of what
-//                 the Java client reads back from it, plus murmur2.json (Utils.murmur2 of a set of keys)
+//   write <dir>   writes record batch files built with MemoryRecordsBuilder, each with a .jsonl file of what
+//                 the Java client reads back from it, plus murmur2.jsonl (Utils.murmur2 of a set of keys)
 //   read <file>   validates every batch of <file> (CRC included) and prints one JSON line per batch
 //   murmur2       reads hex-encoded keys, one per line, from stdin and prints one JSON line per key
 //
@@ -104,12 +104,9 @@ public final class RecordFixtures {
         // A log slice as a fetch returns it: several batches back to back.
         save(dir, "log-slice", concat(none.buffer(), gzip.buffer(), transactional.buffer(), commit.buffer()));
 
-        StringBuilder vectors = new StringBuilder("[\n");
-        List<byte[]> keys = murmur2Keys();
-        for (int i = 0; i < keys.size(); i++) {
-            vectors.append("  ").append(murmur2Json(keys.get(i))).append(i + 1 < keys.size() ? ",\n" : "\n");
-        }
-        Files.writeString(dir.resolve("murmur2.json"), vectors.append("]\n").toString());
+        StringBuilder vectors = new StringBuilder();
+        for (byte[] key : murmur2Keys()) vectors.append(murmur2Json(key)).append('\n');
+        Files.writeString(dir.resolve("murmur2.jsonl"), vectors.toString());
     }
 
     private static List<byte[]> murmur2Keys() {
@@ -127,7 +124,7 @@ public final class RecordFixtures {
         byte[] data = new byte[records.remaining()];
         records.duplicate().get(data);
         Files.write(dir.resolve(name + ".bin"), data);
-        Files.writeString(dir.resolve(name + ".json"), describe(ByteBuffer.wrap(data)));
+        Files.writeString(dir.resolve(name + ".jsonl"), describe(ByteBuffer.wrap(data)));
     }
 
     private static ByteBuffer concat(ByteBuffer... parts) {

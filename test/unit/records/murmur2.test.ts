@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { murmur2, murmur2Partition, toPositive } from '../../../src/producer/partitioners/murmur2.ts'
+import { parseJsonLines } from '../../../tools/java-fixtures/java-view.ts'
 
 interface Vector {
   keyHex: string
@@ -9,8 +10,8 @@ interface Vector {
 }
 
 // Computed by org.apache.kafka.common.utils.Utils.murmur2 (see test/fixtures/records/README.md).
-const vectors: Vector[] = JSON.parse(
-  readFileSync(new URL('../../fixtures/records/murmur2.json', import.meta.url), 'utf8'),
+const vectors = parseJsonLines<Vector>(
+  readFileSync(new URL('../../fixtures/records/murmur2.jsonl', import.meta.url), 'utf8'),
 )
 
 describe('murmur2', () => {
