@@ -1,0 +1,228 @@
+/**
+ * Builds one magic v2 record batch incrementally, the way the producer fills it: records are encoded
+ * straight into one growing Buffer as they are appended (no per-record objects kept), the 61-byte batch
+ * header is reserved in front, and the header is filled in only when the batch is sent, because the
+ * producer id, epoch and base sequence are assigned at that moment, not at append time.
+ *
+ * Wire layout (Kafka's DefaultRecordBatch / DefaultRecord):
+ *   baseOffset int64 | batchLength int32 | partitionLeaderEpoch int32 | magic int8 | crc uint32 |
+ *   attributes int16 | lastOffsetDelta int32 | baseTimestamp int64 | maxTimestamp int64 | producerId int64 |
+ *   producerEpoch int16 | baseSequence int32 | recordCount int32 | records...
+ * and each record:
+ *   length varint | attributes int8 | timestampDelta varlong | offsetDelta varint | key (varint length) |
+ *   value (varint length) | header count varint | headers (varint-length key and value)
+ * The CRC-32C covers everything from `attributes` to the end.
+ */
+
+import {
+  ATTRIBUTES_OFFSET,
+  BASE_OFFSET_OFFSET,
+  BASE_SEQUENCE_OFFSET,
+  BASE_TIMESTAMP_OFFSET,
+  BATCH_LENGTH_OFFSET,
+  COMPRESSION_MASK,
+  CRC_OFFSET,
+  CURRENT_MAGIC,
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
+  NO_PARTITION_LEADER_EPOCH,
+  PARTITION_LEADER_EPOCH_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+  RECORD_COUNT_OFFSET,
+  RECORDS_OFFSET,
+} from '../protocol/records/batch-layout.ts'
+import { crc32c } from '../protocol/records/crc32c.ts'
+import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../protocol/records/varint.ts'
+
+/** A header already converted to bytes, ready to be encoded. */
+export interface EncodedHeader {
+  key: Buffer
+  value: Buffer | null
+}
+
+/** The record fields in the byte form the builder writes. */
+export interface EncodableRecord {
+  timestamp: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: readonly EncodedHeader[] | null
+}
+
+function bytesFieldSize(bytes: Buffer | null): number {
+  return bytes === null ? 1 : sizeOfVarint(bytes.length) + bytes.length
+}
+
+/** Size of the record body (everything after its own length prefix), given its offset and timestamp deltas. */
+function recordBodyBytes(record: EncodableRecord, offsetDelta: number, timestampDelta: number): number {
+  let size = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta)
+  size += bytesFieldSize(record.key) + bytesFieldSize(record.value)
+  const headers = record.headers
+  size += sizeOfVarint(headers === null ? 0 : headers.length)
+  if (headers !== null) {
+    for (const header of headers) size += bytesFieldSize(header.key) + bytesFieldSize(header.value)
+  }
+  return size
+}
+
+/**
+ * An upper bound of the bytes a record takes in any batch, used for memory accounting and size checks
+ * before the batch it joins is known (deltas are bounded by their varint maximums).
+ */
+export function estimateRecordBytes(record: EncodableRecord): number {
+  // length (5) + attributes (1) + timestamp delta (up to 10) + offset delta (5) are the worst cases.
+  let size = 21 + bytesFieldSize(record.key) + bytesFieldSize(record.value) + 5
+  if (record.headers !== null) {
+    for (const header of record.headers) size += bytesFieldSize(header.key) + bytesFieldSize(header.value)
+  }
+  return size
+}
+
+/** The producer identity stamped into a batch when it is sent; -1/-1/-1 for non-idempotent producers. */
+export interface BatchIdentity {
+  producerId: bigint
+  producerEpoch: number
+  baseSequence: number
+}
+
+/** Compresses the records section; returns the bytes to put after the header. */
+export type RecordsCompressor = (records: Buffer) => Buffer | Promise<Buffer>
+
+export class RecordBatchBuilder {
+  private buffer: Buffer
+  private position = RECORDS_OFFSET
+  private readonly capacityLimit: number
+  private count = 0
+  private baseTimestamp = 0
+  private maxTimestamp = -1
+  private sealed: Buffer | null = null
+
+  /**
+   * @param targetBytes the batch size beyond which {@link hasRoomFor} says no (at least one record is
+   *   always accepted, however large)
+   * @param initialBytes the first allocation; the buffer doubles as records arrive, up to what is needed
+   */
+  constructor(targetBytes: number, initialBytes = Math.min(targetBytes, 1024)) {
+    this.capacityLimit = targetBytes
+    this.buffer = Buffer.allocUnsafe(Math.max(initialBytes, RECORDS_OFFSET + 64))
+  }
+
+  get recordCount(): number {
+    return this.count
+  }
+
+  /** Bytes the batch takes on the wire if sent uncompressed now. */
+  get sizeBytes(): number {
+    return this.position
+  }
+
+  /** True when appending a record of about `recordBytes` keeps the batch within its target size. */
+  hasRoomFor(recordBytes: number): boolean {
+    return this.count === 0 || this.position + recordBytes <= this.capacityLimit
+  }
+
+  /** Encodes `record` at the end of the batch. Its offset delta is its index in the batch. */
+  append(record: EncodableRecord): void {
+    if (this.sealed !== null) throw new Error('record batch already sealed')
+    const timestamp = record.timestamp
+    if (this.count === 0) this.baseTimestamp = timestamp
+    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp
+    const timestampDelta = timestamp - this.baseTimestamp
+    const offsetDelta = this.count
+    const body = recordBodyBytes(record, offsetDelta, timestampDelta)
+    this.ensure(sizeOfVarint(body) + body)
+
+    const buffer = this.buffer
+    let at = writeVarint(buffer, this.position, body)
+    buffer[at++] = 0 // record attributes: unused in magic v2
+    at = writeVarlong(buffer, at, timestampDelta)
+    at = writeVarint(buffer, at, offsetDelta)
+    at = this.writeBytesField(at, record.key)
+    at = this.writeBytesField(at, record.value)
+    const headers = record.headers
+    at = writeVarint(buffer, at, headers === null ? 0 : headers.length)
+    if (headers !== null) {
+      for (const header of headers) {
+        at = this.writeBytesField(at, header.key)
+        at = this.writeBytesField(at, header.value)
+      }
+    }
+    this.position = at
+    this.count++
+  }
+
+  /**
+   * Ends the batch: no more appends. With a compressor, the records section is compressed once here, so
+   * retries re-send the same bytes. Returns the batch bytes with the header's identity fields unset.
+   */
+  async seal(compressionCode: number, compress?: RecordsCompressor): Promise<void> {
+    if (this.sealed !== null) return
+    let bytes: Buffer
+    if (compress === undefined || compressionCode === 0) {
+      bytes = this.buffer.subarray(0, this.position)
+    } else {
+      const compressed = await compress(this.buffer.subarray(RECORDS_OFFSET, this.position))
+      bytes = Buffer.allocUnsafe(RECORDS_OFFSET + compressed.length)
+      compressed.copy(bytes, RECORDS_OFFSET)
+    }
+    bytes.writeBigInt64BE(0n, BASE_OFFSET_OFFSET) // the broker assigns offsets
+    bytes.writeInt32BE(bytes.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET)
+    bytes.writeInt32BE(NO_PARTITION_LEADER_EPOCH, PARTITION_LEADER_EPOCH_OFFSET)
+    bytes[MAGIC_OFFSET] = CURRENT_MAGIC
+    // Only the codec bits: create-time timestamps, not transactional, not a control batch.
+    bytes.writeInt16BE(compressionCode & COMPRESSION_MASK, ATTRIBUTES_OFFSET)
+    bytes.writeInt32BE(this.count - 1, LAST_OFFSET_DELTA_OFFSET)
+    bytes.writeBigInt64BE(BigInt(this.baseTimestamp), BASE_TIMESTAMP_OFFSET)
+    bytes.writeBigInt64BE(BigInt(this.maxTimestamp), MAX_TIMESTAMP_OFFSET)
+    bytes.writeInt32BE(this.count, RECORD_COUNT_OFFSET)
+    this.sealed = bytes
+  }
+
+  get isSealed(): boolean {
+    return this.sealed !== null
+  }
+
+  /**
+   * The sealed batch with `identity` written into its header and the CRC computed over the result. The
+   * same Buffer is returned each time; stamping again (after an epoch bump) rewrites it in place.
+   */
+  stamp(identity: BatchIdentity): Buffer {
+    const bytes = this.sealed
+    if (bytes === null) throw new Error('record batch must be sealed before it is stamped')
+    bytes.writeBigInt64BE(identity.producerId, PRODUCER_ID_OFFSET)
+    bytes.writeInt16BE(identity.producerEpoch, PRODUCER_EPOCH_OFFSET)
+    bytes.writeInt32BE(identity.baseSequence, BASE_SEQUENCE_OFFSET)
+    bytes.writeUInt32BE(crc32c(bytes, ATTRIBUTES_OFFSET), CRC_OFFSET)
+    return bytes
+  }
+
+  /** Drops the buffer so memory is released even if something keeps a reference to the builder. */
+  release(): void {
+    this.buffer = emptyBuffer
+    this.sealed = null
+  }
+
+  private ensure(bytes: number): void {
+    const needed = this.position + bytes
+    if (needed <= this.buffer.length) return
+    let capacity = this.buffer.length * 2
+    while (capacity < needed) capacity *= 2
+    // Stay within the target size when the record fits there, so a full batch holds one allocation.
+    if (needed <= this.capacityLimit && capacity > this.capacityLimit) capacity = this.capacityLimit
+    const next = Buffer.allocUnsafe(capacity)
+    this.buffer.copy(next, 0, 0, this.position)
+    this.buffer = next
+  }
+
+  private writeBytesField(at: number, bytes: Buffer | null): number {
+    const buffer = this.buffer
+    if (bytes === null) return writeVarint(buffer, at, -1)
+    at = writeVarint(buffer, at, bytes.length)
+    buffer.set(bytes, at)
+    return at + bytes.length
+  }
+}
+
+const emptyBuffer = Buffer.alloc(0)
