@@ -19,7 +19,7 @@ export interface RunJavaToolOptions {
   timeoutMs?: number
   /** Added to the inherited environment. */
   env?: Record<string, string>
-  /** Extra JVM flags, placed before the main class. */
+  /** Extra JVM flags, placed before the main class. A `-XX:+Use…GC` flag replaces the default serial collector. */
   jvmOptions?: string[]
 }
 
@@ -43,12 +43,17 @@ export async function runJavaTool(
   const jars = await ensureKafkaJars()
   const java = javaExecutable()
   const timeoutMs = options.timeoutMs ?? 60_000
+  const extraJvmOptions = options.jvmOptions ?? []
+  // Short-lived tools start fastest with the serial collector, unless the caller picked a collector.
+  const collector = extraJvmOptions.some((option) => /^-XX:\+Use\w+GC$/.test(option))
+    ? []
+    : ['-XX:+UseSerialGC']
   const jvmArgs = [
     '-Xmx512m',
-    '-XX:+UseSerialGC',
+    ...collector,
     '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${jars.toolsLog4jConfig}`,
-    ...(options.jvmOptions ?? []),
+    ...extraJvmOptions,
     '-cp',
     jars.classpath,
     mainClass,
