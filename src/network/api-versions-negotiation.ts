@@ -10,6 +10,7 @@
 
 import { UnsupportedVersionError } from '../common/errors.ts'
 import type { ApiDefinition } from '../protocol/api.ts'
+import { errorForCode } from '../protocol/errors/broker-error.ts'
 import {
   ApiVersions,
   type ApiVersionsRequest,
@@ -77,13 +78,8 @@ export async function negotiateApiVersions(
     version = fallback
     response = await send(tolerant, version, request)
   }
-  if (response.errorCode !== 0) {
-    throw new UnsupportedVersionError(
-      `Broker ${broker} answered ApiVersions v${version} with error code ${response.errorCode}`,
-      api.name,
-      { broker },
-    )
-  }
+  const error = errorForCode(response.errorCode, { broker })
+  if (error !== null) throw error
 
   const ranges = new Map<number, VersionRange>()
   for (const key of response.apiKeys) {
