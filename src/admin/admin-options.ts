@@ -119,6 +119,20 @@ export function resolveDeleteTopicsOptions(options: unknown): ResolvedDeleteTopi
   }
 }
 
+/** Options that carry only a bound on the whole operation. */
+export function resolveTimeoutOptions(options: unknown): { timeoutMs: number } {
+  const given = requireObject('options', options ?? {}) as { timeoutMs?: unknown }
+  rejectUnknownOptions('options', given, ['timeoutMs'])
+  return {
+    timeoutMs: integerOption('options.timeoutMs', given.timeoutMs, defaultAdminTimeoutMs, 1, 0x7fffffff),
+  }
+}
+
+/** Milliseconds since the epoch. */
+export function resolveTimestamp(option: string, timestamp: unknown): number {
+  return integerOption(option, timestamp, 0, 0)
+}
+
 export function resolveListTopicsOptions(options: unknown): { includeInternal: boolean } {
   const given = requireObject('options', options ?? {}) as ListTopicsOptions
   rejectUnknownOptions('options', given, ['includeInternal'])

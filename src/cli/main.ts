@@ -8,9 +8,10 @@ import { Command, CommanderError } from 'commander'
 import { KafkaError } from '../common/errors.ts'
 import type { RegisterCommand } from './command-module.ts'
 import { registerBrokerCommand } from './commands/broker.ts'
+import { registerTopicsCommand } from './commands/topics.ts'
 
 /** Every command group, in the order `samsa --help` lists them. Add new groups here. */
-const commandModules: readonly RegisterCommand[] = [registerBrokerCommand]
+const commandModules: readonly RegisterCommand[] = [registerBrokerCommand, registerTopicsCommand]
 
 function packageVersion(): string {
   // src/cli/main.ts and dist/cli/main.js are both two levels below the package root.

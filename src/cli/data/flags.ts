@@ -11,23 +11,6 @@ export function defaultBootstrap(): string {
   return fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv : '127.0.0.1:9092'
 }
 
-/** `host:port[,host:port…]` → a list of `host:port`, each with a valid port. */
-export function parseBootstrap(value: string): string[] {
-  const brokers = value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-  if (brokers.length === 0) throw new InvalidArgumentError('expected host:port[,host:port...]')
-  for (const broker of brokers) {
-    const match = /^(.+):(\d+)$/.exec(broker)
-    const port = match === null ? Number.NaN : Number(match[2])
-    if (match === null || port < 1 || port > 65535) {
-      throw new InvalidArgumentError(`"${broker}" is not host:port`)
-    }
-  }
-  return brokers
-}
-
 function integerIn(value: string, min: number, max: number, what: string): number {
   if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected ${what}, got "${value}"`)
   const parsed = Number(value)
@@ -87,4 +70,11 @@ export function parseTimestamp(value: string): number {
 export function parseSeparator(value: string): string {
   if (value === '') throw new InvalidArgumentError('the separator must not be empty')
   return value
+}
+
+/** Collects repeated `--config name=value` flags into one record. */
+export function collectConfig(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=')
+  if (at <= 0) throw new InvalidArgumentError(`expected name=value, got "${value}"`)
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) }
 }

@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from 'commander'
 import { describe, expect, it } from 'vitest'
 import {
-  parseBootstrap,
   parseOffset,
   parsePartition,
   parsePositiveInteger,
@@ -32,11 +31,5 @@ describe('data command flag parsers', () => {
     expect(parseTimestamp('2024-05-01T12:00:00Z')).toBe(Date.UTC(2024, 4, 1, 12))
     expect(() => parseTimestamp('yesterday')).toThrow(/yesterday/)
     expect(() => parseTimestamp('-1')).toThrow(InvalidArgumentError)
-  })
-
-  it('parses bootstrap lists and rejects entries without a port', () => {
-    expect(parseBootstrap('a:9092, b:9093')).toEqual(['a:9092', 'b:9093'])
-    expect(() => parseBootstrap('localhost')).toThrow(/localhost/)
-    expect(() => parseBootstrap('h:70000')).toThrow(InvalidArgumentError)
   })
 })
