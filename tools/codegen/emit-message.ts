@@ -491,6 +491,7 @@ class MessageEmitter {
     flex: Flex,
     declare: boolean,
     indent: string,
+    startsNull = this.defaultExpr(field) === 'null',
   ): string[] {
     const type = field.type as { kind: 'array'; element: FieldType }
     const elementType = this.baseType(type.element)
@@ -501,14 +502,15 @@ class MessageEmitter {
     ]
     const loop = (into: string): string => `for (let i = 0; i < ${count}; i++) ${into}.push(${element})`
     if (isNullableAnywhere(field)) {
-      lines.push(`${indent}if (${count} === null) ${target} = null`)
-      lines.push(
-        `${indent}else {`,
-        `${indent}  const items: ${elementType}[] = []`,
-        `${indent}  ${loop('items')}`,
-        `${indent}  ${target} = items`,
-        `${indent}}`,
-      )
+      const body = [`${indent}  ${target} = []`, `${indent}  ${loop(target)}`]
+      if (startsNull) lines.push(`${indent}if (${count} !== null) {`, ...body, `${indent}}`)
+      else
+        lines.push(
+          `${indent}if (${count} === null) ${target} = null`,
+          `${indent}else {`,
+          ...body,
+          `${indent}}`,
+        )
       return lines
     }
     this.used.add('nullArrayError')
@@ -557,7 +559,7 @@ class MessageEmitter {
       if (isArray) {
         if (nullable) {
           out.push(`  let ${target}: ${this.tsType(field)} = null`)
-          out.push(...this.readArray(field, target, 'r', flex, false, '  '))
+          out.push(...this.readArray(field, target, 'r', flex, false, '  ', true))
         } else {
           out.push(...this.readArray(field, target, 'r', flex, true, '  '))
         }

@@ -47,7 +47,9 @@ function generate(): Map<string, string> {
   files.set(join(messagesDir, 'index.ts'), emitIndex(apis.map((a) => a.name)))
   const errorCodes = emitErrorCodesModule()
   if (errorCodes === undefined) {
-    console.warn('kafka-clients sources jar not found; skipping src/protocol/errors/error-codes.ts (see README in tools/codegen)')
+    console.warn(
+      'kafka-clients sources jar not found, error-codes.ts left as is. Fetch it with: mvn -q dependency:copy -Dartifact=org.apache.kafka:kafka-clients:4.3.1:jar:sources -DoutputDirectory=~/.cache/samsa/kafka-4.3.1/sources',
+    )
   } else {
     const path = join(errorsDir, 'error-codes.ts')
     files.set(path, formatWithBiome(path, errorCodes))

@@ -131,11 +131,9 @@ function readReassignablePartition(r: Reader, version: number): ReassignablePart
   const partitionIndex = r.int32()
   let replicas: number[] | null = null
   const replicasCount = r.arrayLength(true, 4)
-  if (replicasCount === null) replicas = null
-  else {
-    const items: number[] = []
-    for (let i = 0; i < replicasCount; i++) items.push(r.int32())
-    replicas = items
+  if (replicasCount !== null) {
+    replicas = []
+    for (let i = 0; i < replicasCount; i++) replicas.push(r.int32())
   }
   const unknownTaggedFields = readUnknownTaggedFields(r)
   const value: ReassignablePartition = {

@@ -99,22 +99,18 @@ function readConsumerGroupHeartbeatRequest(r: Reader, version: number): Consumer
   const rebalanceTimeoutMs = r.int32()
   let subscribedTopicNames: string[] | null = null
   const subscribedTopicNamesCount = r.arrayLength(true, 1)
-  if (subscribedTopicNamesCount === null) subscribedTopicNames = null
-  else {
-    const items: string[] = []
-    for (let i = 0; i < subscribedTopicNamesCount; i++) items.push(readString(r, true))
-    subscribedTopicNames = items
+  if (subscribedTopicNamesCount !== null) {
+    subscribedTopicNames = []
+    for (let i = 0; i < subscribedTopicNamesCount; i++) subscribedTopicNames.push(readString(r, true))
   }
   let subscribedTopicRegex: string | null = null
   if (version >= 1) subscribedTopicRegex = readNullableString(r, true)
   const serverAssignor = readNullableString(r, true)
   let topicPartitions: ConsumerGroupHeartbeatRequestTopicPartitions[] | null = null
   const topicPartitionsCount = r.arrayLength(true, 18)
-  if (topicPartitionsCount === null) topicPartitions = null
-  else {
-    const items: ConsumerGroupHeartbeatRequestTopicPartitions[] = []
-    for (let i = 0; i < topicPartitionsCount; i++) items.push(readConsumerGroupHeartbeatRequestTopicPartitions(r, version))
-    topicPartitions = items
+  if (topicPartitionsCount !== null) {
+    topicPartitions = []
+    for (let i = 0; i < topicPartitionsCount; i++) topicPartitions.push(readConsumerGroupHeartbeatRequestTopicPartitions(r, version))
   }
   const unknownTaggedFields = readUnknownTaggedFields(r)
   const value: ConsumerGroupHeartbeatRequest = {

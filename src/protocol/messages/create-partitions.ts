@@ -110,11 +110,9 @@ function readCreatePartitionsTopic(r: Reader, version: number): CreatePartitions
   const count = r.int32()
   let assignments: CreatePartitionsAssignment[] | null = null
   const assignmentsCount = r.arrayLength(flexible, 1)
-  if (assignmentsCount === null) assignments = null
-  else {
-    const items: CreatePartitionsAssignment[] = []
-    for (let i = 0; i < assignmentsCount; i++) items.push(readCreatePartitionsAssignment(r, version))
-    assignments = items
+  if (assignmentsCount !== null) {
+    assignments = []
+    for (let i = 0; i < assignmentsCount; i++) assignments.push(readCreatePartitionsAssignment(r, version))
   }
   const unknownTaggedFields = flexible ? readUnknownTaggedFields(r) : undefined
   const value: CreatePartitionsTopic = {

@@ -360,9 +360,8 @@ function readCreatableTopicResult(r: Reader, version: number): CreatableTopicRes
     const configsCount = r.arrayLength(true, 6)
     if (configsCount === null) configs = null
     else {
-      const items: CreatableTopicConfigs[] = []
-      for (let i = 0; i < configsCount; i++) items.push(readCreatableTopicConfigs(r, version))
-      configs = items
+      configs = []
+      for (let i = 0; i < configsCount; i++) configs.push(readCreatableTopicConfigs(r, version))
     }
   }
   let unknownTaggedFields: TaggedField[] | undefined

@@ -197,11 +197,9 @@ function readDescribeClientQuotasResponse(r: Reader, version: number): DescribeC
   const errorMessage = readNullableString(r, flexible)
   let entries: EntryData[] | null = null
   const entriesCount = r.arrayLength(flexible, 2)
-  if (entriesCount === null) entries = null
-  else {
-    const items: EntryData[] = []
-    for (let i = 0; i < entriesCount; i++) items.push(readEntryData(r, version))
-    entries = items
+  if (entriesCount !== null) {
+    entries = []
+    for (let i = 0; i < entriesCount; i++) entries.push(readEntryData(r, version))
   }
   const unknownTaggedFields = flexible ? readUnknownTaggedFields(r) : undefined
   const value: DescribeClientQuotasResponse = {

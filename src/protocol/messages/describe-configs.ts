@@ -99,11 +99,9 @@ function readDescribeConfigsResource(r: Reader, version: number): DescribeConfig
   const resourceName = readString(r, flexible)
   let configurationKeys: string[] | null = null
   const configurationKeysCount = r.arrayLength(flexible, 1)
-  if (configurationKeysCount === null) configurationKeys = null
-  else {
-    const items: string[] = []
-    for (let i = 0; i < configurationKeysCount; i++) items.push(readString(r, flexible))
-    configurationKeys = items
+  if (configurationKeysCount !== null) {
+    configurationKeys = []
+    for (let i = 0; i < configurationKeysCount; i++) configurationKeys.push(readString(r, flexible))
   }
   const unknownTaggedFields = flexible ? readUnknownTaggedFields(r) : undefined
   const value: DescribeConfigsResource = {

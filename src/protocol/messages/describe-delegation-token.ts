@@ -54,11 +54,9 @@ function readDescribeDelegationTokenRequest(r: Reader, version: number): Describ
   const flexible = version >= 2
   let owners: DescribeDelegationTokenOwner[] | null = null
   const ownersCount = r.arrayLength(flexible, 2)
-  if (ownersCount === null) owners = null
-  else {
-    const items: DescribeDelegationTokenOwner[] = []
-    for (let i = 0; i < ownersCount; i++) items.push(readDescribeDelegationTokenOwner(r, version))
-    owners = items
+  if (ownersCount !== null) {
+    owners = []
+    for (let i = 0; i < ownersCount; i++) owners.push(readDescribeDelegationTokenOwner(r, version))
   }
   const unknownTaggedFields = flexible ? readUnknownTaggedFields(r) : undefined
   const value: DescribeDelegationTokenRequest = {

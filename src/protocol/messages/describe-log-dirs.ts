@@ -54,11 +54,9 @@ function readDescribeLogDirsRequest(r: Reader, version: number): DescribeLogDirs
   const flexible = version >= 2
   let topics: DescribableLogDirTopic[] | null = null
   const topicsCount = r.arrayLength(flexible, 2)
-  if (topicsCount === null) topics = null
-  else {
-    const items: DescribableLogDirTopic[] = []
-    for (let i = 0; i < topicsCount; i++) items.push(readDescribableLogDirTopic(r, version))
-    topics = items
+  if (topicsCount !== null) {
+    topics = []
+    for (let i = 0; i < topicsCount; i++) topics.push(readDescribableLogDirTopic(r, version))
   }
   const unknownTaggedFields = flexible ? readUnknownTaggedFields(r) : undefined
   const value: DescribeLogDirsRequest = {

@@ -92,11 +92,9 @@ function readDescribeShareGroupOffsetsRequestGroup(r: Reader, version: number): 
   const groupId = readString(r, true)
   let topics: DescribeShareGroupOffsetsRequestTopic[] | null = null
   const topicsCount = r.arrayLength(true, 3)
-  if (topicsCount === null) topics = null
-  else {
-    const items: DescribeShareGroupOffsetsRequestTopic[] = []
-    for (let i = 0; i < topicsCount; i++) items.push(readDescribeShareGroupOffsetsRequestTopic(r, version))
-    topics = items
+  if (topicsCount !== null) {
+    topics = []
+    for (let i = 0; i < topicsCount; i++) topics.push(readDescribeShareGroupOffsetsRequestTopic(r, version))
   }
   const unknownTaggedFields = readUnknownTaggedFields(r)
   const value: DescribeShareGroupOffsetsRequestGroup = {

@@ -337,19 +337,15 @@ function readDescribeTopicPartitionsResponsePartition(r: Reader, version: number
   for (let i = 0; i < isrNodesCount; i++) isrNodes.push(r.int32())
   let eligibleLeaderReplicas: number[] | null = null
   const eligibleLeaderReplicasCount = r.arrayLength(true, 4)
-  if (eligibleLeaderReplicasCount === null) eligibleLeaderReplicas = null
-  else {
-    const items: number[] = []
-    for (let i = 0; i < eligibleLeaderReplicasCount; i++) items.push(r.int32())
-    eligibleLeaderReplicas = items
+  if (eligibleLeaderReplicasCount !== null) {
+    eligibleLeaderReplicas = []
+    for (let i = 0; i < eligibleLeaderReplicasCount; i++) eligibleLeaderReplicas.push(r.int32())
   }
   let lastKnownElr: number[] | null = null
   const lastKnownElrCount = r.arrayLength(true, 4)
-  if (lastKnownElrCount === null) lastKnownElr = null
-  else {
-    const items: number[] = []
-    for (let i = 0; i < lastKnownElrCount; i++) items.push(r.int32())
-    lastKnownElr = items
+  if (lastKnownElrCount !== null) {
+    lastKnownElr = []
+    for (let i = 0; i < lastKnownElrCount; i++) lastKnownElr.push(r.int32())
   }
   const offlineReplicasCount = r.arrayLength(true, 4)
   if (offlineReplicasCount === null) throw nullArrayError('DescribeTopicPartitionsResponse', 'offlineReplicas')

@@ -49,11 +49,9 @@ function readDescribeUserScramCredentialsRequest(r: Reader, version: number): De
   if (version < 0 || version > 0) throw unsupportedVersion('DescribeUserScramCredentials', version, 0, 0)
   let users: UserName[] | null = null
   const usersCount = r.arrayLength(true, 2)
-  if (usersCount === null) users = null
-  else {
-    const items: UserName[] = []
-    for (let i = 0; i < usersCount; i++) items.push(readUserName(r, version))
-    users = items
+  if (usersCount !== null) {
+    users = []
+    for (let i = 0; i < usersCount; i++) users.push(readUserName(r, version))
   }
   const unknownTaggedFields = readUnknownTaggedFields(r)
   const value: DescribeUserScramCredentialsRequest = {

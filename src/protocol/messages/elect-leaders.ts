@@ -68,11 +68,9 @@ function readElectLeadersRequest(r: Reader, version: number): ElectLeadersReques
   if (version >= 1) electionType = r.int8()
   let topicPartitions: TopicPartitions[] | null = null
   const topicPartitionsCount = r.arrayLength(flexible, 2)
-  if (topicPartitionsCount === null) topicPartitions = null
-  else {
-    const items: TopicPartitions[] = []
-    for (let i = 0; i < topicPartitionsCount; i++) items.push(readTopicPartitions(r, version))
-    topicPartitions = items
+  if (topicPartitionsCount !== null) {
+    topicPartitions = []
+    for (let i = 0; i < topicPartitionsCount; i++) topicPartitions.push(readTopicPartitions(r, version))
   }
   const timeoutMs = r.int32()
   const unknownTaggedFields = flexible ? readUnknownTaggedFields(r) : undefined

@@ -809,11 +809,9 @@ function readPartitionData(r: Reader, version: number): PartitionData {
   let snapshotId: SnapshotId = createSnapshotId()
   let abortedTransactions: AbortedTransaction[] | null = null
   const abortedTransactionsCount = r.arrayLength(flexible, 16)
-  if (abortedTransactionsCount === null) abortedTransactions = null
-  else {
-    const items: AbortedTransaction[] = []
-    for (let i = 0; i < abortedTransactionsCount; i++) items.push(readAbortedTransaction(r, version))
-    abortedTransactions = items
+  if (abortedTransactionsCount !== null) {
+    abortedTransactions = []
+    for (let i = 0; i < abortedTransactionsCount; i++) abortedTransactions.push(readAbortedTransaction(r, version))
   }
   let preferredReadReplica: number = -1
   if (version >= 11) preferredReadReplica = r.int32()

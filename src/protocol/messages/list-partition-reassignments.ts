@@ -57,11 +57,9 @@ function readListPartitionReassignmentsRequest(r: Reader, version: number): List
   const timeoutMs = r.int32()
   let topics: ListPartitionReassignmentsTopics[] | null = null
   const topicsCount = r.arrayLength(true, 3)
-  if (topicsCount === null) topics = null
-  else {
-    const items: ListPartitionReassignmentsTopics[] = []
-    for (let i = 0; i < topicsCount; i++) items.push(readListPartitionReassignmentsTopics(r, version))
-    topics = items
+  if (topicsCount !== null) {
+    topics = []
+    for (let i = 0; i < topicsCount; i++) topics.push(readListPartitionReassignmentsTopics(r, version))
   }
   const unknownTaggedFields = readUnknownTaggedFields(r)
   const value: ListPartitionReassignmentsRequest = {

@@ -79,11 +79,9 @@ function readMetadataRequest(r: Reader, version: number): MetadataRequest {
   const flexible = version >= 9
   let topics: MetadataRequestTopic[] | null = null
   const topicsCount = r.arrayLength(flexible, 1)
-  if (topicsCount === null) topics = null
-  else {
-    const items: MetadataRequestTopic[] = []
-    for (let i = 0; i < topicsCount; i++) items.push(readMetadataRequestTopic(r, version))
-    topics = items
+  if (topicsCount !== null) {
+    topics = []
+    for (let i = 0; i < topicsCount; i++) topics.push(readMetadataRequestTopic(r, version))
   }
   let allowAutoTopicCreation: boolean = true
   if (version >= 4) allowAutoTopicCreation = r.bool()

@@ -136,9 +136,8 @@ function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest 
     const topicsCount = r.arrayLength(flexible, 2)
     if (topicsCount === null) topics = null
     else {
-      const items: OffsetFetchRequestTopic[] = []
-      for (let i = 0; i < topicsCount; i++) items.push(readOffsetFetchRequestTopic(r, version))
-      topics = items
+      topics = []
+      for (let i = 0; i < topicsCount; i++) topics.push(readOffsetFetchRequestTopic(r, version))
     }
   }
   let groups: OffsetFetchRequestGroup[] = []
@@ -205,11 +204,9 @@ function readOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchReq
   if (version >= 9) memberEpoch = r.int32()
   let topics: OffsetFetchRequestTopics[] | null = null
   const topicsCount = r.arrayLength(true, 2)
-  if (topicsCount === null) topics = null
-  else {
-    const items: OffsetFetchRequestTopics[] = []
-    for (let i = 0; i < topicsCount; i++) items.push(readOffsetFetchRequestTopics(r, version))
-    topics = items
+  if (topicsCount !== null) {
+    topics = []
+    for (let i = 0; i < topicsCount; i++) topics.push(readOffsetFetchRequestTopics(r, version))
   }
   const unknownTaggedFields = readUnknownTaggedFields(r)
   const value: OffsetFetchRequestGroup = {

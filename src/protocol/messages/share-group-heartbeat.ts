@@ -53,11 +53,9 @@ function readShareGroupHeartbeatRequest(r: Reader, version: number): ShareGroupH
   const rackId = readNullableString(r, true)
   let subscribedTopicNames: string[] | null = null
   const subscribedTopicNamesCount = r.arrayLength(true, 1)
-  if (subscribedTopicNamesCount === null) subscribedTopicNames = null
-  else {
-    const items: string[] = []
-    for (let i = 0; i < subscribedTopicNamesCount; i++) items.push(readString(r, true))
-    subscribedTopicNames = items
+  if (subscribedTopicNamesCount !== null) {
+    subscribedTopicNames = []
+    for (let i = 0; i < subscribedTopicNamesCount; i++) subscribedTopicNames.push(readString(r, true))
   }
   const unknownTaggedFields = readUnknownTaggedFields(r)
   const value: ShareGroupHeartbeatRequest = {

@@ -430,11 +430,9 @@ function readTopology(r: Reader, version: number): Topology {
   const epoch = r.int32()
   let subtopologies: Subtopology[] | null = null
   const subtopologiesCount = r.arrayLength(true, 6)
-  if (subtopologiesCount === null) subtopologies = null
-  else {
-    const items: Subtopology[] = []
-    for (let i = 0; i < subtopologiesCount; i++) items.push(readSubtopology(r, version))
-    subtopologies = items
+  if (subtopologiesCount !== null) {
+    subtopologies = []
+    for (let i = 0; i < subtopologiesCount; i++) subtopologies.push(readSubtopology(r, version))
   }
   const unknownTaggedFields = readUnknownTaggedFields(r)
   const value: Topology = {

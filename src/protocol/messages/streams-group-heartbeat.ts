@@ -297,53 +297,41 @@ function readStreamsGroupHeartbeatRequest(r: Reader, version: number): StreamsGr
   const topology = r.int8() < 0 ? null : readTopology(r, version)
   let activeTasks: StreamsGroupHeartbeatRequestTaskIds[] | null = null
   const activeTasksCount = r.arrayLength(true, 3)
-  if (activeTasksCount === null) activeTasks = null
-  else {
-    const items: StreamsGroupHeartbeatRequestTaskIds[] = []
-    for (let i = 0; i < activeTasksCount; i++) items.push(readStreamsGroupHeartbeatRequestTaskIds(r, version))
-    activeTasks = items
+  if (activeTasksCount !== null) {
+    activeTasks = []
+    for (let i = 0; i < activeTasksCount; i++) activeTasks.push(readStreamsGroupHeartbeatRequestTaskIds(r, version))
   }
   let standbyTasks: StreamsGroupHeartbeatRequestTaskIds[] | null = null
   const standbyTasksCount = r.arrayLength(true, 3)
-  if (standbyTasksCount === null) standbyTasks = null
-  else {
-    const items: StreamsGroupHeartbeatRequestTaskIds[] = []
-    for (let i = 0; i < standbyTasksCount; i++) items.push(readStreamsGroupHeartbeatRequestTaskIds(r, version))
-    standbyTasks = items
+  if (standbyTasksCount !== null) {
+    standbyTasks = []
+    for (let i = 0; i < standbyTasksCount; i++) standbyTasks.push(readStreamsGroupHeartbeatRequestTaskIds(r, version))
   }
   let warmupTasks: StreamsGroupHeartbeatRequestTaskIds[] | null = null
   const warmupTasksCount = r.arrayLength(true, 3)
-  if (warmupTasksCount === null) warmupTasks = null
-  else {
-    const items: StreamsGroupHeartbeatRequestTaskIds[] = []
-    for (let i = 0; i < warmupTasksCount; i++) items.push(readStreamsGroupHeartbeatRequestTaskIds(r, version))
-    warmupTasks = items
+  if (warmupTasksCount !== null) {
+    warmupTasks = []
+    for (let i = 0; i < warmupTasksCount; i++) warmupTasks.push(readStreamsGroupHeartbeatRequestTaskIds(r, version))
   }
   const processId = readNullableString(r, true)
   const userEndpoint = r.int8() < 0 ? null : readStreamsGroupHeartbeatRequestEndpoint(r, version)
   let clientTags: KeyValue[] | null = null
   const clientTagsCount = r.arrayLength(true, 3)
-  if (clientTagsCount === null) clientTags = null
-  else {
-    const items: KeyValue[] = []
-    for (let i = 0; i < clientTagsCount; i++) items.push(readKeyValue(r, version))
-    clientTags = items
+  if (clientTagsCount !== null) {
+    clientTags = []
+    for (let i = 0; i < clientTagsCount; i++) clientTags.push(readKeyValue(r, version))
   }
   let taskOffsets: TaskOffset[] | null = null
   const taskOffsetsCount = r.arrayLength(true, 14)
-  if (taskOffsetsCount === null) taskOffsets = null
-  else {
-    const items: TaskOffset[] = []
-    for (let i = 0; i < taskOffsetsCount; i++) items.push(readTaskOffset(r, version))
-    taskOffsets = items
+  if (taskOffsetsCount !== null) {
+    taskOffsets = []
+    for (let i = 0; i < taskOffsetsCount; i++) taskOffsets.push(readTaskOffset(r, version))
   }
   let taskEndOffsets: TaskOffset[] | null = null
   const taskEndOffsetsCount = r.arrayLength(true, 14)
-  if (taskEndOffsetsCount === null) taskEndOffsets = null
-  else {
-    const items: TaskOffset[] = []
-    for (let i = 0; i < taskEndOffsetsCount; i++) items.push(readTaskOffset(r, version))
-    taskEndOffsets = items
+  if (taskEndOffsetsCount !== null) {
+    taskEndOffsets = []
+    for (let i = 0; i < taskEndOffsetsCount; i++) taskEndOffsets.push(readTaskOffset(r, version))
   }
   const shutdownApplication = r.bool()
   const unknownTaggedFields = readUnknownTaggedFields(r)
@@ -786,44 +774,34 @@ function readStreamsGroupHeartbeatResponse(r: Reader, version: number): StreamsG
   const taskOffsetIntervalMs = r.int32()
   let status: Status[] | null = null
   const statusCount = r.arrayLength(true, 3)
-  if (statusCount === null) status = null
-  else {
-    const items: Status[] = []
-    for (let i = 0; i < statusCount; i++) items.push(readStatus(r, version))
-    status = items
+  if (statusCount !== null) {
+    status = []
+    for (let i = 0; i < statusCount; i++) status.push(readStatus(r, version))
   }
   let activeTasks: StreamsGroupHeartbeatResponseTaskIds[] | null = null
   const activeTasksCount = r.arrayLength(true, 3)
-  if (activeTasksCount === null) activeTasks = null
-  else {
-    const items: StreamsGroupHeartbeatResponseTaskIds[] = []
-    for (let i = 0; i < activeTasksCount; i++) items.push(readStreamsGroupHeartbeatResponseTaskIds(r, version))
-    activeTasks = items
+  if (activeTasksCount !== null) {
+    activeTasks = []
+    for (let i = 0; i < activeTasksCount; i++) activeTasks.push(readStreamsGroupHeartbeatResponseTaskIds(r, version))
   }
   let standbyTasks: StreamsGroupHeartbeatResponseTaskIds[] | null = null
   const standbyTasksCount = r.arrayLength(true, 3)
-  if (standbyTasksCount === null) standbyTasks = null
-  else {
-    const items: StreamsGroupHeartbeatResponseTaskIds[] = []
-    for (let i = 0; i < standbyTasksCount; i++) items.push(readStreamsGroupHeartbeatResponseTaskIds(r, version))
-    standbyTasks = items
+  if (standbyTasksCount !== null) {
+    standbyTasks = []
+    for (let i = 0; i < standbyTasksCount; i++) standbyTasks.push(readStreamsGroupHeartbeatResponseTaskIds(r, version))
   }
   let warmupTasks: StreamsGroupHeartbeatResponseTaskIds[] | null = null
   const warmupTasksCount = r.arrayLength(true, 3)
-  if (warmupTasksCount === null) warmupTasks = null
-  else {
-    const items: StreamsGroupHeartbeatResponseTaskIds[] = []
-    for (let i = 0; i < warmupTasksCount; i++) items.push(readStreamsGroupHeartbeatResponseTaskIds(r, version))
-    warmupTasks = items
+  if (warmupTasksCount !== null) {
+    warmupTasks = []
+    for (let i = 0; i < warmupTasksCount; i++) warmupTasks.push(readStreamsGroupHeartbeatResponseTaskIds(r, version))
   }
   const endpointInformationEpoch = r.int32()
   let partitionsByUserEndpoint: EndpointToPartitions[] | null = null
   const partitionsByUserEndpointCount = r.arrayLength(true, 7)
-  if (partitionsByUserEndpointCount === null) partitionsByUserEndpoint = null
-  else {
-    const items: EndpointToPartitions[] = []
-    for (let i = 0; i < partitionsByUserEndpointCount; i++) items.push(readEndpointToPartitions(r, version))
-    partitionsByUserEndpoint = items
+  if (partitionsByUserEndpointCount !== null) {
+    partitionsByUserEndpoint = []
+    for (let i = 0; i < partitionsByUserEndpointCount; i++) partitionsByUserEndpoint.push(readEndpointToPartitions(r, version))
   }
   const unknownTaggedFields = readUnknownTaggedFields(r)
   const value: StreamsGroupHeartbeatResponse = {

@@ -7,7 +7,15 @@ import {
   type ApiVersionsResponse,
   createApiVersionsRequest,
 } from '../../../src/protocol/messages/api-versions.ts'
-import { Fetch, Metadata, Produce } from '../../../src/protocol/messages/index.ts'
+import { createDescribeClusterRequest } from '../../../src/protocol/messages/describe-cluster.ts'
+import {
+  DescribeCluster,
+  Fetch,
+  ListGroups,
+  Metadata,
+  Produce,
+} from '../../../src/protocol/messages/index.ts'
+import { createListGroupsRequest } from '../../../src/protocol/messages/list-groups.ts'
 import { createMetadataRequest } from '../../../src/protocol/messages/metadata.ts'
 import { encodeRequestHeader } from '../../../src/protocol/messages/request-header.ts'
 import { decodeResponseHeader } from '../../../src/protocol/messages/response-header.ts'
@@ -116,5 +124,30 @@ describe('ApiVersions against the real broker', () => {
     expect(response.throttleTimeMs).toBe(0)
     for (const api of [Produce, Fetch, Metadata])
       expect(rangeOf(response, api.apiKey), api.name).toBeDefined()
+  })
+
+  it('decodes real broker responses at every version both sides speak', async () => {
+    // From v3 the broker validates the client software name and version, so they must be real.
+    const identity = createApiVersionsRequest({ clientSoftwareName: 'samsa', clientSoftwareVersion: '0.1.0' })
+    const advertised = await connection.send(ApiVersions, 4, identity)
+    expect(advertised.errorCode).toBe(0)
+    const requests: [ApiDefinition<unknown, unknown>, unknown][] = [
+      [ApiVersions as ApiDefinition<unknown, unknown>, identity],
+      [Metadata as ApiDefinition<unknown, unknown>, createMetadataRequest({ topics: [] })],
+      [DescribeCluster as ApiDefinition<unknown, unknown>, createDescribeClusterRequest()],
+      [ListGroups as ApiDefinition<unknown, unknown>, createListGroupsRequest()],
+    ]
+    let exchanges = 0
+    for (const [api, request] of requests) {
+      const range = rangeOf(advertised, api.apiKey)!
+      const top = pickVersion(api, range)
+      for (let version = Math.max(api.minVersion, range.minVersion); version <= top; version++) {
+        // send() also checks that the decoder consumed the whole frame.
+        const response = (await connection.send(api, version, request)) as { errorCode?: number }
+        expect(response.errorCode ?? 0, `${api.name} v${version}`).toBe(0)
+        exchanges++
+      }
+    }
+    expect(exchanges).toBeGreaterThan(20)
   })
 })
