@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config'
 // start-up, group rebalances and a 2-core CI runner.
 export default defineConfig({
   test: {
+    // Until every area has tests, an empty project must not fail the run.
+    passWithNoTests: true,
     projects: [
       {
         test: {
