@@ -11,7 +11,7 @@
 
 import type { Cluster } from '../cluster/cluster.ts'
 import { type BrokerError, KafkaError } from '../common/errors.ts'
-import { validatePartition, validateTopicName } from '../common/validate.ts'
+import { validateTopicName } from '../common/validate.ts'
 import type { Connection, RequestOptions } from '../network/connection.ts'
 import type { ApiDefinition } from '../protocol/api.ts'
 import { errorForCode, isRetriableCode } from '../protocol/errors/broker-error.ts'
@@ -424,42 +424,38 @@ export class Admin {
     topic: string,
     timestamp: bigint,
   ): Promise<Map<number, { offset: bigint; timestamp: bigint }>> {
-    const description = (await this.describeTopics([topic]))[0]!
-    return this.#perLeader(
-      topic,
-      description.partitions.map((partition) => partition.partition),
-      async (connection, partitions, leaderEpochs) => {
-        const response = await connection.request(ListOffsets, {
-          replicaId: -1,
-          isolationLevel: 0,
-          topics: [
-            {
-              name: topic,
-              partitions: partitions.map((partition) => ({
-                partitionIndex: partition,
-                currentLeaderEpoch: leaderEpochs.get(partition) ?? -1,
-                timestamp,
-              })),
-            },
-          ],
-          timeoutMs: defaultAdminTimeoutMs,
-        })
-        return (response.topics[0]?.partitions ?? []).map((partition) => ({
-          partition: partition.partitionIndex,
-          errorCode: partition.errorCode,
-          value: { offset: partition.offset, timestamp: partition.timestamp },
-        }))
-      },
-    )
+    return this.#perLeader(topic, 'all', async (connection, partitions, leaderEpochs) => {
+      const response = await connection.request(ListOffsets, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [
+          {
+            name: topic,
+            partitions: partitions.map((partition) => ({
+              partitionIndex: partition,
+              currentLeaderEpoch: leaderEpochs.get(partition) ?? -1,
+              timestamp,
+            })),
+          },
+        ],
+        timeoutMs: defaultAdminTimeoutMs,
+      })
+      return (response.topics[0]?.partitions ?? []).map((partition) => ({
+        partition: partition.partitionIndex,
+        errorCode: partition.errorCode,
+        value: { offset: partition.offset, timestamp: partition.timestamp },
+      }))
+    })
   }
 
   /**
-   * Sends a partition-level request to the leader of each of `partitions`, grouped per leader, and retries
-   * the partitions whose leader moved (retriable codes) against fresh metadata.
+   * Sends a partition-level request to the leader of each of `partitions` (or of every partition of the
+   * topic), grouped per leader, and retries the partitions whose leader moved (retriable codes) against
+   * fresh metadata.
    */
   async #perLeader<T>(
     topic: string,
-    partitions: number[],
+    partitions: number[] | 'all',
     send: (
       connection: Connection,
       partitions: number[],
@@ -467,9 +463,10 @@ export class Admin {
     ) => Promise<Array<{ partition: number; errorCode: number; value: T }>>,
   ): Promise<Map<number, T>> {
     const results = new Map<number, T>()
-    let pending = partitions.map((partition) => validatePartition('partition', partition))
-    for (let attempt = 1; pending.length > 0; attempt++) {
+    let pending = partitions === 'all' ? null : partitions
+    for (let attempt = 1; pending === null || pending.length > 0; attempt++) {
       const description = (await this.describeTopics([topic]))[0]!
+      pending ??= description.partitions.map((partition) => partition.partition)
       const byLeader = new Map<number, number[]>()
       const leaderEpochs = new Map<number, number>()
       for (const partition of pending) {
