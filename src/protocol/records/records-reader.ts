@@ -7,8 +7,7 @@
  */
 
 import { CorruptRecordError, type KafkaErrorContext } from '../../common/errors.ts'
-import type { RecordHeader } from '../../common/types.ts'
-import { DecodedRecord } from './record.ts'
+import { DecodedRecord, type RecordFieldPositions } from './record.ts'
 import type { RecordBatchHeader } from './record-batch.ts'
 
 /** The smallest possible record: length, attributes, timestamp/offset deltas, key, value, header count. */
@@ -86,15 +85,15 @@ class RecordsCursor {
     return this.fail('varlong is longer than 10 bytes')
   }
 
-  /** varint length then bytes, as a view; -1 is null. */
-  bytes(what: string, end: number): Buffer | null {
+  /** Reads a varint length (-1 for null) and skips that many bytes, which must end by `end`. */
+  skipBytes(what: string, end: number): number {
     const length = this.varint()
-    if (length === -1) return null
+    if (length === -1) return -1
     if (length < 0) this.fail(`negative ${what} length ${length}`)
     const start = this.position
     if (length > end - start) this.fail(`${what} of ${length} bytes overruns its record`)
     this.position = start + length
-    return this.buffer.subarray(start, start + length)
+    return length
   }
 }
 
@@ -114,6 +113,15 @@ export function readRecords(
     cursor.fail(`${count} records cannot fit in ${section.length} bytes`)
   }
   const records: DecodedRecord[] = []
+  // Reused for every record: the record copies the positions into its own fields.
+  const fields: RecordFieldPositions = {
+    keyStart: 0,
+    keyLength: 0,
+    valueStart: 0,
+    valueLength: 0,
+    headersStart: 0,
+    headerCount: 0,
+  }
   for (let i = 0; i < count; i++) {
     const length = cursor.varint()
     const start = cursor.position
@@ -124,13 +132,17 @@ export function readRecords(
     cursor.position++ // attributes: no bits defined
     const timestampDelta = cursor.varlong()
     const offsetDelta = cursor.varint()
-    const key = cursor.bytes('key', end)
-    const value = cursor.bytes('value', end)
-    const headers = readHeaders(cursor, end)
+    fields.keyLength = cursor.skipBytes('key', end)
+    fields.keyStart = cursor.position - Math.max(fields.keyLength, 0)
+    fields.valueLength = cursor.skipBytes('value', end)
+    fields.valueStart = cursor.position - Math.max(fields.valueLength, 0)
+    fields.headerCount = cursor.varint()
+    fields.headersStart = cursor.position
+    if (fields.headerCount !== 0) validateHeaders(cursor, fields.headerCount, end)
     if (cursor.position !== end) {
       cursor.fail(`record ${i} claims ${length} bytes but its fields take ${cursor.position - start}`)
     }
-    records.push(new DecodedRecord(batch, offsetDelta, timestampDelta, key, value, headers))
+    records.push(new DecodedRecord(batch, offsetDelta, timestampDelta, section, fields))
   }
   if (cursor.position !== cursor.end) {
     cursor.fail(`${cursor.end - cursor.position} bytes follow the ${count} records the header claims`)
@@ -138,19 +150,12 @@ export function readRecords(
   return records
 }
 
-function readHeaders(cursor: RecordsCursor, end: number): RecordHeader[] {
-  const count = cursor.varint()
-  if (count === 0) return []
+/** Walks the headers without building them; {@link DecodedRecord} builds them if they are read. */
+function validateHeaders(cursor: RecordsCursor, count: number, end: number): void {
   // Each header needs at least two bytes (key length and value length).
   if (count < 0 || count * 2 > end - cursor.position) cursor.fail(`impossible header count ${count}`)
-  const headers: RecordHeader[] = []
   for (let h = 0; h < count; h++) {
-    const keyLength = cursor.varint()
-    const start = cursor.position
-    if (keyLength < 0 || keyLength > end - start) cursor.fail(`header key length ${keyLength} is invalid`)
-    cursor.position = start + keyLength
-    const key = cursor.buffer.toString('utf8', start, start + keyLength)
-    headers.push({ key, value: cursor.bytes('header value', end) })
+    if (cursor.skipBytes('header key', end) === -1) cursor.fail('header key is null')
+    cursor.skipBytes('header value', end)
   }
-  return headers
 }
