@@ -12,6 +12,7 @@ import {
   startBroker,
   stopBroker,
 } from '../../../src/cli/broker/index.ts'
+import { kafkaBootstrap } from '../../../src/testing/kafka-bootstrap.ts'
 
 const run = promisify(execFile)
 const samsa = join(import.meta.dirname, '../../../bin/samsa.js')
@@ -110,7 +111,38 @@ describe('broker rig, one node', () => {
   })
 })
 
+describe('broker rig start-up failures', () => {
+  it('reports a broker that exits during start-up with the end of its log', async () => {
+    const failingStateDir = mkdtempSync(join(tmpdir(), 'samsa-rig-fail-'))
+    const failingPort = port + 100
+    try {
+      const attempt = startBroker({
+        port: failingPort,
+        stateDir: failingStateDir,
+        extraConfig: { 'num.io.threads': 'not-a-number' },
+        progress: () => {},
+      })
+      await expect(attempt).rejects.toMatchObject({ reason: 'startup-failed' })
+      await expect(attempt).rejects.toThrow(/num\.io\.threads/)
+      expect((await brokerStatus({ port: failingPort, stateDir: failingStateDir })).state).toBe('stopped')
+    } finally {
+      await stopBroker({ port: failingPort, stateDir: failingStateDir })
+      rmSync(failingStateDir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('samsa CLI', () => {
+  it('with KAFKA_BOOTSTRAP set, starts nothing and prints that address last', async () => {
+    const bootstrap = kafkaBootstrap()
+    const { stdout, stderr } = await run(process.execPath, [samsa, 'broker', 'start'], {
+      env: { ...process.env, KAFKA_BOOTSTRAP: bootstrap },
+      timeout: 30_000,
+    })
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe(bootstrap)
+    expect(stderr).toContain('starting nothing')
+  })
+
   it('rejects an unknown flag, naming it, without a stack trace', async () => {
     const result = await cli(['--bogus'])
     expect(result.code).not.toBe(0)
