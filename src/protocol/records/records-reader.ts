@@ -1,9 +1,11 @@
 /**
- * Parses the records section of one batch (after decompression), the consumer's hot path.
+ * Validates the records section of one batch (after decompression) and indexes its records: the consumer's
+ * hot path. Every length is checked here, so a record that decodes can later build its key, value and
+ * headers without checks (see {@link DecodedRecord}).
  *
- * Unlike the protocol {@link Reader}, failures here are {@link CorruptRecordError}s naming the batch, and
- * varlongs decode to plain numbers: a timestamp delta never comes near 2^53 ms, and refusing one that does
- * keeps BigInt allocation out of the loop.
+ * Unlike the protocol Reader, failures here are {@link CorruptRecordError}s naming the batch, and varlongs
+ * decode to plain numbers: a timestamp delta never comes near 2^53 ms, and refusing one that does keeps
+ * BigInt allocation out of the loop.
  */
 
 import { CorruptRecordError, type KafkaErrorContext } from '../../common/errors.ts'
