@@ -6,6 +6,7 @@
  * fetch may start in the middle of a batch) are skipped too. What remains is handed out in offset order.
  */
 
+import type { RecordHeader } from '../common/types.ts'
 import type { DecodedRecordBatch } from '../protocol/records/record-batch.ts'
 import type { BufferedFetch } from './fetch-buffer.ts'
 import type { ConsumerMessage } from './message.ts'
@@ -122,13 +123,15 @@ export class CompletedFetch implements BufferedFetch {
     // advanceBatch() never leaves an index past the end of a batch.
     const record = batch.records[this.recordIndex++]!
     if (this.recordIndex >= batch.records.length) this.advanceBatch()
+    const headers = record.headers
     return {
       topic: this.state.topic,
       partition: this.state.partition,
       offset: batch.baseOffset + BigInt(record.offsetDelta),
       key: record.key,
       value: record.value,
-      headers: record.headers,
+      // The decoder shares one frozen array among header-less records; the application gets its own.
+      headers: headers.length === 0 ? [] : (headers as RecordHeader[]),
       timestamp: this.logAppend ? this.maxTimestamp : this.baseTimestamp + record.timestampDelta,
       timestampType: this.logAppend ? 'log-append' : 'create',
       leaderEpoch: this.epoch,

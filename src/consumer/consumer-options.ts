@@ -4,6 +4,7 @@
  */
 
 import { enumOption, integerOption, rejectUnknownOptions, stringOption } from '../common/validate.ts'
+import { GROUP_OPTION_KEYS, type GroupOptions } from './group/group-options.ts'
 
 /** What to do when a partition has no valid position: no committed offset, or the offset left the log. */
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none'
@@ -11,10 +12,11 @@ export type AutoOffsetReset = 'earliest' | 'latest' | 'none'
 /** Which records a fetch may return: all of them, or only those of committed transactions (and non-transactional ones). */
 export type IsolationLevel = 'read_uncommitted' | 'read_committed'
 
-/** Options of {@link Consumer}. Every field is optional; defaults are the Java client's. */
-export interface ConsumerOptions {
-  /** Consumer group to join (`subscribe`) or to commit offsets to. Assign-only consumers may omit it. */
-  groupId?: string
+/**
+ * Options of {@link Consumer}. Every field is optional; defaults are the Java client's. The group membership
+ * options ({@link GroupOptions}: `groupId`, `groupProtocol`, ...) are validated by the group coordinator.
+ */
+export interface ConsumerOptions extends GroupOptions, CommitOptions {
   /**
    * Where to start when a partition has no position: `earliest` (log start), `latest` (log end, the default)
    * or `none` (fail with {@link OffsetOutOfRangeError} and let the application `seek`).
@@ -43,24 +45,20 @@ export interface ConsumerOptions {
   retryBackoffMs?: number
   /** Rack of this consumer, sent with fetches so brokers can offer a same-rack replica (KIP-392). */
   clientRack?: string
+}
 
-  // Group membership options, validated by the group coordinator (src/consumer/group/); listed here so one
-  // options object configures the whole consumer.
-  groupProtocol?: 'classic' | 'consumer'
-  groupInstanceId?: string
-  assignors?: string[]
+/**
+ * Offset-commit options, validated by the group's commit manager; declared here so one options object
+ * configures the whole consumer.
+ */
+export interface CommitOptions {
   enableAutoCommit?: boolean
   autoCommitIntervalMs?: number
   enableAutoOffsetStore?: boolean
-  sessionTimeoutMs?: number
-  heartbeatIntervalMs?: number
-  rebalanceTimeoutMs?: number
-  maxPollIntervalMs?: number
 }
 
 /** The fetch-side options with their defaults applied. */
 export interface ResolvedConsumerOptions {
-  groupId: string | undefined
   autoOffsetReset: AutoOffsetReset
   isolationLevel: IsolationLevel
   fetchMinBytes: number
@@ -74,7 +72,6 @@ export interface ResolvedConsumerOptions {
 }
 
 const fetchOptionNames = [
-  'groupId',
   'autoOffsetReset',
   'isolationLevel',
   'fetchMinBytes',
@@ -87,18 +84,12 @@ const fetchOptionNames = [
   'clientRack',
 ] as const
 
-/** Options the group coordinator validates; accepted here so they are not reported as unknown. */
-export const groupOptionNames: readonly string[] = [
-  'groupProtocol',
-  'groupInstanceId',
-  'assignors',
+/** Options validated elsewhere (group membership, commits), accepted here so they are not reported as unknown. */
+const delegatedOptionNames: readonly string[] = [
+  ...GROUP_OPTION_KEYS,
   'enableAutoCommit',
   'autoCommitIntervalMs',
   'enableAutoOffsetStore',
-  'sessionTimeoutMs',
-  'heartbeatIntervalMs',
-  'rebalanceTimeoutMs',
-  'maxPollIntervalMs',
 ]
 
 const int32Max = 0x7fffffff
@@ -108,7 +99,7 @@ export function resolveConsumerOptions(options: ConsumerOptions = {}): ResolvedC
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('consumer options must be an object')
   }
-  rejectUnknownOptions('consumer', options, [...fetchOptionNames, ...groupOptionNames])
+  rejectUnknownOptions('consumer', options, [...fetchOptionNames, ...delegatedOptionNames])
   const fetchMaxBytes = integerOption(
     'consumer.fetchMaxBytes',
     options.fetchMaxBytes,
@@ -124,8 +115,6 @@ export function resolveConsumerOptions(options: ConsumerOptions = {}): ResolvedC
     int32Max,
   )
   return {
-    groupId:
-      options.groupId === undefined ? undefined : stringOption('consumer.groupId', options.groupId, ''),
     autoOffsetReset: enumOption(
       'consumer.autoOffsetReset',
       options.autoOffsetReset,

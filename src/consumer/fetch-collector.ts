@@ -14,9 +14,12 @@ export class FetchCollector {
   private readonly buffer: FetchBuffer<CompletedFetch>
   /** The fetch being drained, cached so the per-record path avoids scanning the buffer. */
   private current: CompletedFetch | undefined = undefined
+  /** Called when a drained fetch frees buffer space, so the fetcher can use it. */
+  private readonly onRelease: () => void
 
-  constructor(buffer: FetchBuffer<CompletedFetch>) {
+  constructor(buffer: FetchBuffer<CompletedFetch>, onRelease: () => void = () => {}) {
     this.buffer = buffer
+    this.onRelease = onRelease
   }
 
   /** Up to `max` records, across partitions, advancing each partition's position past what is returned. */
@@ -70,6 +73,7 @@ export class FetchCollector {
       }
       this.buffer.remove(fetch)
       this.current = undefined
+      this.onRelease()
     }
   }
 

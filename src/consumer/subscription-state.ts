@@ -53,7 +53,7 @@ export class PartitionState implements TopicPartition {
    * buffered or still in flight, is recognised and dropped.
    */
   generation = 0
-  /** Earliest time (ms since epoch) the next offset lookup or fetch retry may run. */
+  /** Earliest `performance.now()` at which the next offset lookup or fetch of this partition may run. */
   retryAt = 0
   highWatermark: bigint | undefined = undefined
   lastStableOffset: bigint | undefined = undefined

@@ -5,7 +5,6 @@ import { type ConsumerOptions, resolveConsumerOptions } from '../../../src/consu
 describe('resolveConsumerOptions', () => {
   it('applies the Java client defaults', () => {
     expect(resolveConsumerOptions()).toEqual({
-      groupId: undefined,
       autoOffsetReset: 'latest',
       isolationLevel: 'read_uncommitted',
       fetchMinBytes: 1,
@@ -25,7 +24,6 @@ describe('resolveConsumerOptions', () => {
     [{ maxPollRecords: 0 }, 'consumer.maxPollRecords'],
     [{ fetchMaxBytes: 1.5 }, 'consumer.fetchMaxBytes'],
     [{ fetchMaxWaitMs: -1 }, 'consumer.fetchMaxWaitMs'],
-    [{ groupId: '' }, 'consumer.groupId'],
     [{ autoOffsetRest: 'earliest' }, 'consumer.autoOffsetRest'],
   ])('rejects %o naming %s', (options, option) => {
     let thrown: unknown
@@ -39,6 +37,6 @@ describe('resolveConsumerOptions', () => {
   })
 
   it('accepts the group options the group coordinator validates', () => {
-    expect(resolveConsumerOptions({ groupId: 'g', enableAutoCommit: false }).groupId).toBe('g')
+    expect(resolveConsumerOptions({ groupId: 'g', enableAutoCommit: false }).autoOffsetReset).toBe('latest')
   })
 })

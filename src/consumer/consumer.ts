@@ -1,0 +1,554 @@
+/**
+ * The consumer: reads records from partitions the application assigns (this module) or a group assigns
+ * (src/consumer/group/). Three ways to read, all with the same guarantee — records of a partition arrive in
+ * offset order, and a partition's position moves past a record only once the record is handed over:
+ *
+ * - `poll({ timeoutMs })`: up to `maxPollRecords` records, the Java client's loop style;
+ * - `for await (const message of consumer)`: one record at a time; `break` stops iterating, it does not close;
+ * - `consume(handler, { signal })`: calls `handler` for each record until the signal aborts or the consumer closes.
+ *
+ * Fetching runs ahead of the application in the background (see {@link Fetcher}); offset lookups for new
+ * or reset partitions run in the background too, and everything that may make progress wakes the reader.
+ */
+
+import { ClosedError, IllegalStateError, KafkaError } from '../common/errors.ts'
+import type { TopicPartition, TopicPartitionOffset } from '../common/types.ts'
+import { topicPartitionKey } from '../common/types.ts'
+import { validateOffset, validatePartition, validateTopicName } from '../common/validate.ts'
+import type { CompletedFetch } from './completed-fetch.ts'
+import type { ConsumerCluster } from './consumer-cluster.ts'
+import {
+  type ConsumerOptions,
+  type ResolvedConsumerOptions,
+  resolveConsumerOptions,
+} from './consumer-options.ts'
+import { FetchBuffer } from './fetch-buffer.ts'
+import { FetchCollector } from './fetch-collector.ts'
+import { Fetcher } from './fetcher.ts'
+import type { ConsumerMessage } from './message.ts'
+import { NoOffsetForPartitionError } from './no-offset-error.ts'
+import {
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
+  lookupOffsets,
+  lookupOffsetsOnce,
+  type OffsetQuery,
+} from './offsets-lookup.ts'
+import { type PartitionState, type ResetTarget, SubscriptionState } from './subscription-state.ts'
+
+/** A partition and a time, for {@link Consumer.offsetsForTimes}. */
+export interface TopicPartitionTimestamp extends TopicPartition {
+  /** Milliseconds since the epoch. */
+  timestamp: number
+}
+
+/** The answer of {@link Consumer.offsetsForTimes} for one partition. */
+export interface OffsetForTime extends TopicPartition {
+  /** The first offset whose record timestamp is at or after the time asked; null when there is none. */
+  offset: bigint | null
+  /** That record's timestamp; null with `offset`. */
+  timestamp: number | null
+  /** Leader epoch of that record, when the broker reported one. */
+  leaderEpoch: number | undefined
+}
+
+export interface PollOptions {
+  /** Longest to wait for records when none are buffered. Default 1000. */
+  timeoutMs?: number
+}
+
+export interface ConsumeOptions {
+  /** Aborting ends the loop after the current handler call; `consume` then resolves. */
+  signal?: AbortSignal
+}
+
+/**
+ * Checks each position before fetching from it (KIP-320: was the log truncated below it after a leader
+ * change?). Installed by the group layer; without one, positions are used as they are.
+ */
+export type PositionValidator = (
+  partitions: PartitionState[],
+  subscriptions: SubscriptionState,
+) => Promise<void>
+
+const defaultPollTimeoutMs = 1000
+
+export class Consumer implements AsyncIterable<ConsumerMessage> {
+  readonly options: ResolvedConsumerOptions
+  /**
+   * The positions and state of every assigned partition. Public for the group layer (commits read
+   * `allConsumed()`, rebalances call `assign`); applications use the methods of this class.
+   * @internal
+   */
+  readonly subscriptions: SubscriptionState
+  /** @internal Set by the group layer to validate positions that carry a leader epoch. */
+  positionValidator: PositionValidator | undefined = undefined
+
+  private readonly cluster: ConsumerCluster
+  private readonly buffer = new FetchBuffer<CompletedFetch>()
+  private readonly collector: FetchCollector
+  private readonly fetcher: Fetcher
+  /** Errors to throw from the next read, at most one per partition (the newest). */
+  private readonly pendingErrors = new Map<string, KafkaError>()
+  /** Partitions whose existence the metadata confirmed since they were assigned. */
+  private readonly confirmedPartitions = new Set<string>()
+  private readonly resetsInFlight = new Set<string>()
+  private validating = false
+  private reading = false
+  private closed = false
+  private readonly closeController = new AbortController()
+
+  constructor(cluster: ConsumerCluster, options: ConsumerOptions = {}) {
+    this.cluster = cluster
+    this.options = resolveConsumerOptions(options)
+    this.subscriptions = new SubscriptionState(this.options.autoOffsetReset)
+    this.fetcher = new Fetcher(cluster, this.subscriptions, this.buffer, this.options, {
+      onError: (error) => this.reportError(error),
+      onResetNeeded: () => this.updatePositions(),
+    })
+    this.collector = new FetchCollector(this.buffer, () => this.fetcher.sendFetches())
+  }
+
+  /**
+   * Reads exactly `partitions` from now on, replacing the previous assignment. Partitions that stay keep their
+   * position; new ones start per `autoOffsetReset` unless the application seeks. Topic names and partition
+   * numbers are checked here; that they exist is checked against the cluster by the next read, which fails
+   * with UNKNOWN_TOPIC_OR_PARTITION naming them if not.
+   */
+  assign(partitions: readonly TopicPartition[]): void {
+    this.throwIfClosed()
+    if (!Array.isArray(partitions)) throw new TypeError('assign() takes an array of { topic, partition }')
+    partitions.forEach((tp, i) => {
+      validateTopicName(`assign[${i}].topic`, tp?.topic)
+      validatePartition(`assign[${i}].partition`, tp.partition)
+    })
+    const removed = this.subscriptions.assign(partitions)
+    for (const state of removed) {
+      this.buffer.removePartition(state.key)
+      this.pendingErrors.delete(state.key)
+      this.confirmedPartitions.delete(state.key)
+    }
+    this.collector.reset()
+    this.buffer.wakeup()
+  }
+
+  /** The partitions assigned now. */
+  assignment(): TopicPartition[] {
+    return this.subscriptions.assignment()
+  }
+
+  /**
+   * Up to `maxPollRecords` records. Waits up to `timeoutMs` when none are buffered, then resolves with an
+   * empty array. Throws errors the background work ran into (e.g. OffsetOutOfRangeError with
+   * `autoOffsetReset: 'none'`), once each.
+   */
+  async poll(options: PollOptions = {}): Promise<ConsumerMessage[]> {
+    const timeoutMs = options.timeoutMs ?? defaultPollTimeoutMs
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
+      throw new KafkaError(`poll timeoutMs must be a number >= 0, got ${String(timeoutMs)}`, -1001)
+    }
+    this.beginRead('poll')
+    try {
+      const deadline = performance.now() + timeoutMs
+      await this.confirmAssignment()
+      for (;;) {
+        this.throwPendingError()
+        this.updatePositions()
+        const messages = this.collector.collect(this.options.maxPollRecords)
+        this.fetcher.sendFetches()
+        if (messages.length > 0 || this.closed) return messages
+        const remaining = deadline - performance.now()
+        if (remaining <= 0) return messages
+        await this.buffer.waitForChange(remaining, this.closeController.signal)
+      }
+    } finally {
+      this.reading = false
+    }
+  }
+
+  /**
+   * Iterates records one at a time until the consumer closes. Records already buffered are handed out
+   * without waiting for a timer. Leaving the loop (`break`, `return`, a throw) stops iterating and keeps the
+   * consumer open; the position stays right after the last record the loop received.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
+    let started = false
+    const finish = (): IteratorReturnResult<undefined> => {
+      if (started) this.reading = false
+      started = false
+      return { done: true, value: undefined }
+    }
+    return {
+      next: (): Promise<IteratorResult<ConsumerMessage>> => {
+        if (!started) {
+          this.beginRead('iterate')
+          started = true
+        }
+        if (this.pendingErrors.size === 0 && !this.closed) {
+          const message = this.collector.next()
+          if (message !== undefined) return Promise.resolve({ done: false, value: message })
+        }
+        return this.nextMessage(undefined).then(
+          (message) => (message === undefined ? finish() : { done: false, value: message }),
+          (error: unknown) => {
+            finish()
+            throw error
+          },
+        )
+      },
+      return: (): Promise<IteratorResult<ConsumerMessage>> => Promise.resolve(finish()),
+    }
+  }
+
+  /**
+   * Calls `handler` with each record, in order per partition, until `signal` aborts or the consumer closes.
+   * If `handler` throws, the partition's position goes back to that record (it was not consumed) and
+   * `consume` rejects with the error.
+   */
+  async consume(handler: (message: ConsumerMessage) => unknown, options: ConsumeOptions = {}): Promise<void> {
+    const signal = options.signal
+    this.beginRead('consume')
+    try {
+      while (!signal?.aborted && !this.closed) {
+        const message = this.collector.next() ?? (await this.nextMessage(signal))
+        if (message === undefined) continue
+        try {
+          await handler(message)
+        } catch (error) {
+          if (this.subscriptions.get(message.topic, message.partition) !== undefined) {
+            this.seek({ topic: message.topic, partition: message.partition, offset: message.offset })
+          }
+          throw error
+        }
+      }
+    } finally {
+      this.reading = false
+    }
+  }
+
+  /**
+   * The offset of the next record this consumer will hand out for `tp`.
+   * @throws IllegalStateError naming the partition if it is not assigned or its position is not known yet
+   *   (a lookup is pending: use {@link positionAsync}, or read first).
+   */
+  position(tp: TopicPartition): bigint {
+    const state = this.subscriptions.require(tp, 'position')
+    if (state.position === undefined) {
+      throw new IllegalStateError(
+        `position: partition ${tp.topic}-${tp.partition} has no position yet (its offset lookup is pending); ` +
+          'await positionAsync() or read first',
+        { topic: tp.topic, partition: tp.partition },
+      )
+    }
+    return state.position.offset
+  }
+
+  /** Like {@link position}, but first looks up the offset if it is pending (seekToEnd, autoOffsetReset...). */
+  async positionAsync(tp: TopicPartition, options: { timeoutMs?: number } = {}): Promise<bigint> {
+    const state = this.subscriptions.require(tp, 'position')
+    if (state.position === undefined) await this.resetNow([state], options.timeoutMs)
+    return this.position(tp)
+  }
+
+  /**
+   * Makes `offset` the next record to hand out for the partition. Buffered data of the partition is dropped,
+   * so nothing fetched for the old position is delivered. Seeking outside the log is allowed; the next
+   * fetch then resets the position per `autoOffsetReset` (or throws OffsetOutOfRangeError if `none`).
+   */
+  seek(target: TopicPartitionOffset): void {
+    this.throwIfClosed()
+    validateTopicName('seek.topic', target?.topic)
+    validatePartition('seek.partition', target.partition)
+    validateOffset('seek.offset', target.offset)
+    const leaderEpoch = target.leaderEpoch
+    this.subscriptions.seek(
+      target,
+      { offset: target.offset, leaderEpoch },
+      { validate: leaderEpoch !== undefined },
+    )
+    this.afterPositionChange(topicPartitionKey(target.topic, target.partition))
+  }
+
+  /** Moves the partitions (all assigned ones if omitted) to the start of their logs, looked up on the next read. */
+  seekToBeginning(partitions?: readonly TopicPartition[]): void {
+    this.seekToTarget('seekToBeginning', 'earliest', partitions)
+  }
+
+  /** Moves the partitions (all assigned ones if omitted) to the end of their logs, looked up on the next read. */
+  seekToEnd(partitions?: readonly TopicPartition[]): void {
+    this.seekToTarget('seekToEnd', 'latest', partitions)
+  }
+
+  /**
+   * For each partition, the first offset whose record timestamp is at or after `timestamp` (null when the
+   * log has no such record), as the Java client's offsetsForTimes. The partitions need not be assigned.
+   */
+  async offsetsForTimes(
+    queries: readonly TopicPartitionTimestamp[],
+    options: { timeoutMs?: number } = {},
+  ): Promise<OffsetForTime[]> {
+    this.throwIfClosed()
+    const offsetQueries: OffsetQuery[] = queries.map((q, i) => {
+      validateTopicName(`offsetsForTimes[${i}].topic`, q?.topic)
+      validatePartition(`offsetsForTimes[${i}].partition`, q.partition)
+      if (!Number.isSafeInteger(q.timestamp) || q.timestamp < 0) {
+        throw new KafkaError(
+          `offsetsForTimes[${i}].timestamp must be milliseconds since the epoch (an integer >= 0), got ${String(q.timestamp)}`,
+          -1001,
+        )
+      }
+      return { topic: q.topic, partition: q.partition, timestamp: BigInt(q.timestamp) }
+    })
+    await Promise.all(queries.map((q) => this.cluster.partition(q.topic, q.partition)))
+    const answers = await lookupOffsets(this.cluster, offsetQueries, {
+      isolationLevel: this.options.isolationLevel,
+      timeoutMs: options.timeoutMs ?? this.cluster.options.requestTimeoutMs,
+      retryBackoffMs: this.options.retryBackoffMs,
+    })
+    return offsetQueries.map(({ topic, partition }) => {
+      const answer = answers.get(topicPartitionKey(topic, partition))
+      const found = answer !== undefined && answer.offset >= 0n
+      return {
+        topic,
+        partition,
+        offset: found ? answer.offset : null,
+        timestamp: found ? Number(answer.timestamp) : null,
+        leaderEpoch: found && answer.leaderEpoch >= 0 ? answer.leaderEpoch : undefined,
+      }
+    })
+  }
+
+  /** Stops fetching the partitions; buffered records of them are kept and handed out after {@link resume}. */
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.subscriptions.pause(tp)
+    this.collector.reset()
+  }
+
+  /** Resumes fetching and delivering the partitions. */
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.subscriptions.resume(tp)
+    this.collector.reset()
+    this.fetcher.sendFetches()
+    this.buffer.wakeup()
+  }
+
+  /** The paused partitions. */
+  paused(): TopicPartition[] {
+    return this.subscriptions.paused()
+  }
+
+  /**
+   * Stops fetching and ends every read: a waiting `poll` resolves empty, iterators finish, `consume` resolves.
+   * Fetches in flight are abandoned. The shared cluster (and its connections) stays open.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.fetcher.close()
+    this.closeController.abort()
+    this.buffer.clear()
+    this.collector.reset()
+    this.buffer.wakeup()
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  private beginRead(operation: string): void {
+    this.throwIfClosed()
+    if (this.reading) {
+      throw new IllegalStateError(
+        `${operation}: another poll, iterator or consume() is already reading from this consumer; ` +
+          'a consumer serves one reader at a time',
+      )
+    }
+    this.reading = true
+  }
+
+  /** Waits for the next record; undefined when the consumer closes or `signal` aborts. */
+  private async nextMessage(signal: AbortSignal | undefined): Promise<ConsumerMessage | undefined> {
+    await this.confirmAssignment()
+    const signals =
+      signal === undefined
+        ? this.closeController.signal
+        : AbortSignal.any([signal, this.closeController.signal])
+    for (;;) {
+      this.throwPendingError()
+      if (this.closed || signal?.aborted) return undefined
+      this.updatePositions()
+      const message = this.collector.next()
+      if (message !== undefined) return message
+      this.fetcher.sendFetches()
+      await this.buffer.waitForChange(defaultPollTimeoutMs, signals)
+    }
+  }
+
+  private throwIfClosed(): void {
+    if (this.closed) throw new ClosedError('the consumer is closed')
+  }
+
+  private reportError(error: KafkaError): void {
+    const key = error.topic === undefined ? '' : topicPartitionKey(error.topic, error.partition ?? -1)
+    this.pendingErrors.set(key, error)
+    this.buffer.wakeup()
+  }
+
+  private throwPendingError(): void {
+    if (this.pendingErrors.size === 0) return
+    const [key, error] = this.pendingErrors.entries().next().value as [string, KafkaError]
+    this.pendingErrors.delete(key)
+    throw error
+  }
+
+  private afterPositionChange(key: string): void {
+    this.buffer.removePartition(key)
+    this.pendingErrors.delete(key)
+    this.collector.reset()
+    this.buffer.wakeup()
+  }
+
+  private seekToTarget(operation: string, target: ResetTarget, partitions?: readonly TopicPartition[]): void {
+    this.throwIfClosed()
+    const states =
+      partitions === undefined
+        ? [...this.subscriptions.states()]
+        : partitions.map((tp) => this.subscriptions.require(tp, operation))
+    for (const state of states) {
+      this.subscriptions.requestReset(state, target)
+      this.afterPositionChange(state.key)
+    }
+  }
+
+  /** Confirms with the cluster that newly assigned partitions exist; throws naming the first that does not. */
+  private async confirmAssignment(): Promise<void> {
+    const unconfirmed = [...this.subscriptions.states()].filter((s) => !this.confirmedPartitions.has(s.key))
+    if (unconfirmed.length === 0) return
+    await Promise.all(
+      unconfirmed.map(async (state) => {
+        await this.cluster.partition(state.topic, state.partition)
+        this.confirmedPartitions.add(state.key)
+      }),
+    )
+  }
+
+  /** Starts offset lookups and validations that are due. Never waits; completions wake the reader. */
+  private updatePositions(): void {
+    if (this.closed) return
+    if (!this.validating) {
+      const awaiting = this.subscriptions.partitionsAwaitingValidation()
+      if (awaiting.length > 0) this.validate(awaiting)
+    }
+    const due = this.subscriptions
+      .partitionsAwaitingReset(performance.now())
+      .filter((state) => !this.resetsInFlight.has(state.key))
+    if (due.length === 0) return
+    const lookups: PartitionState[] = []
+    for (const state of due) {
+      if ((state.resetTarget ?? this.options.autoOffsetReset) === 'none') {
+        if (!this.pendingErrors.has(state.key)) this.reportError(new NoOffsetForPartitionError(state))
+        // Report it again on a later read unless the application seeks meanwhile.
+        state.retryAt = performance.now() + this.options.retryBackoffMs
+      } else lookups.push(state)
+    }
+    if (lookups.length > 0) void this.resetInBackground(lookups)
+  }
+
+  /** autoOffsetReset as a lookup target; only called for partitions that passed the `none` check. */
+  private automaticResetTarget(): 'earliest' | 'latest' {
+    return this.options.autoOffsetReset === 'earliest' ? 'earliest' : 'latest'
+  }
+
+  private validate(states: PartitionState[]): void {
+    const validator = this.positionValidator
+    if (validator === undefined) {
+      for (const state of states) this.subscriptions.completeValidation(state, state.generation)
+      return
+    }
+    this.validating = true
+    validator(states, this.subscriptions)
+      .catch((error: unknown) => {
+        if (error instanceof KafkaError) this.reportError(error)
+      })
+      .finally(() => {
+        this.validating = false
+        this.buffer.wakeup()
+      })
+  }
+
+  private async resetInBackground(states: PartitionState[]): Promise<void> {
+    for (const state of states) this.resetsInFlight.add(state.key)
+    const generations = states.map((state) => state.generation)
+    try {
+      const round = await lookupOffsetsOnce(
+        this.cluster,
+        states.map((state) => toResetQuery(state, this.automaticResetTarget())),
+        {
+          isolationLevel: this.options.isolationLevel,
+        },
+      )
+      let retryNeeded = false
+      states.forEach((state, i) => {
+        const answer = round.answers.get(state.key)
+        if (answer !== undefined && answer.offset >= 0n) {
+          const leaderEpoch = answer.leaderEpoch >= 0 ? answer.leaderEpoch : undefined
+          this.subscriptions.completeReset(state, generations[i] as number, {
+            offset: answer.offset,
+            leaderEpoch,
+          })
+          return
+        }
+        state.retryAt = performance.now() + this.options.retryBackoffMs
+        const failure = round.failures.get(state.key)
+        if (failure !== undefined && !failure.retriable) this.reportError(failure)
+        else retryNeeded = true
+      })
+      if (retryNeeded) {
+        const topics = [...new Set(states.map((s) => s.topic))]
+        await this.cluster.refreshMetadata(topics).catch(() => {})
+      }
+    } finally {
+      for (const state of states) this.resetsInFlight.delete(state.key)
+      this.fetcher.sendFetches()
+      this.buffer.wakeup()
+    }
+  }
+
+  /** Resolves pending lookups of `states` now, with retries, for {@link positionAsync}. */
+  private async resetNow(states: PartitionState[], timeoutMs?: number): Promise<void> {
+    const lookups = states.filter((s) => s.state === 'awaiting-reset')
+    for (const state of lookups) {
+      if ((state.resetTarget ?? this.options.autoOffsetReset) === 'none')
+        throw new NoOffsetForPartitionError(state)
+    }
+    const generations = lookups.map((state) => state.generation)
+    const answers = await lookupOffsets(
+      this.cluster,
+      lookups.map((state) => toResetQuery(state, this.automaticResetTarget())),
+      {
+        isolationLevel: this.options.isolationLevel,
+        timeoutMs: timeoutMs ?? this.cluster.options.requestTimeoutMs,
+        retryBackoffMs: this.options.retryBackoffMs,
+      },
+    )
+    lookups.forEach((state, i) => {
+      const answer = answers.get(state.key)
+      if (answer === undefined || answer.offset < 0n) return
+      const leaderEpoch = answer.leaderEpoch >= 0 ? answer.leaderEpoch : undefined
+      this.subscriptions.completeReset(state, generations[i] as number, {
+        offset: answer.offset,
+        leaderEpoch,
+      })
+    })
+  }
+}
+
+/** The lookup for a pending reset: its explicit target, else autoOffsetReset (`none` is handled before). */
+function toResetQuery(state: PartitionState, autoOffsetReset: 'earliest' | 'latest'): OffsetQuery {
+  const target = state.resetTarget ?? autoOffsetReset
+  const timestamp =
+    target === 'earliest'
+      ? EARLIEST_TIMESTAMP
+      : target === 'latest'
+        ? LATEST_TIMESTAMP
+        : BigInt(target.timestamp)
+  return { topic: state.topic, partition: state.partition, timestamp }
+}
