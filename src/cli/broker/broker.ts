@@ -128,6 +128,15 @@ function logTail(node: RigNode, lines = 25): string {
   return text === '' ? '(log is empty)' : text.split('\n').slice(-lines).join('\n')
 }
 
+/** A JVM's error output minus the `at …` stack frames, which say nothing to someone configuring a broker. */
+function withoutStackFrames(output: string): string {
+  return output
+    .trimEnd()
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line) && !/^\s+\.\.\. \d+ more$/.test(line))
+    .join('\n')
+}
+
 /** A Kafka cluster id: 16 random bytes in URL-safe base64, which is what `StorageTool random-uuid` prints. */
 function randomClusterId(): string {
   for (;;) {
@@ -335,7 +344,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       if (format.code !== 0) {
         throw new RigError(
           'startup-failed',
-          `formatting storage for node ${node.nodeId} failed (exit code ${format.code}):\n${format.output.trimEnd()}`,
+          `formatting storage for node ${node.nodeId} failed (exit code ${format.code}):\n${withoutStackFrames(format.output)}`,
         )
       }
     }),

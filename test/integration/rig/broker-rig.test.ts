@@ -112,20 +112,45 @@ describe('broker rig, one node', () => {
 })
 
 describe('broker rig start-up failures', () => {
-  it('reports a broker that exits during start-up with the end of its log', async () => {
-    const failingStateDir = mkdtempSync(join(tmpdir(), 'samsa-rig-fail-'))
-    const failingPort = port + 100
+  it('reports a configuration the storage tool rejects, without Java stack frames', async () => {
+    const failingStateDir = mkdtempSync(join(tmpdir(), 'samsa-rig-format-'))
     try {
       const attempt = startBroker({
-        port: failingPort,
+        port: port + 100,
         stateDir: failingStateDir,
         extraConfig: { 'num.io.threads': 'not-a-number' },
         progress: () => {},
       })
       await expect(attempt).rejects.toMatchObject({ reason: 'startup-failed' })
       await expect(attempt).rejects.toThrow(/num\.io\.threads/)
+      await expect(attempt).rejects.not.toThrow(/\n\s+at /)
+    } finally {
+      rmSync(failingStateDir, { recursive: true, force: true })
+    }
+  })
+
+  it('reports a broker that exits during start-up with the end of its log', async () => {
+    // The client listener is moved onto a port that is taken, so the JVM formats fine but dies binding it.
+    const squatter: Server = createServer()
+    await new Promise<void>((resolve) => squatter.listen({ host: '127.0.0.1', port: 0 }, resolve))
+    const busyPort = (squatter.address() as { port: number }).port
+    const failingStateDir = mkdtempSync(join(tmpdir(), 'samsa-rig-fail-'))
+    const failingPort = port + 200
+    try {
+      const attempt = startBroker({
+        port: failingPort,
+        stateDir: failingStateDir,
+        extraConfig: {
+          listeners: `PLAINTEXT://127.0.0.1:${busyPort},CONTROLLER://127.0.0.1:${failingPort + 1}`,
+        },
+        progress: () => {},
+      })
+      await expect(attempt).rejects.toMatchObject({ reason: 'startup-failed' })
+      await expect(attempt).rejects.toThrow(/exited during start-up; last lines of .*broker\.log/)
+      await expect(attempt).rejects.toThrow(new RegExp(`${busyPort}|Address already in use`))
       expect((await brokerStatus({ port: failingPort, stateDir: failingStateDir })).state).toBe('stopped')
     } finally {
+      squatter.close()
       await stopBroker({ port: failingPort, stateDir: failingStateDir })
       rmSync(failingStateDir, { recursive: true, force: true })
     }
