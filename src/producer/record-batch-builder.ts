@@ -98,6 +98,8 @@ export class RecordBatchBuilder {
   private baseTimestamp = 0
   private maxTimestamp = -1
   private sealed: Buffer | null = null
+  /** The identity last written into the sealed bytes; a retry with the same one skips the CRC. */
+  private stamped: BatchIdentity | null = null
 
   /**
    * @param targetBytes the batch size beyond which {@link hasRoomFor} says no (at least one record is
@@ -154,19 +156,25 @@ export class RecordBatchBuilder {
   }
 
   /**
-   * Ends the batch: no more appends. With a compressor, the records section is compressed once here, so
-   * retries re-send the same bytes. Returns the batch bytes with the header's identity fields unset.
+   * Ends the batch: no more appends. With a compressor, the records section is compressed once here (the
+   * only asynchronous step), so retries re-send the same bytes. Without one it completes synchronously.
    */
-  async seal(compressionCode: number, compress?: RecordsCompressor): Promise<void> {
+  seal(compressionCode: number, compress?: RecordsCompressor): void | Promise<void> {
     if (this.sealed !== null) return
-    let bytes: Buffer
     if (compress === undefined || compressionCode === 0) {
-      bytes = this.buffer.subarray(0, this.position)
-    } else {
-      const compressed = await compress(this.buffer.subarray(RECORDS_OFFSET, this.position))
-      bytes = Buffer.allocUnsafe(RECORDS_OFFSET + compressed.length)
-      compressed.copy(bytes, RECORDS_OFFSET)
+      this.finishHeader(this.buffer.subarray(0, this.position), 0)
+      return
     }
+    return Promise.resolve(compress(this.buffer.subarray(RECORDS_OFFSET, this.position))).then(
+      (compressed) => {
+        const bytes = Buffer.allocUnsafe(RECORDS_OFFSET + compressed.length)
+        compressed.copy(bytes, RECORDS_OFFSET)
+        this.finishHeader(bytes, compressionCode)
+      },
+    )
+  }
+
+  private finishHeader(bytes: Buffer, compressionCode: number): void {
     bytes.writeBigInt64BE(0n, BASE_OFFSET_OFFSET) // the broker assigns offsets
     bytes.writeInt32BE(bytes.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET)
     bytes.writeInt32BE(NO_PARTITION_LEADER_EPOCH, PARTITION_LEADER_EPOCH_OFFSET)
@@ -191,6 +199,16 @@ export class RecordBatchBuilder {
   stamp(identity: BatchIdentity): Buffer {
     const bytes = this.sealed
     if (bytes === null) throw new Error('record batch must be sealed before it is stamped')
+    const last = this.stamped
+    if (
+      last !== null &&
+      last.producerId === identity.producerId &&
+      last.producerEpoch === identity.producerEpoch &&
+      last.baseSequence === identity.baseSequence
+    ) {
+      return bytes
+    }
+    this.stamped = { ...identity }
     bytes.writeBigInt64BE(identity.producerId, PRODUCER_ID_OFFSET)
     bytes.writeInt16BE(identity.producerEpoch, PRODUCER_EPOCH_OFFSET)
     bytes.writeInt32BE(identity.baseSequence, BASE_SEQUENCE_OFFSET)

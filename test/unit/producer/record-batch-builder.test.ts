@@ -30,7 +30,7 @@ describe('RecordBatchBuilder', () => {
       value: Buffer.alloc(0),
       headers: null,
     })
-    await builder.seal(0)
+    builder.seal(0)
     const bytes = builder.stamp({ producerId: 4242n, producerEpoch: 3, baseSequence: 17 })
 
     const { batches, incomplete } = await decodeRecordBatches(bytes)
@@ -66,7 +66,7 @@ describe('RecordBatchBuilder', () => {
   it('re-stamping after an epoch bump rewrites identity and CRC in place', async () => {
     const builder = new RecordBatchBuilder(1024)
     builder.append({ timestamp: 1, key: null, value: Buffer.from('x'), headers: null })
-    await builder.seal(0)
+    builder.seal(0)
     const first = Buffer.from(builder.stamp({ producerId: 1n, producerEpoch: 0, baseSequence: 5 }))
     const second = builder.stamp({ producerId: 1n, producerEpoch: 1, baseSequence: 0 })
     expect(second.equals(first)).toBe(false)
