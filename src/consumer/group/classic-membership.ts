@@ -1,0 +1,632 @@
+/**
+ * Membership in a consumer group through the classic protocol (JoinGroup / SyncGroup / Heartbeat / LeaveGroup).
+ *
+ * A rebalance: every member sends JoinGroup with its subscription (one per assignor it supports, in preference
+ * order); the coordinator waits up to the rebalance timeout for all members, picks an assignor every member
+ * supports, and answers the leader with everyone's subscription. The leader runs the assignor and sends the
+ * result in SyncGroup; every member's SyncGroup answer carries its own partitions. Between rebalances a timer
+ * sends heartbeats every `heartbeatIntervalMs`, independent of message processing; a heartbeat answered with
+ * REBALANCE_IN_PROGRESS means another rebalance has started and this member must rejoin.
+ *
+ * Revocation depends on the rebalance protocol (see assignors/registry.ts): eager members give up everything
+ * before rejoining; cooperative members keep their partitions, give up only those missing from their new
+ * assignment, and rejoin straight away when they gave something up, so it can be assigned to its new owner.
+ *
+ * A member that the coordinator no longer knows (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION: its session expired
+ * or the group moved on) has *lost* its partitions rather than revoked them: they may already be consumed
+ * elsewhere. It reports them through `onPartitionsLost` and rejoins. FENCED_INSTANCE_ID (another process took
+ * this static member's `groupInstanceId`) and configuration errors are fatal.
+ */
+
+import { backoffDelay, sleep } from '../../cluster/backoff.ts'
+import type { MetadataSnapshot } from '../../cluster/metadata.ts'
+import { IllegalStateError, isRetriable, KafkaError } from '../../common/errors.ts'
+import type { Logger } from '../../common/logger.ts'
+import type { TopicPartition } from '../../common/types.ts'
+import { errorForCode } from '../../protocol/errors/broker-error.ts'
+import { Heartbeat } from '../../protocol/messages/heartbeat.ts'
+import { JoinGroup, type JoinGroupResponse } from '../../protocol/messages/join-group.ts'
+import { LeaveGroup } from '../../protocol/messages/leave-group.ts'
+import { SyncGroup } from '../../protocol/messages/sync-group.ts'
+import type { MemberSubscription, PartitionAssignor, RebalanceProtocol } from './assignors/assignor.ts'
+import { rebalanceProtocolOf } from './assignors/registry.ts'
+import {
+  CONSUMER_PROTOCOL_TYPE,
+  decodeAssignment,
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+} from './consumer-protocol.ts'
+import type { GroupCluster } from './group-cluster.ts'
+import type { ResolvedGroupOptions } from './group-options.ts'
+import {
+  type GroupMembership,
+  invokeListener,
+  type ListenerEvent,
+  PollTimer,
+  sortedCopy,
+  subtract,
+} from './membership.ts'
+import type {
+  AssignmentTarget,
+  GroupMetadata,
+  MembershipHooks,
+  RebalanceListener,
+} from './rebalance-listener.ts'
+import { matchTopics, type TopicSubscription } from './topic-subscription.ts'
+
+/** Kafka error codes this state machine branches on. */
+const Code = {
+  coordinatorLoadInProgress: 14,
+  coordinatorNotAvailable: 15,
+  notCoordinator: 16,
+  illegalGeneration: 22,
+  unknownMemberId: 25,
+  rebalanceInProgress: 27,
+  memberIdRequired: 79,
+  fencedInstanceId: 82,
+} as const
+
+const NO_GENERATION = -1
+
+export interface ClassicMembershipInit {
+  cluster: GroupCluster
+  options: ResolvedGroupOptions
+  target: AssignmentTarget
+  hooks?: MembershipHooks
+  logger: Logger
+  retryBackoffMs: number
+  retryBackoffMaxMs: number
+}
+
+export class ClassicMembership implements GroupMembership {
+  private readonly cluster: GroupCluster
+  private readonly options: ResolvedGroupOptions
+  private readonly target: AssignmentTarget
+  private readonly hooks: MembershipHooks
+  private readonly logger: Logger
+  private readonly retryBackoffMs: number
+  private readonly retryBackoffMaxMs: number
+  private readonly assignors: PartitionAssignor[]
+  private readonly protocol: RebalanceProtocol
+  private readonly pollTimer: PollTimer
+
+  private subscription: TopicSubscription | undefined
+  private listener: RebalanceListener = {}
+  /** Topics the current subscription resolved to at the last join. */
+  private joinedTopics: string[] = []
+  /** Partition counts of `joinedTopics` (and of every group topic, when leader) at the last join. */
+  private joinedPartitionCounts = new Map<string, number>()
+
+  private memberId = ''
+  private generationId = NO_GENERATION
+  private chosenProtocol: string | null = null
+  private owned: TopicPartition[] = []
+  /** Set when the coordinator forgot this member: its partitions are lost, not revoked. */
+  private lostPending = false
+
+  private rejoinNeeded = true
+  private pollExpired = false
+  private running: Promise<void> | undefined
+  private closing = false
+  private failure: KafkaError | undefined
+  private stable = false
+  private stableWaiters: Array<() => void> = []
+  private wakeLoop: (() => void) | undefined
+  private heartbeatTimer: NodeJS.Timeout | undefined
+  private metadataTimer: NodeJS.Timeout | undefined
+
+  constructor(init: ClassicMembershipInit) {
+    this.cluster = init.cluster
+    this.options = init.options
+    this.target = init.target
+    this.hooks = init.hooks ?? {}
+    this.logger = init.logger
+    this.retryBackoffMs = init.retryBackoffMs
+    this.retryBackoffMaxMs = init.retryBackoffMaxMs
+    this.assignors = init.options.assignors
+    this.protocol = rebalanceProtocolOf(this.assignors)
+    this.pollTimer = new PollTimer(init.options.maxPollIntervalMs, () => this.onPollTimeout())
+  }
+
+  get rebalanceInProgress(): boolean {
+    return !this.stable
+  }
+
+  subscribe(subscription: TopicSubscription, listener: RebalanceListener): void {
+    this.subscription = subscription
+    this.listener = listener
+    this.requestRejoin('subscription changed')
+    this.running ??= this.run()
+  }
+
+  notePoll(): void {
+    if (this.pollTimer.poll() && this.pollExpired) {
+      this.pollExpired = false
+      this.requestRejoin('the application polled again after a poll timeout')
+    }
+  }
+
+  groupMetadata(): GroupMetadata {
+    return {
+      groupId: this.options.groupId,
+      // The coordinator accepts commits from the current generation until the rebalance reaches SyncGroup,
+      // so the generation stays valid while listeners commit on revoke.
+      generationId: this.generationId,
+      memberId: this.memberId,
+      groupInstanceId: this.options.groupInstanceId,
+      protocol: this.chosenProtocol,
+    }
+  }
+
+  whenStable(): Promise<void> {
+    if (this.stable || this.closing || this.failure !== undefined) return Promise.resolve()
+    return new Promise((resolve) => this.stableWaiters.push(resolve))
+  }
+
+  takeFailure(): KafkaError | undefined {
+    const failure = this.failure
+    this.failure = undefined
+    return failure
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    this.pollTimer.stop()
+    this.stopTimers()
+    this.wake()
+    if (this.owned.length > 0) {
+      const revoked = this.owned
+      await this.revoke(revoked, this.lostPending ? 'lost' : 'revoked')
+    }
+    if (this.memberId !== '' && this.options.groupInstanceId === null)
+      await this.leaveGroup('consumer closed')
+    this.setStable(false)
+    this.releaseWaiters()
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // The rebalance loop
+
+  private async run(): Promise<void> {
+    for (let attempt = 0; !this.closing && this.failure === undefined; ) {
+      try {
+        if (this.rejoinNeeded && !this.pollExpired) {
+          await this.rebalance()
+          attempt = 0
+        } else {
+          await new Promise<void>((resolve) => {
+            this.wakeLoop = resolve
+          })
+        }
+      } catch (error) {
+        if (this.closing) break
+        if (!isRetriable(error)) {
+          this.fail(error)
+          break
+        }
+        this.logger.warn('group rebalance failed; retrying', { groupId: this.options.groupId, error })
+        await sleep(backoffDelay(attempt++, this.retryBackoffMs, this.retryBackoffMaxMs))
+      }
+    }
+    this.stopTimers()
+    this.releaseWaiters()
+  }
+
+  private requestRejoin(reason: string): void {
+    if (!this.rejoinNeeded) this.logger.info('rejoining group', { groupId: this.options.groupId, reason })
+    this.rejoinNeeded = true
+    this.setStable(false)
+    this.wake()
+  }
+
+  private wake(): void {
+    const wake = this.wakeLoop
+    this.wakeLoop = undefined
+    wake?.()
+  }
+
+  private async rebalance(): Promise<void> {
+    this.rejoinNeeded = false
+    await this.prepareJoin()
+    if (this.closing) return
+    const metadata = await this.resolveSubscription()
+    if (this.closing) return
+    this.stopTimers()
+
+    const join = await this.joinGroup()
+    if (join === undefined || this.closing) return
+    const assignment = await this.syncGroup(join, metadata)
+    if (assignment === undefined || this.closing) return
+    await this.completeJoin(assignment)
+  }
+
+  /** What happens to owned partitions before this member rejoins. */
+  private async prepareJoin(): Promise<void> {
+    if (this.lostPending) {
+      this.lostPending = false
+      if (this.owned.length > 0) await this.revoke(this.owned, 'lost')
+      return
+    }
+    if (this.protocol === 'eager') {
+      if (this.owned.length > 0) await this.revoke(this.owned, 'revoked')
+      return
+    }
+    // Cooperative: keep everything, except partitions of topics this member no longer subscribes to.
+    if (this.subscription !== undefined && this.owned.length > 0) {
+      const metadata = await this.fetchSubscriptionMetadata()
+      const topics = new Set(matchTopics(this.subscription, metadata.topics.values()))
+      const unsubscribed = this.owned.filter((tp) => !topics.has(tp.topic))
+      if (unsubscribed.length > 0) await this.revoke(unsubscribed, 'revoked')
+    }
+  }
+
+  private async revoke(
+    partitions: TopicPartition[],
+    event: Exclude<ListenerEvent, 'assigned'>,
+  ): Promise<void> {
+    const revoked = sortedCopy(partitions)
+    if (event === 'revoked' && this.hooks.beforeRevoke !== undefined) {
+      try {
+        await this.hooks.beforeRevoke(revoked)
+      } catch (error) {
+        this.logger.warn('commit before revoke failed', { groupId: this.options.groupId, error })
+      }
+    }
+    await invokeListener(this.listener, event, revoked, this.logger)
+    this.owned = subtract(this.owned, revoked)
+    this.target.setAssignment(this.owned)
+  }
+
+  private fetchSubscriptionMetadata(): Promise<MetadataSnapshot> {
+    const subscription = this.subscription!
+    return this.cluster.fetchMetadata(subscription.kind === 'topics' ? subscription.topics : null)
+  }
+
+  private async resolveSubscription(): Promise<MetadataSnapshot> {
+    const metadata = await this.fetchSubscriptionMetadata()
+    this.joinedTopics = matchTopics(this.subscription!, metadata.topics.values())
+    this.joinedPartitionCounts = partitionCounts(metadata, this.joinedTopics)
+    return metadata
+  }
+
+  private async joinGroup(): Promise<JoinGroupResponse | undefined> {
+    const connection = await this.coordinator()
+    const protocols = this.assignors.map((assignor) => ({
+      name: assignor.name,
+      metadata: encodeSubscription({
+        topics: this.joinedTopics,
+        userData: assignor.subscriptionUserData?.(this.generationId) ?? null,
+        // Eager members own nothing when they rejoin; cooperative ones tell the leader what they keep.
+        ownedPartitions: this.protocol === 'cooperative' ? this.owned : [],
+        generationId: this.generationId,
+        rackId: null,
+      }),
+    }))
+    const response = await connection.request(
+      JoinGroup,
+      {
+        groupId: this.options.groupId,
+        sessionTimeoutMs: this.options.sessionTimeoutMs,
+        rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
+        memberId: this.memberId,
+        groupInstanceId: this.options.groupInstanceId,
+        protocolType: CONSUMER_PROTOCOL_TYPE,
+        protocols,
+        reason: null,
+      },
+      // The coordinator answers only when every member has rejoined or the rebalance timeout passed.
+      { timeoutMs: this.options.rebalanceTimeoutMs + 5000 },
+    )
+    switch (response.errorCode) {
+      case 0:
+        this.memberId = response.memberId
+        this.generationId = response.generationId
+        this.chosenProtocol = response.protocolName
+        return response
+      case Code.memberIdRequired:
+        // KIP-394: the first JoinGroup only obtains a member id; join again with it at once.
+        this.memberId = response.memberId
+        this.rejoinNeeded = true
+        return undefined
+      case Code.unknownMemberId:
+        this.memberId = ''
+        this.rejoinNeeded = true
+        return undefined
+      case Code.rebalanceInProgress:
+        this.rejoinNeeded = true
+        return undefined
+      default:
+        throw this.groupError(response.errorCode, null, connection.address)
+    }
+  }
+
+  private async syncGroup(
+    join: JoinGroupResponse,
+    metadata: MetadataSnapshot,
+  ): Promise<TopicPartition[] | undefined> {
+    const isLeader = join.leader === join.memberId
+    const assignments = isLeader && !join.skipAssignment ? await this.assignAsLeader(join, metadata) : []
+    const connection = await this.coordinator()
+    const response = await connection.request(SyncGroup, {
+      groupId: this.options.groupId,
+      generationId: join.generationId,
+      memberId: join.memberId,
+      groupInstanceId: this.options.groupInstanceId,
+      protocolType: CONSUMER_PROTOCOL_TYPE,
+      protocolName: join.protocolName,
+      assignments,
+    })
+    switch (response.errorCode) {
+      case 0:
+        return decodeAssignment(response.assignment).partitions
+      case Code.rebalanceInProgress:
+        this.rejoinNeeded = true
+        return undefined
+      case Code.unknownMemberId:
+      case Code.illegalGeneration:
+        this.forgetMembership(response.errorCode)
+        return undefined
+      default:
+        throw this.groupError(response.errorCode, null, connection.address)
+    }
+  }
+
+  /** The leader's part: run the chosen assignor over every member's subscription. */
+  private async assignAsLeader(
+    join: JoinGroupResponse,
+    ownMetadata: MetadataSnapshot,
+  ): Promise<Array<{ memberId: string; assignment: Buffer }>> {
+    const assignor = this.assignors.find((candidate) => candidate.name === join.protocolName)
+    if (assignor === undefined) {
+      throw new IllegalStateError(
+        `the coordinator chose assignor "${join.protocolName}", which this member did not offer`,
+      )
+    }
+    const members: MemberSubscription[] = join.members.map((member) => {
+      const subscription = decodeSubscription(member.metadata)
+      return {
+        memberId: member.memberId,
+        groupInstanceId: member.groupInstanceId,
+        ...subscription,
+      }
+    })
+    const groupTopics = [...new Set(members.flatMap((member) => member.topics))]
+    const missing = groupTopics.filter((topic) => !ownMetadata.topics.has(topic))
+    const metadata = missing.length > 0 ? await this.cluster.fetchMetadata(groupTopics) : ownMetadata
+    const counts = partitionCounts(metadata, groupTopics)
+    // The leader watches every topic of the group, so a partition added to any of them triggers a rebalance.
+    for (const [topic, count] of counts) this.joinedPartitionCounts.set(topic, count)
+    const result = assignor.assign({ partitionsPerTopic: counts, members })
+    this.logger.info('computed group assignment', {
+      groupId: this.options.groupId,
+      generationId: join.generationId,
+      assignor: assignor.name,
+      members: members.length,
+    })
+    return members.map((member) => ({
+      memberId: member.memberId,
+      assignment: encodeAssignment({ partitions: result.get(member.memberId) ?? [], userData: null }),
+    }))
+  }
+
+  private async completeJoin(assigned: TopicPartition[]): Promise<void> {
+    const assignment = sortedCopy(assigned)
+    this.setStable(true)
+    this.startHeartbeats()
+    this.startMetadataWatch()
+    this.logger.info('joined group', {
+      groupId: this.options.groupId,
+      generationId: this.generationId,
+      memberId: this.memberId,
+      partitions: assignment.length,
+    })
+    const revoked = subtract(this.owned, assignment)
+    const added = subtract(assignment, this.owned)
+    if (revoked.length > 0) {
+      await this.revoke(revoked, 'revoked')
+      // KIP-429: what this member gave up is unowned now; another rebalance hands it to its new owner.
+      if (this.protocol === 'cooperative') this.requestRejoin('partitions were revoked for reassignment')
+    }
+    this.owned = assignment
+    this.target.setAssignment(this.owned)
+    if (added.length > 0 || this.protocol === 'cooperative') {
+      await invokeListener(this.listener, 'assigned', added, this.logger)
+    }
+    // Listener time is the application's time; the poll clock starts over once it is done.
+    if (this.pollExpired === false) this.pollTimer.poll()
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Heartbeats
+
+  private startHeartbeats(): void {
+    clearTimeout(this.heartbeatTimer)
+    const generationId = this.generationId
+    const beat = async () => {
+      if (this.closing || this.generationId !== generationId) return
+      await this.heartbeat(generationId)
+      // Heartbeats go on while a rejoin is being prepared (revoke listeners may take a while); rebalance()
+      // stops them when it sends JoinGroup.
+      if (!this.closing && this.generationId === generationId && this.heartbeatTimer !== undefined) {
+        this.heartbeatTimer = setTimeout(beat, this.options.heartbeatIntervalMs)
+      }
+    }
+    this.heartbeatTimer = setTimeout(beat, this.options.heartbeatIntervalMs)
+  }
+
+  private async heartbeat(generationId: number): Promise<void> {
+    let address: string | undefined
+    try {
+      const connection = await this.coordinator()
+      address = connection.address
+      const response = await connection.request(Heartbeat, {
+        groupId: this.options.groupId,
+        generationId,
+        memberId: this.memberId,
+        groupInstanceId: this.options.groupInstanceId,
+      })
+      // A rebalance that started meanwhile makes this answer stale.
+      if (this.generationId !== generationId || this.closing) return
+      switch (response.errorCode) {
+        case 0:
+          return
+        case Code.rebalanceInProgress:
+          this.requestRejoin('the coordinator started a rebalance')
+          return
+        case Code.illegalGeneration:
+        case Code.unknownMemberId:
+          this.forgetMembership(response.errorCode)
+          this.requestRejoin('the coordinator no longer knows this member')
+          return
+        case Code.notCoordinator:
+        case Code.coordinatorNotAvailable:
+        case Code.coordinatorLoadInProgress:
+          this.cluster.invalidateCoordinator(this.options.groupId)
+          return
+        default:
+          this.fail(this.groupError(response.errorCode, null, address))
+      }
+    } catch (error) {
+      // A broken connection or a timeout: look the coordinator up again; the session survives a few misses.
+      this.cluster.invalidateCoordinator(this.options.groupId)
+      this.logger.warn('heartbeat failed', { groupId: this.options.groupId, broker: address, error })
+    }
+  }
+
+  /** The coordinator forgot this member or its generation: the partitions are lost; rejoin from scratch. */
+  private forgetMembership(code: number): void {
+    this.logger.warn('lost group membership', {
+      groupId: this.options.groupId,
+      code,
+      memberId: this.memberId,
+    })
+    if (code === Code.unknownMemberId) this.memberId = ''
+    this.generationId = NO_GENERATION
+    this.lostPending = true
+    this.rejoinNeeded = true
+    this.setStable(false)
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Metadata watch: new partitions, and new topics matching a pattern, need a rebalance.
+
+  private startMetadataWatch(): void {
+    clearTimeout(this.metadataTimer)
+    const check = async () => {
+      if (this.closing || !this.stable) return
+      try {
+        const topics = [...this.joinedPartitionCounts.keys()]
+        const metadata = await this.cluster.fetchMetadata(
+          this.subscription?.kind === 'pattern' ? null : topics,
+        )
+        const subscribed = matchTopics(this.subscription!, metadata.topics.values())
+        const changedTopics = subscribed.join(',') !== this.joinedTopics.join(',')
+        const changedPartitions = [...this.joinedPartitionCounts].some(
+          ([topic, count]) => (metadata.topics.get(topic)?.partitions.length ?? count) !== count,
+        )
+        if (changedTopics || changedPartitions) {
+          this.requestRejoin(changedTopics ? 'subscribed topics changed' : 'partition count changed')
+          return
+        }
+      } catch (error) {
+        this.logger.debug('metadata check failed', { groupId: this.options.groupId, error })
+      }
+      if (!this.closing && this.stable) this.metadataTimer = setTimeout(check, this.cluster.metadataMaxAgeMs)
+    }
+    this.metadataTimer = setTimeout(check, this.cluster.metadataMaxAgeMs)
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  private onPollTimeout(): void {
+    if (this.closing) return
+    this.logger.warn(
+      'the application did not poll within maxPollIntervalMs; leaving the group so its partitions can move',
+      { groupId: this.options.groupId, maxPollIntervalMs: this.options.maxPollIntervalMs },
+    )
+    this.pollExpired = true
+    this.stopTimers()
+    const dynamic = this.options.groupInstanceId === null
+    if (dynamic && this.memberId !== '') void this.leaveGroup('consumer poll timeout has expired')
+    // Whatever this member owned will have been reassigned by the time it polls again.
+    this.memberId = dynamic ? '' : this.memberId
+    this.generationId = NO_GENERATION
+    this.lostPending = true
+    this.rejoinNeeded = true
+    this.setStable(false)
+  }
+
+  private async leaveGroup(reason: string): Promise<void> {
+    try {
+      const connection = await this.coordinator()
+      const response = await connection.request(LeaveGroup, {
+        groupId: this.options.groupId,
+        memberId: this.memberId,
+        members: [{ memberId: this.memberId, groupInstanceId: null, reason }],
+      })
+      if (response.errorCode !== 0) {
+        this.logger.warn('LeaveGroup failed', { groupId: this.options.groupId, code: response.errorCode })
+      }
+    } catch (error) {
+      this.logger.warn('LeaveGroup failed', { groupId: this.options.groupId, error })
+    }
+  }
+
+  private async coordinator() {
+    try {
+      return await this.cluster.coordinator(this.options.groupId)
+    } catch (error) {
+      this.cluster.invalidateCoordinator(this.options.groupId)
+      throw error
+    }
+  }
+
+  /** An error for `code`; coordinator errors also drop the cached coordinator so the retry finds the new one. */
+  private groupError(code: number, message: string | null, broker: string): KafkaError {
+    if (code === Code.notCoordinator || code === Code.coordinatorNotAvailable) {
+      this.cluster.invalidateCoordinator(this.options.groupId)
+    }
+    return errorForCode(code, { errorMessage: message, broker })!
+  }
+
+  private fail(error: unknown): void {
+    this.failure =
+      error instanceof KafkaError
+        ? error
+        : new IllegalStateError(`group membership failed: ${String(error)}`, { cause: error })
+    this.logger.error('group membership failed', { groupId: this.options.groupId, error: this.failure })
+    this.stopTimers()
+    this.setStable(false)
+    this.releaseWaiters()
+    this.wake()
+  }
+
+  private setStable(stable: boolean): void {
+    this.stable = stable
+    if (stable) this.releaseWaiters()
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.stableWaiters
+    this.stableWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.heartbeatTimer)
+    clearTimeout(this.metadataTimer)
+    this.heartbeatTimer = undefined
+    this.metadataTimer = undefined
+  }
+}
+
+function partitionCounts(metadata: MetadataSnapshot, topics: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const topic of topics) {
+    const info = metadata.topics.get(topic)
+    if (info !== undefined && info.partitions.length > 0) counts.set(topic, info.partitions.length)
+  }
+  return counts
+}

@@ -1,0 +1,428 @@
+/**
+ * Membership in a consumer group through the consumer protocol of KIP-848 (`groupProtocol: 'consumer'`).
+ *
+ * There is no group-wide rebalance and no leader: each member sends ConsumerGroupHeartbeat on a timer, and the
+ * coordinator computes assignments with a broker-side assignor and hands each member its *target* assignment in
+ * a heartbeat response. The member reconciles towards it on its own: it first revokes what the target dropped
+ * (awaiting `onPartitionsRevoked`, so offsets can be committed), then takes what the target added, and
+ * acknowledges by reporting what it now owns in its next heartbeat. The coordinator gives a partition to its new
+ * owner only after the old owner acknowledged the revocation, so nothing is consumed twice, and members whose
+ * assignment does not change are never interrupted.
+ *
+ * The member epoch plays the role of the classic generation: 0 joins, the coordinator bumps it with every new
+ * target, -1 leaves, -2 leaves a static member's place open for its return. Since heartbeat v1 (KIP-1082) the
+ * client generates its member id (a UUID) and keeps it for the consumer's lifetime. FENCED_MEMBER_EPOCH and
+ * UNKNOWN_MEMBER_ID mean the coordinator moved on without this member: its partitions are lost, and it rejoins
+ * with epoch 0.
+ *
+ * Assignments name topics by id; ids are mapped to names through cluster metadata.
+ */
+
+import { randomUUID } from 'node:crypto'
+import { backoffDelay } from '../../cluster/backoff.ts'
+import { ConfigError, KafkaError } from '../../common/errors.ts'
+import type { Logger } from '../../common/logger.ts'
+import type { TopicPartition } from '../../common/types.ts'
+import { errorForCode } from '../../protocol/errors/broker-error.ts'
+import {
+  ConsumerGroupHeartbeat,
+  type ConsumerGroupHeartbeatResponse,
+} from '../../protocol/messages/consumer-group-heartbeat.ts'
+import type { GroupCluster } from './group-cluster.ts'
+import type { ResolvedGroupOptions } from './group-options.ts'
+import { type GroupMembership, invokeListener, PollTimer, sortedCopy, subtract } from './membership.ts'
+import type {
+  AssignmentTarget,
+  GroupMetadata,
+  MembershipHooks,
+  RebalanceListener,
+} from './rebalance-listener.ts'
+import type { TopicSubscription } from './topic-subscription.ts'
+
+const Code = {
+  coordinatorLoadInProgress: 14,
+  coordinatorNotAvailable: 15,
+  notCoordinator: 16,
+  unknownMemberId: 25,
+  fencedMemberEpoch: 110,
+} as const
+
+const JOIN_EPOCH = 0
+const LEAVE_EPOCH = -1
+const STATIC_LEAVE_EPOCH = -2
+
+export interface ConsumerMembershipInit {
+  cluster: GroupCluster
+  options: ResolvedGroupOptions
+  target: AssignmentTarget
+  hooks?: MembershipHooks
+  logger: Logger
+  retryBackoffMs: number
+  retryBackoffMaxMs: number
+}
+
+export class ConsumerMembership implements GroupMembership {
+  private readonly cluster: GroupCluster
+  private readonly options: ResolvedGroupOptions
+  private readonly target: AssignmentTarget
+  private readonly hooks: MembershipHooks
+  private readonly logger: Logger
+  private readonly retryBackoffMs: number
+  private readonly retryBackoffMaxMs: number
+  private readonly pollTimer: PollTimer
+  /** Client-generated, kept for the consumer's lifetime (KIP-1082). */
+  private memberId: string = randomUUID()
+
+  private subscription: TopicSubscription | undefined
+  private listener: RebalanceListener = {}
+  private memberEpoch = JOIN_EPOCH
+  private owned: TopicPartition[] = []
+  /** The newest target assignment not yet reconciled, by topic id. */
+  private pendingTarget: Array<{ topicId: string; partitions: number[] }> | undefined
+  private reconciling: Promise<void> | undefined
+  private heartbeatIntervalMs: number
+  private heartbeatTimer: NodeJS.Timeout | undefined
+  private heartbeatInFlight = false
+  private failedAttempts = 0
+  private joined = false
+  private closing = false
+  private pollExpired = false
+  private failure: KafkaError | undefined
+  private stableWaiters: Array<() => void> = []
+  /** Topic name → id, remembered from the assignments that named them, to report owned partitions by id. */
+  private readonly topicIds = new Map<string, string>()
+
+  constructor(init: ConsumerMembershipInit) {
+    this.cluster = init.cluster
+    this.options = init.options
+    this.target = init.target
+    this.hooks = init.hooks ?? {}
+    this.logger = init.logger
+    this.retryBackoffMs = init.retryBackoffMs
+    this.retryBackoffMaxMs = init.retryBackoffMaxMs
+    this.heartbeatIntervalMs = init.options.heartbeatIntervalMs
+    this.pollTimer = new PollTimer(init.options.maxPollIntervalMs, () => this.onPollTimeout())
+  }
+
+  get rebalanceInProgress(): boolean {
+    return !this.joined || this.reconciling !== undefined || this.pendingTarget !== undefined
+  }
+
+  subscribe(subscription: TopicSubscription, listener: RebalanceListener): void {
+    if (subscription.kind === 'pattern' && subscription.pattern.flags !== '') {
+      throw new ConfigError(
+        'subscribe.topics',
+        "with groupProtocol 'consumer' the broker evaluates the pattern (RE2/J syntax), so RegExp flags cannot be honoured; remove them",
+      )
+    }
+    this.subscription = subscription
+    this.listener = listener
+    this.scheduleHeartbeat(0)
+  }
+
+  notePoll(): void {
+    if (this.pollTimer.poll() && this.pollExpired) {
+      this.pollExpired = false
+      this.memberEpoch = JOIN_EPOCH
+      this.scheduleHeartbeat(0)
+    }
+  }
+
+  groupMetadata(): GroupMetadata {
+    return {
+      groupId: this.options.groupId,
+      generationId: this.joined ? this.memberEpoch : -1,
+      memberId: this.joined ? this.memberId : '',
+      groupInstanceId: this.options.groupInstanceId,
+      protocol: null,
+    }
+  }
+
+  whenStable(): Promise<void> {
+    if (!this.rebalanceInProgress || this.closing || this.failure !== undefined) return Promise.resolve()
+    return new Promise((resolve) => this.stableWaiters.push(resolve))
+  }
+
+  takeFailure(): KafkaError | undefined {
+    const failure = this.failure
+    this.failure = undefined
+    return failure
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    this.pollTimer.stop()
+    clearTimeout(this.heartbeatTimer)
+    await this.reconciling
+    if (this.owned.length > 0) await this.release(this.owned, 'revoked')
+    if (this.joined) await this.leave('consumer closed')
+    this.releaseWaiters()
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Heartbeats
+
+  private scheduleHeartbeat(delayMs: number): void {
+    if (this.closing || this.failure !== undefined || this.pollExpired || this.subscription === undefined)
+      return
+    clearTimeout(this.heartbeatTimer)
+    this.heartbeatTimer = setTimeout(() => void this.heartbeat(), delayMs)
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.heartbeatInFlight) return
+    this.heartbeatInFlight = true
+    let address: string | undefined
+    let next = this.heartbeatIntervalMs
+    try {
+      const connection = await this.cluster.coordinator(this.options.groupId)
+      address = connection.address
+      const epoch = this.memberEpoch
+      const response = await connection.request(ConsumerGroupHeartbeat, this.heartbeatRequest(epoch))
+      if (this.closing || this.pollExpired) return
+      next = this.handleResponse(response, epoch, address)
+      this.failedAttempts = 0
+    } catch (error) {
+      if (error instanceof KafkaError && !error.retriable) {
+        this.fail(error)
+        return
+      }
+      this.cluster.invalidateCoordinator(this.options.groupId)
+      this.logger.warn('consumer group heartbeat failed', {
+        groupId: this.options.groupId,
+        broker: address,
+        error,
+      })
+      next = backoffDelay(this.failedAttempts++, this.retryBackoffMs, this.retryBackoffMaxMs)
+    } finally {
+      this.heartbeatInFlight = false
+    }
+    this.scheduleHeartbeat(next)
+  }
+
+  /**
+   * Every heartbeat carries the full member state. The protocol allows sending only what changed, but a full
+   * request is always valid, and it makes recovery after a lost response trivial.
+   */
+  private heartbeatRequest(epoch: number) {
+    const subscription = this.subscription!
+    return {
+      groupId: this.options.groupId,
+      memberId: this.memberId,
+      memberEpoch: epoch,
+      instanceId: this.options.groupInstanceId,
+      rackId: null,
+      rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
+      subscribedTopicNames: subscription.kind === 'topics' ? [...subscription.topics] : null,
+      subscribedTopicRegex: subscription.kind === 'pattern' ? subscription.pattern.source : null,
+      serverAssignor: this.options.remoteAssignor,
+      topicPartitions: this.ownedByTopicId(),
+    }
+  }
+
+  /** Handles a heartbeat answer; returns the delay before the next heartbeat. */
+  private handleResponse(
+    response: ConsumerGroupHeartbeatResponse,
+    sentEpoch: number,
+    broker: string,
+  ): number {
+    switch (response.errorCode) {
+      case 0:
+        break
+      case Code.fencedMemberEpoch:
+      case Code.unknownMemberId:
+        this.logger.warn('fenced from the consumer group; rejoining', {
+          groupId: this.options.groupId,
+          code: response.errorCode,
+          memberEpoch: sentEpoch,
+        })
+        this.memberEpoch = JOIN_EPOCH
+        this.joined = false
+        this.pendingTarget = undefined
+        void this.loseAll()
+        return 0
+      case Code.notCoordinator:
+      case Code.coordinatorNotAvailable:
+      case Code.coordinatorLoadInProgress:
+        this.cluster.invalidateCoordinator(this.options.groupId)
+        return backoffDelay(this.failedAttempts++, this.retryBackoffMs, this.retryBackoffMaxMs)
+      default:
+        this.fail(errorForCode(response.errorCode, { errorMessage: response.errorMessage, broker })!)
+        return 0
+    }
+    // Heartbeat v0 lets the coordinator choose the member id; v1 echoes ours.
+    if (response.memberId !== null && response.memberId !== '') this.memberId = response.memberId
+    this.memberEpoch = response.memberEpoch
+    if (response.heartbeatIntervalMs > 0) this.heartbeatIntervalMs = response.heartbeatIntervalMs
+    if (!this.joined) {
+      this.joined = true
+      this.logger.info('joined consumer group', {
+        groupId: this.options.groupId,
+        memberId: this.memberId,
+        memberEpoch: this.memberEpoch,
+      })
+    }
+    if (response.assignment !== null) {
+      this.pendingTarget = response.assignment.topicPartitions.map((tp) => ({
+        topicId: tp.topicId,
+        partitions: [...tp.partitions],
+      }))
+      this.reconciling ??= this.reconcile()
+    } else if (!this.rebalanceInProgress) {
+      this.releaseWaiters()
+    }
+    return this.heartbeatIntervalMs
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Reconciliation
+
+  private async reconcile(): Promise<void> {
+    try {
+      while (this.pendingTarget !== undefined && !this.closing) {
+        const targetIds = this.pendingTarget
+        const target = await this.resolveTopicIds(targetIds)
+        if (target === undefined) {
+          // A topic id the metadata does not know yet (a topic just created): try again on the next heartbeat.
+          break
+        }
+        if (this.pendingTarget !== targetIds) continue
+        this.pendingTarget = undefined
+        const revoked = subtract(this.owned, target)
+        const added = subtract(target, this.owned)
+        if (revoked.length > 0) await this.release(revoked, 'revoked')
+        if (this.closing) return
+        this.owned = sortedCopy(target)
+        this.target.setAssignment(this.owned)
+        if (added.length > 0) await invokeListener(this.listener, 'assigned', added, this.logger)
+        this.pollTimer.poll()
+        this.logger.info('reconciled consumer group assignment', {
+          groupId: this.options.groupId,
+          memberEpoch: this.memberEpoch,
+          partitions: this.owned.length,
+          added: added.length,
+          revoked: revoked.length,
+        })
+        if (revoked.length > 0 || added.length > 0) this.scheduleHeartbeat(0) // acknowledge at once
+      }
+    } catch (error) {
+      this.logger.warn('reconciling the consumer group assignment failed', {
+        groupId: this.options.groupId,
+        error,
+      })
+    } finally {
+      this.reconciling = undefined
+    }
+    if (!this.rebalanceInProgress) this.releaseWaiters()
+  }
+
+  private async resolveTopicIds(
+    target: ReadonlyArray<{ topicId: string; partitions: number[] }>,
+  ): Promise<TopicPartition[] | undefined> {
+    if (target.length === 0) return []
+    const subscription = this.subscription!
+    let metadata = await this.cluster.fetchMetadata(
+      subscription.kind === 'topics' ? subscription.topics : null,
+    )
+    if (target.some((tp) => metadata.topicName(tp.topicId) === undefined)) {
+      metadata = await this.cluster.fetchMetadata(null)
+    }
+    const result: TopicPartition[] = []
+    for (const { topicId, partitions } of target) {
+      const topic = metadata.topicName(topicId)
+      if (topic === undefined) return undefined
+      this.topicIds.set(topic, topicId)
+      for (const partition of partitions) result.push({ topic, partition })
+    }
+    return result
+  }
+
+  private async release(partitions: TopicPartition[], event: 'revoked' | 'lost'): Promise<void> {
+    const released = sortedCopy(partitions)
+    if (event === 'revoked' && this.hooks.beforeRevoke !== undefined) {
+      try {
+        await this.hooks.beforeRevoke(released)
+      } catch (error) {
+        this.logger.warn('commit before revoke failed', { groupId: this.options.groupId, error })
+      }
+    }
+    await invokeListener(this.listener, event, released, this.logger)
+    this.owned = subtract(this.owned, released)
+    this.target.setAssignment(this.owned)
+  }
+
+  private async loseAll(): Promise<void> {
+    await this.reconciling
+    if (this.owned.length > 0) await this.release(this.owned, 'lost')
+  }
+
+  /** What this member owns, as the heartbeat's `topicPartitions` (by topic id). */
+  private ownedByTopicId(): Array<{ topicId: string; partitions: number[] }> {
+    const byTopic = new Map<string, number[]>()
+    for (const { topic, partition } of this.owned) {
+      const id = this.topicIds.get(topic)
+      if (id === undefined) continue
+      const list = byTopic.get(id) ?? []
+      list.push(partition)
+      byTopic.set(id, list)
+    }
+    return [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions }))
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  private onPollTimeout(): void {
+    if (this.closing || !this.joined) return
+    this.logger.warn(
+      'the application did not poll within maxPollIntervalMs; leaving the group so its partitions can move',
+      { groupId: this.options.groupId, maxPollIntervalMs: this.options.maxPollIntervalMs },
+    )
+    this.pollExpired = true
+    clearTimeout(this.heartbeatTimer)
+    void this.leave('consumer poll timeout has expired').then(() => this.loseAll())
+  }
+
+  private async leave(reason: string): Promise<void> {
+    const epoch = this.options.groupInstanceId === null ? LEAVE_EPOCH : STATIC_LEAVE_EPOCH
+    try {
+      const connection = await this.cluster.coordinator(this.options.groupId)
+      const response = await connection.request(ConsumerGroupHeartbeat, {
+        groupId: this.options.groupId,
+        memberId: this.memberId,
+        memberEpoch: epoch,
+        instanceId: this.options.groupInstanceId,
+        rackId: null,
+        rebalanceTimeoutMs: -1,
+        subscribedTopicNames: null,
+        subscribedTopicRegex: null,
+        serverAssignor: null,
+        topicPartitions: null,
+      })
+      if (response.errorCode !== 0) {
+        this.logger.warn('leaving the consumer group failed', {
+          groupId: this.options.groupId,
+          code: response.errorCode,
+          reason,
+        })
+      }
+    } catch (error) {
+      this.logger.warn('leaving the consumer group failed', { groupId: this.options.groupId, error, reason })
+    }
+    this.joined = false
+    this.memberEpoch = JOIN_EPOCH
+  }
+
+  private fail(error: KafkaError): void {
+    this.failure = error
+    this.logger.error('consumer group membership failed', { groupId: this.options.groupId, error })
+    clearTimeout(this.heartbeatTimer)
+    this.releaseWaiters()
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.stableWaiters
+    this.stableWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+}
