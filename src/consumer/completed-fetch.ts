@@ -122,9 +122,9 @@ export class CompletedFetch implements BufferedFetch {
     if (batch === undefined) return undefined
     // advanceBatch() never leaves an index past the end of a batch.
     const record = batch.records[this.recordIndex++]!
-    if (this.recordIndex >= batch.records.length) this.advanceBatch()
     const headers = record.headers
-    return {
+    const logAppend = this.logAppend
+    const message: ConsumerMessage = {
       topic: this.state.topic,
       partition: this.state.partition,
       offset: batch.baseOffset + BigInt(record.offsetDelta),
@@ -132,10 +132,12 @@ export class CompletedFetch implements BufferedFetch {
       value: record.value,
       // The decoder shares one frozen array among header-less records; the application gets its own.
       headers: headers.length === 0 ? [] : (headers as RecordHeader[]),
-      timestamp: this.logAppend ? this.maxTimestamp : this.baseTimestamp + record.timestampDelta,
-      timestampType: this.logAppend ? 'log-append' : 'create',
+      timestamp: logAppend ? this.maxTimestamp : this.baseTimestamp + record.timestampDelta,
+      timestampType: logAppend ? 'log-append' : 'create',
       leaderEpoch: this.epoch,
     }
+    if (this.recordIndex >= batch.records.length) this.advanceBatch()
+    return message
   }
 
   private advanceBatch(): void {

@@ -300,13 +300,27 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       return { topic: q.topic, partition: q.partition, timestamp: BigInt(q.timestamp) }
     })
     await Promise.all(queries.map((q) => this.cluster.partition(q.topic, q.partition)))
-    const answers = await lookupOffsets(this.cluster, offsetQueries, {
+    // One ListOffsets request may name a partition once, so repeated partitions are asked in later waves.
+    const waves: OffsetQuery[][] = []
+    const seen = new Map<string, number>()
+    for (const query of offsetQueries) {
+      const key = topicPartitionKey(query.topic, query.partition)
+      const wave = seen.get(key) ?? 0
+      seen.set(key, wave + 1)
+      ;(waves[wave] ??= []).push(query)
+    }
+    const lookupOptions = {
       isolationLevel: this.options.isolationLevel,
       timeoutMs: options.timeoutMs ?? this.cluster.options.requestTimeoutMs,
       retryBackoffMs: this.options.retryBackoffMs,
-    })
+    }
+    const answers = await Promise.all(waves.map((wave) => lookupOffsets(this.cluster, wave, lookupOptions)))
+    const waveOf = new Map<string, number>()
     return offsetQueries.map(({ topic, partition }) => {
-      const answer = answers.get(topicPartitionKey(topic, partition))
+      const key = topicPartitionKey(topic, partition)
+      const wave = waveOf.get(key) ?? 0
+      waveOf.set(key, wave + 1)
+      const answer = answers[wave]?.get(key)
       const found = answer !== undefined && answer.offset >= 0n
       return {
         topic,

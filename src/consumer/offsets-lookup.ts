@@ -44,7 +44,10 @@ export interface OffsetLookupOptions {
   isolationLevel: IsolationLevel
 }
 
-/** One ListOffsets round: each leader asked once, in parallel. Never throws; failures are per partition. */
+/**
+ * One ListOffsets round: each leader asked once, in parallel. Never throws; failures are per partition.
+ * Each partition may appear once in `queries` (a request cannot name a partition twice).
+ */
 export async function lookupOffsetsOnce(
   cluster: ConsumerCluster,
   queries: readonly OffsetQuery[],

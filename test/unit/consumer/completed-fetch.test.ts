@@ -17,7 +17,7 @@ async function batch(
     records: Array.from({ length: count }, (_, i) => ({
       key: null,
       value: Buffer.from(`v${baseOffset + BigInt(i)}`),
-      timestamp: 1_700_000_000_000n + BigInt(i),
+      timestamp: 1_700_000_000_000n + baseOffset * 1000n + BigInt(i),
     })),
     producerId: extra.producerId ?? -1n,
     producerEpoch: extra.producerId === undefined ? -1 : 0,
@@ -92,10 +92,21 @@ describe('CompletedFetch and FetchCollector', () => {
     const messages = collector.collect(100)
     expect(offsets(messages)).toEqual([7n, 8n, 9n, 10n, 11n])
     expect(messages[0]!.value!.toString()).toBe('v7')
-    expect(messages[0]!.timestamp).toBe(1_700_000_000_002)
+    expect(messages[0]!.timestamp).toBe(1_700_000_005_002)
     expect(messages[0]!.timestampType).toBe('create')
     expect(messages[0]!.leaderEpoch).toBe(3)
     expect(state.position).toEqual({ offset: 12n, leaderEpoch: 3 })
+  })
+
+  it('gives each record the timestamp and leader epoch of its own batch, up to the last record', async () => {
+    const { collector, add } = setup()
+    add([await batch(0n, 2, { epoch: 1 }), await batch(2n, 1, { epoch: 2 })], 0n)
+    const messages = collector.collect(100)
+    expect(messages.map((m) => [m.offset, m.timestamp, m.leaderEpoch])).toEqual([
+      [0n, 1_700_000_000_000, 1],
+      [1n, 1_700_000_000_001, 1],
+      [2n, 1_700_000_002_000, 2],
+    ])
   })
 
   it('advances the position only as far as records were handed out', async () => {
