@@ -193,6 +193,41 @@ describe('samsa CLI', () => {
     expect(result.stderr.trim()).toMatch(/^samsa: no broker in KAFKA_BOOTSTRAP answered: 127\.0\.0\.1:1/)
   })
 
+  it('names a missing java', async () => {
+    const emptyStateDir = mkdtempSync(join(tmpdir(), 'samsa-rig-nojava-'))
+    try {
+      const result = await run(
+        process.execPath,
+        [samsa, 'broker', 'start', '--port', String(port + 300), '--state-dir', emptyStateDir],
+        { env: { ...process.env, KAFKA_BOOTSTRAP: '', JAVA_HOME: '/nonexistent-jdk' }, timeout: 60_000 },
+      ).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      )
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(/^samsa: cannot run \/nonexistent-jdk\/bin\/java/m)
+    } finally {
+      rmSync(emptyStateDir, { recursive: true, force: true })
+    }
+  })
+
+  it('names a missing mvn when the jar cache is empty', async () => {
+    const emptyCache = mkdtempSync(join(tmpdir(), 'samsa-rig-nocache-'))
+    try {
+      const result = await run(process.execPath, [samsa, 'broker', 'start', '--port', String(port + 400)], {
+        env: { ...process.env, KAFKA_BOOTSTRAP: '', SAMSA_CACHE_DIR: emptyCache, PATH: '/nonexistent-bin' },
+        timeout: 60_000,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      )
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(/^samsa: cannot run mvn/m)
+    } finally {
+      rmSync(emptyCache, { recursive: true, force: true })
+    }
+  })
+
   it('prints help for the broker group', async () => {
     const result = await cli(['broker', '--help'])
     expect(result.code).toBe(0)
