@@ -1,6 +1,7 @@
 /**
  * Emits src/protocol/errors/error-codes.ts from the Java client's `Errors` enum in the kafka-clients sources
- * jar: every error code with its constant name, default message, and whether it is retriable.
+ * jar: every error code with its constant name and whether it is retriable. Kafka's own
+ * descriptions are not copied; samsa's explanations are written by hand in broker-error.ts.
  *
  * Retriability is not written in the enum; it follows from each code's exception class, so the generator walks
  * the class's `extends` chain through the sources until it reaches `RetriableException` (retriable) or runs out.
@@ -15,7 +16,6 @@ export interface ErrorCodeSpec {
   code: number
   name: string
   retriable: boolean
-  message: string
 }
 
 const ERRORS_JAVA = 'org/apache/kafka/common/protocol/Errors.java'
@@ -58,12 +58,6 @@ function enumConstants(source: string): { name: string; args: string }[] {
     at = separator.lastIndex
   }
   return constants
-}
-
-function javaStringLiterals(text: string): string | undefined {
-  const literals = [...text.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!)
-  if (literals.length === 0) return undefined
-  return literals.map((l) => JSON.parse(`"${l.replaceAll("\\'", "'")}"`) as string).join('')
 }
 
 /** Reads the error table from the sources jar, or `undefined` when the jar is not there. */
@@ -114,14 +108,9 @@ export function loadErrorCodes(jarPath = kafkaClientsSourcesJarPath()): ErrorCod
       code: Number(code[1]),
       name,
       retriable: classPath ? isRetriableClass(classPath) : false,
-      message: javaStringLiterals(args.slice(code[0].length).split('::new')[0]!.replace(/\w+$/, '')) ?? '',
     })
   }
   return codes.sort((a, b) => a.code - b.code)
-}
-
-function quote(text: string): string {
-  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
 }
 
 export function emitErrorCodesModule(): string | undefined {
@@ -138,17 +127,13 @@ export function emitErrorCodesModule(): string | undefined {
     '  readonly name: string',
     '  /** Whether the Java client classifies the error as retriable (its exception extends RetriableException). */',
     '  readonly retriable: boolean',
-    "  /** The broker's default description of the error. */",
-    '  readonly message: string',
     '}',
     '',
     '/** Every error code Kafka 4.3.1 defines, ascending by code. */',
     'export const errorCodes: readonly ErrorCodeInfo[] = [',
   ]
   for (const c of codes) {
-    lines.push(
-      `  { code: ${c.code}, name: '${c.name}', retriable: ${c.retriable}, message: ${quote(c.message)} },`,
-    )
+    lines.push(`  { code: ${c.code}, name: '${c.name}', retriable: ${c.retriable} },`)
   }
   lines.push(']', '')
   return lines.join('\n')

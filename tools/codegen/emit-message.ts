@@ -219,11 +219,12 @@ class MessageEmitter {
   // ---------------------------------------------------------------- interfaces and factories
 
   emitInterface(struct: StructSpec, out: string[]): void {
+    // Kafka's `about` prose is not copied: the docs state only facts read from the schema's structure.
     const about =
       struct === this.message.root
-        ? `The ${this.message.name.replace(/([A-Z])/g, ' $1').trim()} body.`
-        : struct.about
-    out.push(`/** ${about || struct.schemaName} */`)
+        ? `Body of \`${this.message.name}\`, ${describeRange(struct.versions)}.`
+        : `Schema struct \`${struct.schemaName}\` of ${this.message.name}.`
+    out.push(`/** ${about} */`)
     out.push(`export interface ${struct.typeName} {`)
     for (const field of struct.fields) {
       const range = field.tag === undefined ? field.versions : field.taggedVersions
@@ -233,7 +234,7 @@ class MessageEmitter {
         notes.push(describeRange(range))
       if (field.tag !== undefined) notes.push(`tag ${field.tag}`)
       const suffix = notes.length > 0 ? ` (${notes.join(', ')})` : ''
-      out.push(`  /** ${(field.about || field.schemaName).replaceAll('*/', '* /')}${suffix} */`)
+      out.push(`  /** Schema field \`${field.schemaName}\`${suffix}. */`)
       out.push(`  ${field.property}: ${this.tsType(field)}`)
     }
     if (this.flexOf(struct) !== false) {

@@ -16,6 +16,7 @@ import {
 } from '../../common/errors.ts'
 import type { TopicPartition } from '../../common/types.ts'
 import { type ErrorCodeInfo, errorCodes } from './error-codes.ts'
+import { explainErrorCode } from './error-explanations.ts'
 
 const byCode: ReadonlyMap<number, ErrorCodeInfo> = new Map(errorCodes.map((info) => [info.code, info]))
 
@@ -55,7 +56,11 @@ function describe(code: number, context: BrokerErrorContext): string {
   }
   if (context.broker !== undefined) where += ` from broker ${context.broker}`
   const detail =
-    context.errorMessage || byCode.get(code)?.message || 'an error code this Kafka version does not define'
+    context.errorMessage ||
+    explainErrorCode(code) ||
+    (byCode.has(code)
+      ? name.toLowerCase().replaceAll('_', ' ')
+      : 'an error code this Kafka version does not define')
   return `${name} (error code ${code})${where}: ${detail}`
 }
 

@@ -6,15 +6,15 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Add Offsets To Txn Request body. */
+/** Body of `AddOffsetsToTxnRequest`, v0-4. */
 export interface AddOffsetsToTxnRequest {
-  /** The transactional id corresponding to the transaction. */
+  /** Schema field `TransactionalId`. */
   transactionalId: string
-  /** Current producer id in use by the transactional id. */
+  /** Schema field `ProducerId`. */
   producerId: bigint
-  /** Current epoch associated with the producer id. */
+  /** Schema field `ProducerEpoch`. */
   producerEpoch: number
-  /** The unique group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -59,11 +59,11 @@ function readAddOffsetsToTxnRequest(r: Reader, version: number): AddOffsetsToTxn
   return value
 }
 
-/** The Add Offsets To Txn Response body. */
+/** Body of `AddOffsetsToTxnResponse`, v0-4. */
 export interface AddOffsetsToTxnResponse {
-  /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The response error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,17 +6,17 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Add Partitions To Txn Request body. */
+/** Body of `AddPartitionsToTxnRequest`, v0-5. */
 export interface AddPartitionsToTxnRequest {
-  /** List of transactions to add partitions to. (v4+) */
+  /** Schema field `Transactions` (v4+). */
   transactions: AddPartitionsToTxnTransaction[]
-  /** The transactional id corresponding to the transaction. (v0-3) */
+  /** Schema field `V3AndBelowTransactionalId` (v0-3). */
   v3AndBelowTransactionalId: string
-  /** Current producer id in use by the transactional id. (v0-3) */
+  /** Schema field `V3AndBelowProducerId` (v0-3). */
   v3AndBelowProducerId: bigint
-  /** Current epoch associated with the producer id. (v0-3) */
+  /** Schema field `V3AndBelowProducerEpoch` (v0-3). */
   v3AndBelowProducerEpoch: number
-  /** The partitions to add to the transaction. (v0-3) */
+  /** Schema field `V3AndBelowTopics` (v0-3). */
   v3AndBelowTopics: AddPartitionsToTxnTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -34,17 +34,17 @@ export function createAddPartitionsToTxnRequest(init?: Partial<AddPartitionsToTx
   }
 }
 
-/** List of transactions to add partitions to. */
+/** Schema struct `AddPartitionsToTxnTransaction` of AddPartitionsToTxnRequest. */
 export interface AddPartitionsToTxnTransaction {
-  /** The transactional id corresponding to the transaction. */
+  /** Schema field `TransactionalId`. */
   transactionalId: string
-  /** Current producer id in use by the transactional id. */
+  /** Schema field `ProducerId`. */
   producerId: bigint
-  /** Current epoch associated with the producer id. */
+  /** Schema field `ProducerEpoch`. */
   producerEpoch: number
-  /** Boolean to signify if we want to check if the partition is in the transaction rather than add it. */
+  /** Schema field `VerifyOnly`. */
   verifyOnly: boolean
-  /** The partitions to add to the transaction. */
+  /** Schema field `Topics`. */
   topics: AddPartitionsToTxnTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -62,11 +62,11 @@ export function createAddPartitionsToTxnTransaction(init?: Partial<AddPartitions
   }
 }
 
-/** AddPartitionsToTxnTopic */
+/** Schema struct `AddPartitionsToTxnTopic` of AddPartitionsToTxnRequest. */
 export interface AddPartitionsToTxnTopic {
-  /** The name of the topic. */
+  /** Schema field `Name`. */
   name: string
-  /** The partition indexes to add to the transaction. */
+  /** Schema field `Partitions`. */
   partitions: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -202,15 +202,15 @@ function readAddPartitionsToTxnTopic(r: Reader, version: number): AddPartitionsT
   return value
 }
 
-/** The Add Partitions To Txn Response body. */
+/** Body of `AddPartitionsToTxnResponse`, v0-5. */
 export interface AddPartitionsToTxnResponse {
-  /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The response top level error code. (v4+) */
+  /** Schema field `ErrorCode` (v4+). */
   errorCode: number
-  /** Results categorized by transactional ID. (v4+) */
+  /** Schema field `ResultsByTransaction` (v4+). */
   resultsByTransaction: AddPartitionsToTxnResult[]
-  /** The results for each topic. (v0-3) */
+  /** Schema field `ResultsByTopicV3AndBelow` (v0-3). */
   resultsByTopicV3AndBelow: AddPartitionsToTxnTopicResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -227,11 +227,11 @@ export function createAddPartitionsToTxnResponse(init?: Partial<AddPartitionsToT
   }
 }
 
-/** Results categorized by transactional ID. */
+/** Schema struct `AddPartitionsToTxnResult` of AddPartitionsToTxnResponse. */
 export interface AddPartitionsToTxnResult {
-  /** The transactional id corresponding to the transaction. */
+  /** Schema field `TransactionalId`. */
   transactionalId: string
-  /** The results for each topic. */
+  /** Schema field `TopicResults`. */
   topicResults: AddPartitionsToTxnTopicResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -246,11 +246,11 @@ export function createAddPartitionsToTxnResult(init?: Partial<AddPartitionsToTxn
   }
 }
 
-/** AddPartitionsToTxnTopicResult */
+/** Schema struct `AddPartitionsToTxnTopicResult` of AddPartitionsToTxnResponse. */
 export interface AddPartitionsToTxnTopicResult {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The results for each partition. */
+  /** Schema field `ResultsByPartition`. */
   resultsByPartition: AddPartitionsToTxnPartitionResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -265,11 +265,11 @@ export function createAddPartitionsToTxnTopicResult(init?: Partial<AddPartitions
   }
 }
 
-/** AddPartitionsToTxnPartitionResult */
+/** Schema struct `AddPartitionsToTxnPartitionResult` of AddPartitionsToTxnResponse. */
 export interface AddPartitionsToTxnPartitionResult {
-  /** The partition indexes. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The response error code. */
+  /** Schema field `PartitionErrorCode`. */
   partitionErrorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

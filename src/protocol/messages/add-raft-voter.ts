@@ -6,19 +6,19 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Add Raft Voter Request body. */
+/** Body of `AddRaftVoterRequest`, v0-1. */
 export interface AddRaftVoterRequest {
-  /** The cluster id. */
+  /** Schema field `ClusterId`. */
   clusterId: string | null
-  /** The maximum time to wait for the request to complete before returning. */
+  /** Schema field `TimeoutMs`. */
   timeoutMs: number
-  /** The replica id of the voter getting added to the topic partition. */
+  /** Schema field `VoterId`. */
   voterId: number
-  /** The directory id of the voter getting added to the topic partition. */
+  /** Schema field `VoterDirectoryId`. */
   voterDirectoryId: string
-  /** The endpoints that can be used to communicate with the voter. */
+  /** Schema field `Listeners`. */
   listeners: Listener[]
-  /** When true, return a response after the new voter set is committed. Otherwise, return after the leader writes the changes locally. (v1+) */
+  /** Schema field `AckWhenCommitted` (v1+). */
   ackWhenCommitted: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -37,13 +37,13 @@ export function createAddRaftVoterRequest(init?: Partial<AddRaftVoterRequest>): 
   }
 }
 
-/** The endpoints that can be used to communicate with the voter. */
+/** Schema struct `Listener` of AddRaftVoterRequest. */
 export interface Listener {
-  /** The name of the endpoint. */
+  /** Schema field `Name`. */
   name: string
-  /** The hostname. */
+  /** Schema field `Host`. */
   host: string
-  /** The port. */
+  /** Schema field `Port`. */
   port: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -121,13 +121,13 @@ function readListener(r: Reader, version: number): Listener {
   return value
 }
 
-/** The Add Raft Voter Response body. */
+/** Body of `AddRaftVoterResponse`, v0-1. */
 export interface AddRaftVoterResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Alter Client Quotas Request body. */
+/** Body of `AlterClientQuotasRequest`, v0-1. */
 export interface AlterClientQuotasRequest {
-  /** The quota configuration entries to alter. */
+  /** Schema field `Entries`. */
   entries: AlterClientQuotasRequestEntryData[]
-  /** Whether the alteration should be validated, but not performed. */
+  /** Schema field `ValidateOnly`. */
   validateOnly: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,11 +25,11 @@ export function createAlterClientQuotasRequest(init?: Partial<AlterClientQuotasR
   }
 }
 
-/** The quota configuration entries to alter. */
+/** Schema struct `EntryData` of AlterClientQuotasRequest. */
 export interface AlterClientQuotasRequestEntryData {
-  /** The quota entity to alter. */
+  /** Schema field `Entity`. */
   entity: AlterClientQuotasRequestEntityData[]
-  /** An individual quota configuration entry to alter. */
+  /** Schema field `Ops`. */
   ops: OpData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -44,11 +44,11 @@ export function createAlterClientQuotasRequestEntryData(init?: Partial<AlterClie
   }
 }
 
-/** The quota entity to alter. */
+/** Schema struct `EntityData` of AlterClientQuotasRequest. */
 export interface AlterClientQuotasRequestEntityData {
-  /** The entity type. */
+  /** Schema field `EntityType`. */
   entityType: string
-  /** The name of the entity, or null if the default. */
+  /** Schema field `EntityName`. */
   entityName: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -63,13 +63,13 @@ export function createAlterClientQuotasRequestEntityData(init?: Partial<AlterCli
   }
 }
 
-/** An individual quota configuration entry to alter. */
+/** Schema struct `OpData` of AlterClientQuotasRequest. */
 export interface OpData {
-  /** The quota configuration key. */
+  /** Schema field `Key`. */
   key: string
-  /** The value to set, otherwise ignored if the value is to be removed. */
+  /** Schema field `Value`. */
   value: number
-  /** Whether the quota configuration value should be removed, otherwise set. */
+  /** Schema field `Remove`. */
   remove: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -182,11 +182,11 @@ function readOpData(r: Reader, version: number): OpData {
   return value
 }
 
-/** The Alter Client Quotas Response body. */
+/** Body of `AlterClientQuotasResponse`, v0-1. */
 export interface AlterClientQuotasResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The quota configuration entries to alter. */
+  /** Schema field `Entries`. */
   entries: AlterClientQuotasResponseEntryData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -201,13 +201,13 @@ export function createAlterClientQuotasResponse(init?: Partial<AlterClientQuotas
   }
 }
 
-/** The quota configuration entries to alter. */
+/** Schema struct `EntryData` of AlterClientQuotasResponse. */
 export interface AlterClientQuotasResponseEntryData {
-  /** The error code, or `0` if the quota alteration succeeded. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or `null` if the quota alteration succeeded. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The quota entity to alter. */
+  /** Schema field `Entity`. */
   entity: AlterClientQuotasResponseEntityData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -223,11 +223,11 @@ export function createAlterClientQuotasResponseEntryData(init?: Partial<AlterCli
   }
 }
 
-/** The quota entity to alter. */
+/** Schema struct `EntityData` of AlterClientQuotasResponse. */
 export interface AlterClientQuotasResponseEntityData {
-  /** The entity type. */
+  /** Schema field `EntityType`. */
   entityType: string
-  /** The name of the entity, or null if the default. */
+  /** Schema field `EntityName`. */
   entityName: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Alter Configs Request body. */
+/** Body of `AlterConfigsRequest`, v0-2. */
 export interface AlterConfigsRequest {
-  /** The updates for each resource. */
+  /** Schema field `Resources`. */
   resources: AlterConfigsResource[]
-  /** True if we should validate the request, but not change the configurations. */
+  /** Schema field `ValidateOnly`. */
   validateOnly: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,13 +25,13 @@ export function createAlterConfigsRequest(init?: Partial<AlterConfigsRequest>): 
   }
 }
 
-/** The updates for each resource. */
+/** Schema struct `AlterConfigsResource` of AlterConfigsRequest. */
 export interface AlterConfigsResource {
-  /** The resource type. */
+  /** Schema field `ResourceType`. */
   resourceType: number
-  /** The resource name. */
+  /** Schema field `ResourceName`. */
   resourceName: string
-  /** The configurations. */
+  /** Schema field `Configs`. */
   configs: AlterableConfig[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -47,11 +47,11 @@ export function createAlterConfigsResource(init?: Partial<AlterConfigsResource>)
   }
 }
 
-/** The configurations. */
+/** Schema struct `AlterableConfig` of AlterConfigsRequest. */
 export interface AlterableConfig {
-  /** The configuration key name. */
+  /** Schema field `Name`. */
   name: string
-  /** The value to set for the configuration key. */
+  /** Schema field `Value`. */
   value: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -139,11 +139,11 @@ function readAlterableConfig(r: Reader, version: number): AlterableConfig {
   return value
 }
 
-/** The Alter Configs Response body. */
+/** Body of `AlterConfigsResponse`, v0-2. */
 export interface AlterConfigsResponse {
-  /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The responses for each resource. */
+  /** Schema field `Responses`. */
   responses: AlterConfigsResourceResponse[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -158,15 +158,15 @@ export function createAlterConfigsResponse(init?: Partial<AlterConfigsResponse>)
   }
 }
 
-/** The responses for each resource. */
+/** Schema struct `AlterConfigsResourceResponse` of AlterConfigsResponse. */
 export interface AlterConfigsResourceResponse {
-  /** The resource error code. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The resource error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The resource type. */
+  /** Schema field `ResourceType`. */
   resourceType: number
-  /** The resource name. */
+  /** Schema field `ResourceName`. */
   resourceName: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

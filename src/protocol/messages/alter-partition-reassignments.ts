@@ -6,13 +6,13 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Alter Partition Reassignments Request body. */
+/** Body of `AlterPartitionReassignmentsRequest`, v0-1. */
 export interface AlterPartitionReassignmentsRequest {
-  /** The time in ms to wait for the request to complete. */
+  /** Schema field `TimeoutMs`. */
   timeoutMs: number
-  /** The option indicating whether changing the replication factor of any given partition as part of this request is a valid move. (v1+) */
+  /** Schema field `AllowReplicationFactorChange` (v1+). */
   allowReplicationFactorChange: boolean
-  /** The topics to reassign. */
+  /** Schema field `Topics`. */
   topics: ReassignableTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -28,11 +28,11 @@ export function createAlterPartitionReassignmentsRequest(init?: Partial<AlterPar
   }
 }
 
-/** The topics to reassign. */
+/** Schema struct `ReassignableTopic` of AlterPartitionReassignmentsRequest. */
 export interface ReassignableTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The partitions to reassign. */
+  /** Schema field `Partitions`. */
   partitions: ReassignablePartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -47,11 +47,11 @@ export function createReassignableTopic(init?: Partial<ReassignableTopic>): Reas
   }
 }
 
-/** The partitions to reassign. */
+/** Schema struct `ReassignablePartition` of AlterPartitionReassignmentsRequest. */
 export interface ReassignablePartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The replicas to place the partitions on, or null to cancel a pending reassignment for this partition. */
+  /** Schema field `Replicas`. */
   replicas: number[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -144,17 +144,17 @@ function readReassignablePartition(r: Reader, version: number): ReassignablePart
   return value
 }
 
-/** The Alter Partition Reassignments Response body. */
+/** Body of `AlterPartitionReassignmentsResponse`, v0-1. */
 export interface AlterPartitionReassignmentsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The option indicating whether changing the replication factor of any given partition as part of the request was allowed. (v1+) */
+  /** Schema field `AllowReplicationFactorChange` (v1+). */
   allowReplicationFactorChange: boolean
-  /** The top-level error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The top-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The responses to topics to reassign. */
+  /** Schema field `Responses`. */
   responses: ReassignableTopicResponse[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -172,11 +172,11 @@ export function createAlterPartitionReassignmentsResponse(init?: Partial<AlterPa
   }
 }
 
-/** The responses to topics to reassign. */
+/** Schema struct `ReassignableTopicResponse` of AlterPartitionReassignmentsResponse. */
 export interface ReassignableTopicResponse {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The responses to partitions to reassign. */
+  /** Schema field `Partitions`. */
   partitions: ReassignablePartitionResponse[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -191,13 +191,13 @@ export function createReassignableTopicResponse(init?: Partial<ReassignableTopic
   }
 }
 
-/** The responses to partitions to reassign. */
+/** Schema struct `ReassignablePartitionResponse` of AlterPartitionReassignmentsResponse. */
 export interface ReassignablePartitionResponse {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The error code for this partition, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message for this partition, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Alter Replica Log Dirs Request body. */
+/** Body of `AlterReplicaLogDirsRequest`, v1-2. */
 export interface AlterReplicaLogDirsRequest {
-  /** The alterations to make for each directory. */
+  /** Schema field `Dirs`. */
   dirs: AlterReplicaLogDir[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -22,11 +22,11 @@ export function createAlterReplicaLogDirsRequest(init?: Partial<AlterReplicaLogD
   }
 }
 
-/** The alterations to make for each directory. */
+/** Schema struct `AlterReplicaLogDir` of AlterReplicaLogDirsRequest. */
 export interface AlterReplicaLogDir {
-  /** The absolute directory path. */
+  /** Schema field `Path`. */
   path: string
-  /** The topics to add to the directory. */
+  /** Schema field `Topics`. */
   topics: AlterReplicaLogDirTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -41,11 +41,11 @@ export function createAlterReplicaLogDir(init?: Partial<AlterReplicaLogDir>): Al
   }
 }
 
-/** The topics to add to the directory. */
+/** Schema struct `AlterReplicaLogDirTopic` of AlterReplicaLogDirsRequest. */
 export interface AlterReplicaLogDirTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The partition indexes. */
+  /** Schema field `Partitions`. */
   partitions: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -131,11 +131,11 @@ function readAlterReplicaLogDirTopic(r: Reader, version: number): AlterReplicaLo
   return value
 }
 
-/** The Alter Replica Log Dirs Response body. */
+/** Body of `AlterReplicaLogDirsResponse`, v1-2. */
 export interface AlterReplicaLogDirsResponse {
-  /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The results for each topic. */
+  /** Schema field `Results`. */
   results: AlterReplicaLogDirTopicResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -150,11 +150,11 @@ export function createAlterReplicaLogDirsResponse(init?: Partial<AlterReplicaLog
   }
 }
 
-/** The results for each topic. */
+/** Schema struct `AlterReplicaLogDirTopicResult` of AlterReplicaLogDirsResponse. */
 export interface AlterReplicaLogDirTopicResult {
-  /** The name of the topic. */
+  /** Schema field `TopicName`. */
   topicName: string
-  /** The results for each partition. */
+  /** Schema field `Partitions`. */
   partitions: AlterReplicaLogDirPartitionResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -169,11 +169,11 @@ export function createAlterReplicaLogDirTopicResult(init?: Partial<AlterReplicaL
   }
 }
 
-/** The results for each partition. */
+/** Schema struct `AlterReplicaLogDirPartitionResult` of AlterReplicaLogDirsResponse. */
 export interface AlterReplicaLogDirPartitionResult {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Alter Share Group Offsets Request body. */
+/** Body of `AlterShareGroupOffsetsRequest`, v0. */
 export interface AlterShareGroupOffsetsRequest {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The topics to alter offsets for. */
+  /** Schema field `Topics`. */
   topics: AlterShareGroupOffsetsRequestTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,11 +25,11 @@ export function createAlterShareGroupOffsetsRequest(init?: Partial<AlterShareGro
   }
 }
 
-/** The topics to alter offsets for. */
+/** Schema struct `AlterShareGroupOffsetsRequestTopic` of AlterShareGroupOffsetsRequest. */
 export interface AlterShareGroupOffsetsRequestTopic {
-  /** The topic name. */
+  /** Schema field `TopicName`. */
   topicName: string
-  /** Each partition to alter offsets for. */
+  /** Schema field `Partitions`. */
   partitions: AlterShareGroupOffsetsRequestPartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -44,11 +44,11 @@ export function createAlterShareGroupOffsetsRequestTopic(init?: Partial<AlterSha
   }
 }
 
-/** Each partition to alter offsets for. */
+/** Schema struct `AlterShareGroupOffsetsRequestPartition` of AlterShareGroupOffsetsRequest. */
 export interface AlterShareGroupOffsetsRequestPartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The share-partition start offset. */
+  /** Schema field `StartOffset`. */
   startOffset: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -127,15 +127,15 @@ function readAlterShareGroupOffsetsRequestPartition(r: Reader, version: number):
   return value
 }
 
-/** The Alter Share Group Offsets Response body. */
+/** Body of `AlterShareGroupOffsetsResponse`, v0. */
 export interface AlterShareGroupOffsetsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The top-level error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The top-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The results for each topic. */
+  /** Schema field `Responses`. */
   responses: AlterShareGroupOffsetsResponseTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -152,13 +152,13 @@ export function createAlterShareGroupOffsetsResponse(init?: Partial<AlterShareGr
   }
 }
 
-/** The results for each topic. */
+/** Schema struct `AlterShareGroupOffsetsResponseTopic` of AlterShareGroupOffsetsResponse. */
 export interface AlterShareGroupOffsetsResponseTopic {
-  /** The topic name. */
+  /** Schema field `TopicName`. */
   topicName: string
-  /** The unique topic ID. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** Partitions */
+  /** Schema field `Partitions`. */
   partitions: AlterShareGroupOffsetsResponsePartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -174,13 +174,13 @@ export function createAlterShareGroupOffsetsResponseTopic(init?: Partial<AlterSh
   }
 }
 
-/** AlterShareGroupOffsetsResponsePartition */
+/** Schema struct `AlterShareGroupOffsetsResponsePartition` of AlterShareGroupOffsetsResponse. */
 export interface AlterShareGroupOffsetsResponsePartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

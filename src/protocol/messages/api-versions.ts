@@ -6,11 +6,11 @@ import { Reader } from '../primitives/reader.ts'
 import { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Api Versions Request body. */
+/** Body of `ApiVersionsRequest`, v0-4. */
 export interface ApiVersionsRequest {
-  /** The name of the client. (v3+) */
+  /** Schema field `ClientSoftwareName` (v3+). */
   clientSoftwareName: string
-  /** The version of the client. (v3+) */
+  /** Schema field `ClientSoftwareVersion` (v3+). */
   clientSoftwareVersion: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -53,21 +53,21 @@ function readApiVersionsRequest(r: Reader, version: number): ApiVersionsRequest 
   return value
 }
 
-/** The Api Versions Response body. */
+/** Body of `ApiVersionsResponse`, v0-4. */
 export interface ApiVersionsResponse {
-  /** The top-level error code. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The APIs supported by the broker. */
+  /** Schema field `ApiKeys`. */
   apiKeys: ApiVersion[]
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v1+) */
+  /** Schema field `ThrottleTimeMs` (v1+). */
   throttleTimeMs: number
-  /** Features supported by the broker. Note: in v0-v3, features with MinSupportedVersion = 0 are omitted. (v3+, tag 0) */
+  /** Schema field `SupportedFeatures` (v3+, tag 0). */
   supportedFeatures: SupportedFeatureKey[]
-  /** The monotonically increasing epoch for the finalized features information. Valid values are >= 0. A value of -1 is special and represents unknown epoch. (v3+, tag 1) */
+  /** Schema field `FinalizedFeaturesEpoch` (v3+, tag 1). */
   finalizedFeaturesEpoch: bigint
-  /** List of cluster-wide finalized features. The information is valid only if FinalizedFeaturesEpoch >= 0. (v3+, tag 2) */
+  /** Schema field `FinalizedFeatures` (v3+, tag 2). */
   finalizedFeatures: FinalizedFeatureKey[]
-  /** Set by a KRaft controller if the required configurations for ZK migration are present. (v3+, tag 3) */
+  /** Schema field `ZkMigrationReady` (v3+, tag 3). */
   zkMigrationReady: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -87,13 +87,13 @@ export function createApiVersionsResponse(init?: Partial<ApiVersionsResponse>): 
   }
 }
 
-/** The APIs supported by the broker. */
+/** Schema struct `ApiVersion` of ApiVersionsResponse. */
 export interface ApiVersion {
-  /** The API index. */
+  /** Schema field `ApiKey`. */
   apiKey: number
-  /** The minimum supported version, inclusive. */
+  /** Schema field `MinVersion`. */
   minVersion: number
-  /** The maximum supported version, inclusive. */
+  /** Schema field `MaxVersion`. */
   maxVersion: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -109,13 +109,13 @@ export function createApiVersion(init?: Partial<ApiVersion>): ApiVersion {
   }
 }
 
-/** Features supported by the broker. Note: in v0-v3, features with MinSupportedVersion = 0 are omitted. */
+/** Schema struct `SupportedFeatureKey` of ApiVersionsResponse. */
 export interface SupportedFeatureKey {
-  /** The name of the feature. */
+  /** Schema field `Name`. */
   name: string
-  /** The minimum supported version for the feature. */
+  /** Schema field `MinVersion`. */
   minVersion: number
-  /** The maximum supported version for the feature. */
+  /** Schema field `MaxVersion`. */
   maxVersion: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -131,13 +131,13 @@ export function createSupportedFeatureKey(init?: Partial<SupportedFeatureKey>): 
   }
 }
 
-/** List of cluster-wide finalized features. The information is valid only if FinalizedFeaturesEpoch >= 0. */
+/** Schema struct `FinalizedFeatureKey` of ApiVersionsResponse. */
 export interface FinalizedFeatureKey {
-  /** The name of the feature. */
+  /** Schema field `Name`. */
   name: string
-  /** The cluster-wide finalized max version level for the feature. */
+  /** Schema field `MaxVersionLevel`. */
   maxVersionLevel: number
-  /** The cluster-wide finalized min version level for the feature. */
+  /** Schema field `MinVersionLevel`. */
   minVersionLevel: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Consumer Group Describe Request body. */
+/** Body of `ConsumerGroupDescribeRequest`, v0-1. */
 export interface ConsumerGroupDescribeRequest {
-  /** The ids of the groups to describe. */
+  /** Schema field `GroupIds`. */
   groupIds: string[]
-  /** Whether to include authorized operations. */
+  /** Schema field `IncludeAuthorizedOperations`. */
   includeAuthorizedOperations: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -49,11 +49,11 @@ function readConsumerGroupDescribeRequest(r: Reader, version: number): ConsumerG
   return value
 }
 
-/** The Consumer Group Describe Response body. */
+/** Body of `ConsumerGroupDescribeResponse`, v0-1. */
 export interface ConsumerGroupDescribeResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** Each described group. */
+  /** Schema field `Groups`. */
   groups: DescribedGroup[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -68,25 +68,25 @@ export function createConsumerGroupDescribeResponse(init?: Partial<ConsumerGroup
   }
 }
 
-/** Each described group. */
+/** Schema struct `DescribedGroup` of ConsumerGroupDescribeResponse. */
 export interface DescribedGroup {
-  /** The describe error, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The top-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The group ID string. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The group state string, or the empty string. */
+  /** Schema field `GroupState`. */
   groupState: string
-  /** The group epoch. */
+  /** Schema field `GroupEpoch`. */
   groupEpoch: number
-  /** The assignment epoch. */
+  /** Schema field `AssignmentEpoch`. */
   assignmentEpoch: number
-  /** The selected assignor. */
+  /** Schema field `AssignorName`. */
   assignorName: string
-  /** The members. */
+  /** Schema field `Members`. */
   members: Member[]
-  /** 32-bit bitfield to represent authorized operations for this group. */
+  /** Schema field `AuthorizedOperations`. */
   authorizedOperations: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -108,29 +108,29 @@ export function createDescribedGroup(init?: Partial<DescribedGroup>): DescribedG
   }
 }
 
-/** The members. */
+/** Schema struct `Member` of ConsumerGroupDescribeResponse. */
 export interface Member {
-  /** The member ID. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The member instance ID. */
+  /** Schema field `InstanceId`. */
   instanceId: string | null
-  /** The member rack ID. */
+  /** Schema field `RackId`. */
   rackId: string | null
-  /** The current member epoch. */
+  /** Schema field `MemberEpoch`. */
   memberEpoch: number
-  /** The client ID. */
+  /** Schema field `ClientId`. */
   clientId: string
-  /** The client host. */
+  /** Schema field `ClientHost`. */
   clientHost: string
-  /** The subscribed topic names. */
+  /** Schema field `SubscribedTopicNames`. */
   subscribedTopicNames: string[]
-  /** the subscribed topic regex otherwise or null of not provided. */
+  /** Schema field `SubscribedTopicRegex`. */
   subscribedTopicRegex: string | null
-  /** The current assignment. */
+  /** Schema field `Assignment`. */
   assignment: Assignment
-  /** The target assignment. */
+  /** Schema field `TargetAssignment`. */
   targetAssignment: Assignment
-  /** -1 for unknown. 0 for classic member. +1 for consumer member. (v1+) */
+  /** Schema field `MemberType` (v1+). */
   memberType: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -154,9 +154,9 @@ export function createMember(init?: Partial<Member>): Member {
   }
 }
 
-/** Assignment */
+/** Schema struct `Assignment` of ConsumerGroupDescribeResponse. */
 export interface Assignment {
-  /** The assigned topic-partitions to the member. */
+  /** Schema field `TopicPartitions`. */
   topicPartitions: TopicPartitions[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -170,13 +170,13 @@ export function createAssignment(init?: Partial<Assignment>): Assignment {
   }
 }
 
-/** TopicPartitions */
+/** Schema struct `TopicPartitions` of ConsumerGroupDescribeResponse. */
 export interface TopicPartitions {
-  /** The topic ID. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The topic name. */
+  /** Schema field `TopicName`. */
   topicName: string
-  /** The partitions. */
+  /** Schema field `Partitions`. */
   partitions: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Create Acls Request body. */
+/** Body of `CreateAclsRequest`, v1-3. */
 export interface CreateAclsRequest {
-  /** The ACLs that we want to create. */
+  /** Schema field `Creations`. */
   creations: AclCreation[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -22,21 +22,21 @@ export function createCreateAclsRequest(init?: Partial<CreateAclsRequest>): Crea
   }
 }
 
-/** The ACLs that we want to create. */
+/** Schema struct `AclCreation` of CreateAclsRequest. */
 export interface AclCreation {
-  /** The type of the resource. */
+  /** Schema field `ResourceType`. */
   resourceType: number
-  /** The resource name for the ACL. */
+  /** Schema field `ResourceName`. */
   resourceName: string
-  /** The pattern type for the ACL. */
+  /** Schema field `ResourcePatternType`. */
   resourcePatternType: number
-  /** The principal for the ACL. */
+  /** Schema field `Principal`. */
   principal: string
-  /** The host for the ACL. */
+  /** Schema field `Host`. */
   host: string
-  /** The operation type for the ACL (read, write, etc.). */
+  /** Schema field `Operation`. */
   operation: number
-  /** The permission type for the ACL (allow, deny, etc.). */
+  /** Schema field `PermissionType`. */
   permissionType: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -114,11 +114,11 @@ function readAclCreation(r: Reader, version: number): AclCreation {
   return value
 }
 
-/** The Create Acls Response body. */
+/** Body of `CreateAclsResponse`, v1-3. */
 export interface CreateAclsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The results for each ACL creation. */
+  /** Schema field `Results`. */
   results: AclCreationResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -133,11 +133,11 @@ export function createCreateAclsResponse(init?: Partial<CreateAclsResponse>): Cr
   }
 }
 
-/** The results for each ACL creation. */
+/** Schema struct `AclCreationResult` of CreateAclsResponse. */
 export interface AclCreationResult {
-  /** The result error, or zero if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The result message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

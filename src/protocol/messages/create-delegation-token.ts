@@ -6,15 +6,15 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readBytes, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Create Delegation Token Request body. */
+/** Body of `CreateDelegationTokenRequest`, v1-3. */
 export interface CreateDelegationTokenRequest {
-  /** The principal type of the owner of the token. If it's null it defaults to the token request principal. (v3+) */
+  /** Schema field `OwnerPrincipalType` (v3+). */
   ownerPrincipalType: string | null
-  /** The principal name of the owner of the token. If it's null it defaults to the token request principal. (v3+) */
+  /** Schema field `OwnerPrincipalName` (v3+). */
   ownerPrincipalName: string | null
-  /** A list of those who are allowed to renew this token before it expires. */
+  /** Schema field `Renewers`. */
   renewers: CreatableRenewers[]
-  /** The maximum lifetime of the token in milliseconds, or -1 to use the server side default. */
+  /** Schema field `MaxLifetimeMs`. */
   maxLifetimeMs: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -31,11 +31,11 @@ export function createCreateDelegationTokenRequest(init?: Partial<CreateDelegati
   }
 }
 
-/** A list of those who are allowed to renew this token before it expires. */
+/** Schema struct `CreatableRenewers` of CreateDelegationTokenRequest. */
 export interface CreatableRenewers {
-  /** The type of the Kafka principal. */
+  /** Schema field `PrincipalType`. */
   principalType: string
-  /** The name of the Kafka principal. */
+  /** Schema field `PrincipalName`. */
   principalName: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -112,29 +112,29 @@ function readCreatableRenewers(r: Reader, version: number): CreatableRenewers {
   return value
 }
 
-/** The Create Delegation Token Response body. */
+/** Body of `CreateDelegationTokenResponse`, v1-3. */
 export interface CreateDelegationTokenResponse {
-  /** The top-level error, or zero if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The principal type of the token owner. */
+  /** Schema field `PrincipalType`. */
   principalType: string
-  /** The name of the token owner. */
+  /** Schema field `PrincipalName`. */
   principalName: string
-  /** The principal type of the requester of the token. (v3+) */
+  /** Schema field `TokenRequesterPrincipalType` (v3+). */
   tokenRequesterPrincipalType: string
-  /** The principal type of the requester of the token. (v3+) */
+  /** Schema field `TokenRequesterPrincipalName` (v3+). */
   tokenRequesterPrincipalName: string
-  /** When this token was generated. */
+  /** Schema field `IssueTimestampMs`. */
   issueTimestampMs: bigint
-  /** When this token expires. */
+  /** Schema field `ExpiryTimestampMs`. */
   expiryTimestampMs: bigint
-  /** The maximum lifetime of this token. */
+  /** Schema field `MaxTimestampMs`. */
   maxTimestampMs: bigint
-  /** The token UUID. */
+  /** Schema field `TokenId`. */
   tokenId: string
-  /** HMAC of the delegation token. */
+  /** Schema field `Hmac`. */
   hmac: Buffer
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

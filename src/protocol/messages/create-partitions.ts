@@ -6,13 +6,13 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Create Partitions Request body. */
+/** Body of `CreatePartitionsRequest`, v0-3. */
 export interface CreatePartitionsRequest {
-  /** Each topic that we want to create new partitions inside. */
+  /** Schema field `Topics`. */
   topics: CreatePartitionsTopic[]
-  /** The time in ms to wait for the partitions to be created. */
+  /** Schema field `TimeoutMs`. */
   timeoutMs: number
-  /** If true, then validate the request, but don't actually increase the number of partitions. */
+  /** Schema field `ValidateOnly`. */
   validateOnly: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -28,13 +28,13 @@ export function createCreatePartitionsRequest(init?: Partial<CreatePartitionsReq
   }
 }
 
-/** Each topic that we want to create new partitions inside. */
+/** Schema struct `CreatePartitionsTopic` of CreatePartitionsRequest. */
 export interface CreatePartitionsTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The new partition count. */
+  /** Schema field `Count`. */
   count: number
-  /** The new partition assignments. */
+  /** Schema field `Assignments`. */
   assignments: CreatePartitionsAssignment[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -50,9 +50,9 @@ export function createCreatePartitionsTopic(init?: Partial<CreatePartitionsTopic
   }
 }
 
-/** The new partition assignments. */
+/** Schema struct `CreatePartitionsAssignment` of CreatePartitionsRequest. */
 export interface CreatePartitionsAssignment {
-  /** The assigned broker IDs. */
+  /** Schema field `BrokerIds`. */
   brokerIds: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -145,11 +145,11 @@ function readCreatePartitionsAssignment(r: Reader, version: number): CreateParti
   return value
 }
 
-/** The Create Partitions Response body. */
+/** Body of `CreatePartitionsResponse`, v0-3. */
 export interface CreatePartitionsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The partition creation results for each topic. */
+  /** Schema field `Results`. */
   results: CreatePartitionsTopicResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -164,13 +164,13 @@ export function createCreatePartitionsResponse(init?: Partial<CreatePartitionsRe
   }
 }
 
-/** The partition creation results for each topic. */
+/** Schema struct `CreatePartitionsTopicResult` of CreatePartitionsResponse. */
 export interface CreatePartitionsTopicResult {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The result error, or zero if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The result message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,13 +6,13 @@ import { Reader } from '../primitives/reader.ts'
 import { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Create Topics Request body. */
+/** Body of `CreateTopicsRequest`, v2-7. */
 export interface CreateTopicsRequest {
-  /** The topics to create. */
+  /** Schema field `Topics`. */
   topics: CreatableTopic[]
-  /** How long to wait in milliseconds before timing out the request. */
+  /** Schema field `timeoutMs`. */
   timeoutMs: number
-  /** If true, check that the topics can be created as specified, but don't create anything. */
+  /** Schema field `validateOnly`. */
   validateOnly: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -28,17 +28,17 @@ export function createCreateTopicsRequest(init?: Partial<CreateTopicsRequest>): 
   }
 }
 
-/** The topics to create. */
+/** Schema struct `CreatableTopic` of CreateTopicsRequest. */
 export interface CreatableTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The number of partitions to create in the topic, or -1 if we are either specifying a manual partition assignment or using the default partitions. */
+  /** Schema field `NumPartitions`. */
   numPartitions: number
-  /** The number of replicas to create for each partition in the topic, or -1 if we are either specifying a manual partition assignment or using the default replication factor. */
+  /** Schema field `ReplicationFactor`. */
   replicationFactor: number
-  /** The manual partition assignment, or the empty array if we are using automatic assignment. */
+  /** Schema field `Assignments`. */
   assignments: CreatableReplicaAssignment[]
-  /** The custom topic configurations to set. */
+  /** Schema field `Configs`. */
   configs: CreatableTopicConfig[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -56,11 +56,11 @@ export function createCreatableTopic(init?: Partial<CreatableTopic>): CreatableT
   }
 }
 
-/** The manual partition assignment, or the empty array if we are using automatic assignment. */
+/** Schema struct `CreatableReplicaAssignment` of CreateTopicsRequest. */
 export interface CreatableReplicaAssignment {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The brokers to place the partition on. */
+  /** Schema field `BrokerIds`. */
   brokerIds: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -75,11 +75,11 @@ export function createCreatableReplicaAssignment(init?: Partial<CreatableReplica
   }
 }
 
-/** The custom topic configurations to set. */
+/** Schema struct `CreatableTopicConfig` of CreateTopicsRequest. */
 export interface CreatableTopicConfig {
-  /** The configuration name. */
+  /** Schema field `Name`. */
   name: string
-  /** The configuration value. */
+  /** Schema field `Value`. */
   value: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -204,11 +204,11 @@ function readCreatableTopicConfig(r: Reader, version: number): CreatableTopicCon
   return value
 }
 
-/** The Create Topics Response body. */
+/** Body of `CreateTopicsResponse`, v2-7. */
 export interface CreateTopicsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** Results for each topic we tried to create. */
+  /** Schema field `Topics`. */
   topics: CreatableTopicResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -223,23 +223,23 @@ export function createCreateTopicsResponse(init?: Partial<CreateTopicsResponse>)
   }
 }
 
-/** Results for each topic we tried to create. */
+/** Schema struct `CreatableTopicResult` of CreateTopicsResponse. */
 export interface CreatableTopicResult {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The unique topic ID. (v7+) */
+  /** Schema field `TopicId` (v7+). */
   topicId: string
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** Optional topic config error returned if configs are not returned in the response. (v5+, tag 0) */
+  /** Schema field `TopicConfigErrorCode` (v5+, tag 0). */
   topicConfigErrorCode: number
-  /** Number of partitions of the topic. (v5+) */
+  /** Schema field `NumPartitions` (v5+). */
   numPartitions: number
-  /** Replication factor of the topic. (v5+) */
+  /** Schema field `ReplicationFactor` (v5+). */
   replicationFactor: number
-  /** Configuration of the topic. (v5+) */
+  /** Schema field `Configs` (v5+). */
   configs: CreatableTopicConfigs[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -260,17 +260,17 @@ export function createCreatableTopicResult(init?: Partial<CreatableTopicResult>)
   }
 }
 
-/** Configuration of the topic. */
+/** Schema struct `CreatableTopicConfigs` of CreateTopicsResponse. */
 export interface CreatableTopicConfigs {
-  /** The configuration name. */
+  /** Schema field `Name`. */
   name: string
-  /** The configuration value. */
+  /** Schema field `Value`. */
   value: string | null
-  /** True if the configuration is read-only. */
+  /** Schema field `ReadOnly`. */
   readOnly: boolean
-  /** The configuration source. */
+  /** Schema field `ConfigSource`. */
   configSource: number
-  /** True if this configuration is sensitive. */
+  /** Schema field `IsSensitive`. */
   isSensitive: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

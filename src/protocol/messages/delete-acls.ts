@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Delete Acls Request body. */
+/** Body of `DeleteAclsRequest`, v1-3. */
 export interface DeleteAclsRequest {
-  /** The filters to use when deleting ACLs. */
+  /** Schema field `Filters`. */
   filters: DeleteAclsFilter[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -22,21 +22,21 @@ export function createDeleteAclsRequest(init?: Partial<DeleteAclsRequest>): Dele
   }
 }
 
-/** The filters to use when deleting ACLs. */
+/** Schema struct `DeleteAclsFilter` of DeleteAclsRequest. */
 export interface DeleteAclsFilter {
-  /** The resource type. */
+  /** Schema field `ResourceTypeFilter`. */
   resourceTypeFilter: number
-  /** The resource name, or null to match any resource name. */
+  /** Schema field `ResourceNameFilter`. */
   resourceNameFilter: string | null
-  /** The pattern type. */
+  /** Schema field `PatternTypeFilter`. */
   patternTypeFilter: number
-  /** The principal filter, or null to accept all principals. */
+  /** Schema field `PrincipalFilter`. */
   principalFilter: string | null
-  /** The host filter, or null to accept all hosts. */
+  /** Schema field `HostFilter`. */
   hostFilter: string | null
-  /** The ACL operation. */
+  /** Schema field `Operation`. */
   operation: number
-  /** The permission type. */
+  /** Schema field `PermissionType`. */
   permissionType: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -114,11 +114,11 @@ function readDeleteAclsFilter(r: Reader, version: number): DeleteAclsFilter {
   return value
 }
 
-/** The Delete Acls Response body. */
+/** Body of `DeleteAclsResponse`, v1-3. */
 export interface DeleteAclsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The results for each filter. */
+  /** Schema field `FilterResults`. */
   filterResults: DeleteAclsFilterResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -133,13 +133,13 @@ export function createDeleteAclsResponse(init?: Partial<DeleteAclsResponse>): De
   }
 }
 
-/** The results for each filter. */
+/** Schema struct `DeleteAclsFilterResult` of DeleteAclsResponse. */
 export interface DeleteAclsFilterResult {
-  /** The error code, or 0 if the filter succeeded. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if the filter succeeded. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The ACLs which matched this filter. */
+  /** Schema field `MatchingAcls`. */
   matchingAcls: DeleteAclsMatchingAcl[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -155,25 +155,25 @@ export function createDeleteAclsFilterResult(init?: Partial<DeleteAclsFilterResu
   }
 }
 
-/** The ACLs which matched this filter. */
+/** Schema struct `DeleteAclsMatchingAcl` of DeleteAclsResponse. */
 export interface DeleteAclsMatchingAcl {
-  /** The deletion error code, or 0 if the deletion succeeded. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The deletion error message, or null if the deletion succeeded. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The ACL resource type. */
+  /** Schema field `ResourceType`. */
   resourceType: number
-  /** The ACL resource name. */
+  /** Schema field `ResourceName`. */
   resourceName: string
-  /** The ACL resource pattern type. */
+  /** Schema field `PatternType`. */
   patternType: number
-  /** The ACL principal. */
+  /** Schema field `Principal`. */
   principal: string
-  /** The ACL host. */
+  /** Schema field `Host`. */
   host: string
-  /** The ACL operation. */
+  /** Schema field `Operation`. */
   operation: number
-  /** The ACL permission type. */
+  /** Schema field `PermissionType`. */
   permissionType: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Delete Groups Request body. */
+/** Body of `DeleteGroupsRequest`, v0-2. */
 export interface DeleteGroupsRequest {
-  /** The group names to delete. */
+  /** Schema field `GroupsNames`. */
   groupsNames: string[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -45,11 +45,11 @@ function readDeleteGroupsRequest(r: Reader, version: number): DeleteGroupsReques
   return value
 }
 
-/** The Delete Groups Response body. */
+/** Body of `DeleteGroupsResponse`, v0-2. */
 export interface DeleteGroupsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The deletion results. */
+  /** Schema field `Results`. */
   results: DeletableGroupResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -64,11 +64,11 @@ export function createDeleteGroupsResponse(init?: Partial<DeleteGroupsResponse>)
   }
 }
 
-/** The deletion results. */
+/** Schema struct `DeletableGroupResult` of DeleteGroupsResponse. */
 export interface DeletableGroupResult {
-  /** The group id. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The deletion error, or 0 if the deletion succeeded. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Delete Records Request body. */
+/** Body of `DeleteRecordsRequest`, v0-2. */
 export interface DeleteRecordsRequest {
-  /** Each topic that we want to delete records from. */
+  /** Schema field `Topics`. */
   topics: DeleteRecordsTopic[]
-  /** How long to wait for the deletion to complete, in milliseconds. */
+  /** Schema field `TimeoutMs`. */
   timeoutMs: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,11 +25,11 @@ export function createDeleteRecordsRequest(init?: Partial<DeleteRecordsRequest>)
   }
 }
 
-/** Each topic that we want to delete records from. */
+/** Schema struct `DeleteRecordsTopic` of DeleteRecordsRequest. */
 export interface DeleteRecordsTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** Each partition that we want to delete records from. */
+  /** Schema field `Partitions`. */
   partitions: DeleteRecordsPartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -44,11 +44,11 @@ export function createDeleteRecordsTopic(init?: Partial<DeleteRecordsTopic>): De
   }
 }
 
-/** Each partition that we want to delete records from. */
+/** Schema struct `DeleteRecordsPartition` of DeleteRecordsRequest. */
 export interface DeleteRecordsPartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The deletion offset. -1 means that records should be truncated to the high watermark. */
+  /** Schema field `Offset`. */
   offset: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -133,11 +133,11 @@ function readDeleteRecordsPartition(r: Reader, version: number): DeleteRecordsPa
   return value
 }
 
-/** The Delete Records Response body. */
+/** Body of `DeleteRecordsResponse`, v0-2. */
 export interface DeleteRecordsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** Each topic that we wanted to delete records from. */
+  /** Schema field `Topics`. */
   topics: DeleteRecordsTopicResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -152,11 +152,11 @@ export function createDeleteRecordsResponse(init?: Partial<DeleteRecordsResponse
   }
 }
 
-/** Each topic that we wanted to delete records from. */
+/** Schema struct `DeleteRecordsTopicResult` of DeleteRecordsResponse. */
 export interface DeleteRecordsTopicResult {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** Each partition that we wanted to delete records from. */
+  /** Schema field `Partitions`. */
   partitions: DeleteRecordsPartitionResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -171,13 +171,13 @@ export function createDeleteRecordsTopicResult(init?: Partial<DeleteRecordsTopic
   }
 }
 
-/** Each partition that we wanted to delete records from. */
+/** Schema struct `DeleteRecordsPartitionResult` of DeleteRecordsResponse. */
 export interface DeleteRecordsPartitionResult {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The partition low water mark. */
+  /** Schema field `LowWatermark`. */
   lowWatermark: bigint
-  /** The deletion error code, or 0 if the deletion succeeded. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Delete Share Group Offsets Request body. */
+/** Body of `DeleteShareGroupOffsetsRequest`, v0. */
 export interface DeleteShareGroupOffsetsRequest {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The topics to delete offsets for. */
+  /** Schema field `Topics`. */
   topics: DeleteShareGroupOffsetsRequestTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,9 +25,9 @@ export function createDeleteShareGroupOffsetsRequest(init?: Partial<DeleteShareG
   }
 }
 
-/** The topics to delete offsets for. */
+/** Schema struct `DeleteShareGroupOffsetsRequestTopic` of DeleteShareGroupOffsetsRequest. */
 export interface DeleteShareGroupOffsetsRequestTopic {
-  /** The topic name. */
+  /** Schema field `TopicName`. */
   topicName: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -80,15 +80,15 @@ function readDeleteShareGroupOffsetsRequestTopic(r: Reader, version: number): De
   return value
 }
 
-/** The Delete Share Group Offsets Response body. */
+/** Body of `DeleteShareGroupOffsetsResponse`, v0. */
 export interface DeleteShareGroupOffsetsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The top-level error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The top-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The results for each topic. */
+  /** Schema field `Responses`. */
   responses: DeleteShareGroupOffsetsResponseTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -105,15 +105,15 @@ export function createDeleteShareGroupOffsetsResponse(init?: Partial<DeleteShare
   }
 }
 
-/** The results for each topic. */
+/** Schema struct `DeleteShareGroupOffsetsResponseTopic` of DeleteShareGroupOffsetsResponse. */
 export interface DeleteShareGroupOffsetsResponseTopic {
-  /** The topic name. */
+  /** Schema field `TopicName`. */
   topicName: string
-  /** The unique topic ID. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The topic-level error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The topic-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Delete Share Group State Request body. */
+/** Body of `DeleteShareGroupStateRequest`, v0. */
 export interface DeleteShareGroupStateRequest {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The data for the topics. */
+  /** Schema field `Topics`. */
   topics: DeleteStateData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,11 +25,11 @@ export function createDeleteShareGroupStateRequest(init?: Partial<DeleteShareGro
   }
 }
 
-/** The data for the topics. */
+/** Schema struct `DeleteStateData` of DeleteShareGroupStateRequest. */
 export interface DeleteStateData {
-  /** The topic identifier. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The data for the partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -44,9 +44,9 @@ export function createDeleteStateData(init?: Partial<DeleteStateData>): DeleteSt
   }
 }
 
-/** The data for the partitions. */
+/** Schema struct `PartitionData` of DeleteShareGroupStateRequest. */
 export interface PartitionData {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -121,9 +121,9 @@ function readPartitionData(r: Reader, version: number): PartitionData {
   return value
 }
 
-/** The Delete Share Group State Response body. */
+/** Body of `DeleteShareGroupStateResponse`, v0. */
 export interface DeleteShareGroupStateResponse {
-  /** The delete results. */
+  /** Schema field `Results`. */
   results: DeleteStateResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -137,11 +137,11 @@ export function createDeleteShareGroupStateResponse(init?: Partial<DeleteShareGr
   }
 }
 
-/** The delete results. */
+/** Schema struct `DeleteStateResult` of DeleteShareGroupStateResponse. */
 export interface DeleteStateResult {
-  /** The topic identifier. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The results for the partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -156,13 +156,13 @@ export function createDeleteStateResult(init?: Partial<DeleteStateResult>): Dele
   }
 }
 
-/** The results for the partitions. */
+/** Schema struct `PartitionResult` of DeleteShareGroupStateResponse. */
 export interface PartitionResult {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,13 +6,13 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nonNullableField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Delete Topics Request body. */
+/** Body of `DeleteTopicsRequest`, v1-6. */
 export interface DeleteTopicsRequest {
-  /** The name or topic ID of the topic. (v6+) */
+  /** Schema field `Topics` (v6+). */
   topics: DeleteTopicState[]
-  /** The names of the topics to delete. (v0-5) */
+  /** Schema field `TopicNames` (v0-5). */
   topicNames: string[]
-  /** The length of time in milliseconds to wait for the deletions to complete. */
+  /** Schema field `TimeoutMs`. */
   timeoutMs: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -28,11 +28,11 @@ export function createDeleteTopicsRequest(init?: Partial<DeleteTopicsRequest>): 
   }
 }
 
-/** The name or topic ID of the topic. */
+/** Schema struct `DeleteTopicState` of DeleteTopicsRequest. */
 export interface DeleteTopicState {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string | null
-  /** The unique topic ID. */
+  /** Schema field `TopicId`. */
   topicId: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -108,11 +108,11 @@ function readDeleteTopicState(r: Reader, version: number): DeleteTopicState {
   return value
 }
 
-/** The Delete Topics Response body. */
+/** Body of `DeleteTopicsResponse`, v1-6. */
 export interface DeleteTopicsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The results for each topic we tried to delete. */
+  /** Schema field `Responses`. */
   responses: DeletableTopicResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -127,15 +127,15 @@ export function createDeleteTopicsResponse(init?: Partial<DeleteTopicsResponse>)
   }
 }
 
-/** The results for each topic we tried to delete. */
+/** Schema struct `DeletableTopicResult` of DeleteTopicsResponse. */
 export interface DeletableTopicResult {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string | null
-  /** The unique topic ID. (v6+) */
+  /** Schema field `TopicId` (v6+). */
   topicId: string
-  /** The deletion error, or 0 if the deletion succeeded. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. (v5+) */
+  /** Schema field `ErrorMessage` (v5+). */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

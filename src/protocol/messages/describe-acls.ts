@@ -6,21 +6,21 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Acls Request body. */
+/** Body of `DescribeAclsRequest`, v1-3. */
 export interface DescribeAclsRequest {
-  /** The resource type. */
+  /** Schema field `ResourceTypeFilter`. */
   resourceTypeFilter: number
-  /** The resource name, or null to match any resource name. */
+  /** Schema field `ResourceNameFilter`. */
   resourceNameFilter: string | null
-  /** The resource pattern to match. */
+  /** Schema field `PatternTypeFilter`. */
   patternTypeFilter: number
-  /** The principal to match, or null to match any principal. */
+  /** Schema field `PrincipalFilter`. */
   principalFilter: string | null
-  /** The host to match, or null to match any host. */
+  /** Schema field `HostFilter`. */
   hostFilter: string | null
-  /** The operation to match. */
+  /** Schema field `Operation`. */
   operation: number
-  /** The permission type to match. */
+  /** Schema field `PermissionType`. */
   permissionType: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -77,15 +77,15 @@ function readDescribeAclsRequest(r: Reader, version: number): DescribeAclsReques
   return value
 }
 
-/** The Describe Acls Response body. */
+/** Body of `DescribeAclsResponse`, v1-3. */
 export interface DescribeAclsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** Each Resource that is referenced in an ACL. */
+  /** Schema field `Resources`. */
   resources: DescribeAclsResource[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -102,15 +102,15 @@ export function createDescribeAclsResponse(init?: Partial<DescribeAclsResponse>)
   }
 }
 
-/** Each Resource that is referenced in an ACL. */
+/** Schema struct `DescribeAclsResource` of DescribeAclsResponse. */
 export interface DescribeAclsResource {
-  /** The resource type. */
+  /** Schema field `ResourceType`. */
   resourceType: number
-  /** The resource name. */
+  /** Schema field `ResourceName`. */
   resourceName: string
-  /** The resource pattern type. */
+  /** Schema field `PatternType`. */
   patternType: number
-  /** The ACLs. */
+  /** Schema field `Acls`. */
   acls: AclDescription[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -127,15 +127,15 @@ export function createDescribeAclsResource(init?: Partial<DescribeAclsResource>)
   }
 }
 
-/** The ACLs. */
+/** Schema struct `AclDescription` of DescribeAclsResponse. */
 export interface AclDescription {
-  /** The ACL principal. */
+  /** Schema field `Principal`. */
   principal: string
-  /** The ACL host. */
+  /** Schema field `Host`. */
   host: string
-  /** The ACL operation. */
+  /** Schema field `Operation`. */
   operation: number
-  /** The ACL permission type. */
+  /** Schema field `PermissionType`. */
   permissionType: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

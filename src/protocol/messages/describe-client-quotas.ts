@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Client Quotas Request body. */
+/** Body of `DescribeClientQuotasRequest`, v0-1. */
 export interface DescribeClientQuotasRequest {
-  /** Filter components to apply to quota entities. */
+  /** Schema field `Components`. */
   components: ComponentData[]
-  /** Whether the match is strict, i.e. should exclude entities with unspecified entity types. */
+  /** Schema field `Strict`. */
   strict: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,13 +25,13 @@ export function createDescribeClientQuotasRequest(init?: Partial<DescribeClientQ
   }
 }
 
-/** Filter components to apply to quota entities. */
+/** Schema struct `ComponentData` of DescribeClientQuotasRequest. */
 export interface ComponentData {
-  /** The entity type that the filter component applies to. */
+  /** Schema field `EntityType`. */
   entityType: string
-  /** How to match the entity {0 = exact name, 1 = default name, 2 = any specified name}. */
+  /** Schema field `MatchType`. */
   matchType: number
-  /** The string to match against, or null if unused for the match type. */
+  /** Schema field `Match`. */
   match: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -96,15 +96,15 @@ function readComponentData(r: Reader, version: number): ComponentData {
   return value
 }
 
-/** The Describe Client Quotas Response body. */
+/** Body of `DescribeClientQuotasResponse`, v0-1. */
 export interface DescribeClientQuotasResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or `0` if the quota description succeeded. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or `null` if the quota description succeeded. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** A result entry. */
+  /** Schema field `Entries`. */
   entries: EntryData[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -121,11 +121,11 @@ export function createDescribeClientQuotasResponse(init?: Partial<DescribeClient
   }
 }
 
-/** A result entry. */
+/** Schema struct `EntryData` of DescribeClientQuotasResponse. */
 export interface EntryData {
-  /** The quota entity description. */
+  /** Schema field `Entity`. */
   entity: EntityData[]
-  /** The quota values for the entity. */
+  /** Schema field `Values`. */
   values: ValueData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -140,11 +140,11 @@ export function createEntryData(init?: Partial<EntryData>): EntryData {
   }
 }
 
-/** The quota entity description. */
+/** Schema struct `EntityData` of DescribeClientQuotasResponse. */
 export interface EntityData {
-  /** The entity type. */
+  /** Schema field `EntityType`. */
   entityType: string
-  /** The entity name, or null if the default. */
+  /** Schema field `EntityName`. */
   entityName: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -159,11 +159,11 @@ export function createEntityData(init?: Partial<EntityData>): EntityData {
   }
 }
 
-/** The quota values for the entity. */
+/** Schema struct `ValueData` of DescribeClientQuotasResponse. */
 export interface ValueData {
-  /** The quota configuration key. */
+  /** Schema field `Key`. */
   key: string
-  /** The quota configuration value. */
+  /** Schema field `Value`. */
   value: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,13 +6,13 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Cluster Request body. */
+/** Body of `DescribeClusterRequest`, v0-2. */
 export interface DescribeClusterRequest {
-  /** Whether to include cluster authorized operations. */
+  /** Schema field `IncludeClusterAuthorizedOperations`. */
   includeClusterAuthorizedOperations: boolean
-  /** The endpoint type to describe. 1=brokers, 2=controllers. (v1+) */
+  /** Schema field `EndpointType` (v1+). */
   endpointType: number
-  /** Whether to include fenced brokers when listing brokers. (v2+) */
+  /** Schema field `IncludeFencedBrokers` (v2+). */
   includeFencedBrokers: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -61,23 +61,23 @@ function readDescribeClusterRequest(r: Reader, version: number): DescribeCluster
   return value
 }
 
-/** The Describe Cluster Response body. */
+/** Body of `DescribeClusterResponse`, v0-2. */
 export interface DescribeClusterResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The top-level error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The top-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The endpoint type that was described. 1=brokers, 2=controllers. (v1+) */
+  /** Schema field `EndpointType` (v1+). */
   endpointType: number
-  /** The cluster ID that responding broker belongs to. */
+  /** Schema field `ClusterId`. */
   clusterId: string
-  /** The ID of the controller. When handled by a controller, returns the current voter leader ID. When handled by a broker, returns a random alive broker ID as a fallback. */
+  /** Schema field `ControllerId`. */
   controllerId: number
-  /** Each broker in the response. */
+  /** Schema field `Brokers`. */
   brokers: DescribeClusterBroker[]
-  /** 32-bit bitfield to represent authorized operations for this cluster. */
+  /** Schema field `ClusterAuthorizedOperations`. */
   clusterAuthorizedOperations: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -98,17 +98,17 @@ export function createDescribeClusterResponse(init?: Partial<DescribeClusterResp
   }
 }
 
-/** Each broker in the response. */
+/** Schema struct `DescribeClusterBroker` of DescribeClusterResponse. */
 export interface DescribeClusterBroker {
-  /** The broker ID. */
+  /** Schema field `BrokerId`. */
   brokerId: number
-  /** The broker hostname. */
+  /** Schema field `Host`. */
   host: string
-  /** The broker port. */
+  /** Schema field `Port`. */
   port: number
-  /** The rack of the broker, or null if it has not been assigned to a rack. */
+  /** Schema field `Rack`. */
   rack: string | null
-  /** Whether the broker is fenced (v2+) */
+  /** Schema field `IsFenced` (v2+). */
   isFenced: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

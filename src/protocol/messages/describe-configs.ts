@@ -6,13 +6,13 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Configs Request body. */
+/** Body of `DescribeConfigsRequest`, v1-4. */
 export interface DescribeConfigsRequest {
-  /** The resources whose configurations we want to describe. */
+  /** Schema field `Resources`. */
   resources: DescribeConfigsResource[]
-  /** True if we should include all synonyms. */
+  /** Schema field `IncludeSynonyms`. */
   includeSynonyms: boolean
-  /** True if we should include configuration documentation. (v3+) */
+  /** Schema field `IncludeDocumentation` (v3+). */
   includeDocumentation: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -28,13 +28,13 @@ export function createDescribeConfigsRequest(init?: Partial<DescribeConfigsReque
   }
 }
 
-/** The resources whose configurations we want to describe. */
+/** Schema struct `DescribeConfigsResource` of DescribeConfigsRequest. */
 export interface DescribeConfigsResource {
-  /** The resource type. */
+  /** Schema field `ResourceType`. */
   resourceType: number
-  /** The resource name. */
+  /** Schema field `ResourceName`. */
   resourceName: string
-  /** The configuration keys to list, or null to list all configuration keys. */
+  /** Schema field `ConfigurationKeys`. */
   configurationKeys: string[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -113,11 +113,11 @@ function readDescribeConfigsResource(r: Reader, version: number): DescribeConfig
   return value
 }
 
-/** The Describe Configs Response body. */
+/** Body of `DescribeConfigsResponse`, v1-4. */
 export interface DescribeConfigsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The results for each resource. */
+  /** Schema field `Results`. */
   results: DescribeConfigsResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -132,17 +132,17 @@ export function createDescribeConfigsResponse(init?: Partial<DescribeConfigsResp
   }
 }
 
-/** The results for each resource. */
+/** Schema struct `DescribeConfigsResult` of DescribeConfigsResponse. */
 export interface DescribeConfigsResult {
-  /** The error code, or 0 if we were able to successfully describe the configurations. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if we were able to successfully describe the configurations. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The resource type. */
+  /** Schema field `ResourceType`. */
   resourceType: number
-  /** The resource name. */
+  /** Schema field `ResourceName`. */
   resourceName: string
-  /** Each listed configuration. */
+  /** Schema field `Configs`. */
   configs: DescribeConfigsResourceResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -160,23 +160,23 @@ export function createDescribeConfigsResult(init?: Partial<DescribeConfigsResult
   }
 }
 
-/** Each listed configuration. */
+/** Schema struct `DescribeConfigsResourceResult` of DescribeConfigsResponse. */
 export interface DescribeConfigsResourceResult {
-  /** The configuration name. */
+  /** Schema field `Name`. */
   name: string
-  /** The configuration value. */
+  /** Schema field `Value`. */
   value: string | null
-  /** True if the configuration is read-only. */
+  /** Schema field `ReadOnly`. */
   readOnly: boolean
-  /** The configuration source. */
+  /** Schema field `ConfigSource`. */
   configSource: number
-  /** True if this configuration is sensitive. */
+  /** Schema field `IsSensitive`. */
   isSensitive: boolean
-  /** The synonyms for this configuration key. */
+  /** Schema field `Synonyms`. */
   synonyms: DescribeConfigsSynonym[]
-  /** The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD. (v3+) */
+  /** Schema field `ConfigType` (v3+). */
   configType: number
-  /** The configuration documentation. (v3+) */
+  /** Schema field `Documentation` (v3+). */
   documentation: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -197,13 +197,13 @@ export function createDescribeConfigsResourceResult(init?: Partial<DescribeConfi
   }
 }
 
-/** The synonyms for this configuration key. */
+/** Schema struct `DescribeConfigsSynonym` of DescribeConfigsResponse. */
 export interface DescribeConfigsSynonym {
-  /** The synonym name. */
+  /** Schema field `Name`. */
   name: string
-  /** The synonym value. */
+  /** Schema field `Value`. */
   value: string | null
-  /** The synonym source. */
+  /** Schema field `Source`. */
   source: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

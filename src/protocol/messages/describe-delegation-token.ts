@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readBytes, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Delegation Token Request body. */
+/** Body of `DescribeDelegationTokenRequest`, v1-3. */
 export interface DescribeDelegationTokenRequest {
-  /** Each owner that we want to describe delegation tokens for, or null to describe all tokens. */
+  /** Schema field `Owners`. */
   owners: DescribeDelegationTokenOwner[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -22,11 +22,11 @@ export function createDescribeDelegationTokenRequest(init?: Partial<DescribeDele
   }
 }
 
-/** Each owner that we want to describe delegation tokens for, or null to describe all tokens. */
+/** Schema struct `DescribeDelegationTokenOwner` of DescribeDelegationTokenRequest. */
 export interface DescribeDelegationTokenOwner {
-  /** The owner principal type. */
+  /** Schema field `PrincipalType`. */
   principalType: string
-  /** The owner principal name. */
+  /** Schema field `PrincipalName`. */
   principalName: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -86,13 +86,13 @@ function readDescribeDelegationTokenOwner(r: Reader, version: number): DescribeD
   return value
 }
 
-/** The Describe Delegation Token Response body. */
+/** Body of `DescribeDelegationTokenResponse`, v1-3. */
 export interface DescribeDelegationTokenResponse {
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The tokens. */
+  /** Schema field `Tokens`. */
   tokens: DescribedDelegationToken[]
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -108,27 +108,27 @@ export function createDescribeDelegationTokenResponse(init?: Partial<DescribeDel
   }
 }
 
-/** The tokens. */
+/** Schema struct `DescribedDelegationToken` of DescribeDelegationTokenResponse. */
 export interface DescribedDelegationToken {
-  /** The token principal type. */
+  /** Schema field `PrincipalType`. */
   principalType: string
-  /** The token principal name. */
+  /** Schema field `PrincipalName`. */
   principalName: string
-  /** The principal type of the requester of the token. (v3+) */
+  /** Schema field `TokenRequesterPrincipalType` (v3+). */
   tokenRequesterPrincipalType: string
-  /** The principal type of the requester of the token. (v3+) */
+  /** Schema field `TokenRequesterPrincipalName` (v3+). */
   tokenRequesterPrincipalName: string
-  /** The token issue timestamp in milliseconds. */
+  /** Schema field `IssueTimestamp`. */
   issueTimestamp: bigint
-  /** The token expiry timestamp in milliseconds. */
+  /** Schema field `ExpiryTimestamp`. */
   expiryTimestamp: bigint
-  /** The token maximum timestamp length in milliseconds. */
+  /** Schema field `MaxTimestamp`. */
   maxTimestamp: bigint
-  /** The token ID. */
+  /** Schema field `TokenId`. */
   tokenId: string
-  /** The token HMAC. */
+  /** Schema field `Hmac`. */
   hmac: Buffer
-  /** Those who are able to renew this token before it expires. */
+  /** Schema field `Renewers`. */
   renewers: DescribedDelegationTokenRenewer[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -151,11 +151,11 @@ export function createDescribedDelegationToken(init?: Partial<DescribedDelegatio
   }
 }
 
-/** Those who are able to renew this token before it expires. */
+/** Schema struct `DescribedDelegationTokenRenewer` of DescribeDelegationTokenResponse. */
 export interface DescribedDelegationTokenRenewer {
-  /** The renewer principal type. */
+  /** Schema field `PrincipalType`. */
   principalType: string
-  /** The renewer principal name. */
+  /** Schema field `PrincipalName`. */
   principalName: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

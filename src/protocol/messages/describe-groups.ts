@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readBytes, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Groups Request body. */
+/** Body of `DescribeGroupsRequest`, v0-6. */
 export interface DescribeGroupsRequest {
-  /** The names of the groups to describe. */
+  /** Schema field `Groups`. */
   groups: string[]
-  /** Whether to include authorized operations. (v3+) */
+  /** Schema field `IncludeAuthorizedOperations` (v3+). */
   includeAuthorizedOperations: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -56,11 +56,11 @@ function readDescribeGroupsRequest(r: Reader, version: number): DescribeGroupsRe
   return value
 }
 
-/** The Describe Groups Response body. */
+/** Body of `DescribeGroupsResponse`, v0-6. */
 export interface DescribeGroupsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v1+) */
+  /** Schema field `ThrottleTimeMs` (v1+). */
   throttleTimeMs: number
-  /** Each described group. */
+  /** Schema field `Groups`. */
   groups: DescribedGroup[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -75,23 +75,23 @@ export function createDescribeGroupsResponse(init?: Partial<DescribeGroupsRespon
   }
 }
 
-/** Each described group. */
+/** Schema struct `DescribedGroup` of DescribeGroupsResponse. */
 export interface DescribedGroup {
-  /** The describe error, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The describe error message, or null if there was no error. (v6+) */
+  /** Schema field `ErrorMessage` (v6+). */
   errorMessage: string | null
-  /** The group ID string. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The group state string, or the empty string. */
+  /** Schema field `GroupState`. */
   groupState: string
-  /** The group protocol type, or the empty string. */
+  /** Schema field `ProtocolType`. */
   protocolType: string
-  /** The group protocol data, or the empty string. */
+  /** Schema field `ProtocolData`. */
   protocolData: string
-  /** The group members. */
+  /** Schema field `Members`. */
   members: DescribedGroupMember[]
-  /** 32-bit bitfield to represent authorized operations for this group. (v3+) */
+  /** Schema field `AuthorizedOperations` (v3+). */
   authorizedOperations: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -112,19 +112,19 @@ export function createDescribedGroup(init?: Partial<DescribedGroup>): DescribedG
   }
 }
 
-/** The group members. */
+/** Schema struct `DescribedGroupMember` of DescribeGroupsResponse. */
 export interface DescribedGroupMember {
-  /** The member id. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The unique identifier of the consumer instance provided by end user. (v4+) */
+  /** Schema field `GroupInstanceId` (v4+). */
   groupInstanceId: string | null
-  /** The client ID used in the member's latest join group request. */
+  /** Schema field `ClientId`. */
   clientId: string
-  /** The client host. */
+  /** Schema field `ClientHost`. */
   clientHost: string
-  /** The metadata corresponding to the current group protocol in use. */
+  /** Schema field `MemberMetadata`. */
   memberMetadata: Buffer
-  /** The current assignment provided by the group leader. */
+  /** Schema field `MemberAssignment`. */
   memberAssignment: Buffer
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Log Dirs Request body. */
+/** Body of `DescribeLogDirsRequest`, v1-5. */
 export interface DescribeLogDirsRequest {
-  /** Each topic that we want to describe log directories for, or null for all topics. */
+  /** Schema field `Topics`. */
   topics: DescribableLogDirTopic[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -22,11 +22,11 @@ export function createDescribeLogDirsRequest(init?: Partial<DescribeLogDirsReque
   }
 }
 
-/** Each topic that we want to describe log directories for, or null for all topics. */
+/** Schema struct `DescribableLogDirTopic` of DescribeLogDirsRequest. */
 export interface DescribableLogDirTopic {
-  /** The topic name. */
+  /** Schema field `Topic`. */
   topic: string
-  /** The partition indexes. */
+  /** Schema field `Partitions`. */
   partitions: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -90,13 +90,13 @@ function readDescribableLogDirTopic(r: Reader, version: number): DescribableLogD
   return value
 }
 
-/** The Describe Log Dirs Response body. */
+/** Body of `DescribeLogDirsResponse`, v1-5. */
 export interface DescribeLogDirsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. (v3+) */
+  /** Schema field `ErrorCode` (v3+). */
   errorCode: number
-  /** The log directories. */
+  /** Schema field `Results`. */
   results: DescribeLogDirsResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -112,19 +112,19 @@ export function createDescribeLogDirsResponse(init?: Partial<DescribeLogDirsResp
   }
 }
 
-/** The log directories. */
+/** Schema struct `DescribeLogDirsResult` of DescribeLogDirsResponse. */
 export interface DescribeLogDirsResult {
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The absolute log directory path. */
+  /** Schema field `LogDir`. */
   logDir: string
-  /** The topics. */
+  /** Schema field `Topics`. */
   topics: DescribeLogDirsTopic[]
-  /** The total size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. (v4+) */
+  /** Schema field `TotalBytes` (v4+). */
   totalBytes: bigint
-  /** The usable size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. (v4+) */
+  /** Schema field `UsableBytes` (v4+). */
   usableBytes: bigint
-  /** True if this log directory is cordoned. (v5+) */
+  /** Schema field `IsCordoned` (v5+). */
   isCordoned: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -143,11 +143,11 @@ export function createDescribeLogDirsResult(init?: Partial<DescribeLogDirsResult
   }
 }
 
-/** The topics. */
+/** Schema struct `DescribeLogDirsTopic` of DescribeLogDirsResponse. */
 export interface DescribeLogDirsTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The partitions. */
+  /** Schema field `Partitions`. */
   partitions: DescribeLogDirsPartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -162,15 +162,15 @@ export function createDescribeLogDirsTopic(init?: Partial<DescribeLogDirsTopic>)
   }
 }
 
-/** The partitions. */
+/** Schema struct `DescribeLogDirsPartition` of DescribeLogDirsResponse. */
 export interface DescribeLogDirsPartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The size of the log segments in this partition in bytes. */
+  /** Schema field `PartitionSize`. */
   partitionSize: bigint
-  /** The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition) or current replica's LEO (if it is the future log for the partition). */
+  /** Schema field `OffsetLag`. */
   offsetLag: bigint
-  /** True if this log is created by AlterReplicaLogDirsRequest and will replace the current log of the replica in the future. */
+  /** Schema field `IsFutureKey`. */
   isFutureKey: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

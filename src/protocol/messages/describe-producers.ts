@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Producers Request body. */
+/** Body of `DescribeProducersRequest`, v0. */
 export interface DescribeProducersRequest {
-  /** The topics to list producers for. */
+  /** Schema field `Topics`. */
   topics: TopicRequest[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -22,11 +22,11 @@ export function createDescribeProducersRequest(init?: Partial<DescribeProducersR
   }
 }
 
-/** The topics to list producers for. */
+/** Schema struct `TopicRequest` of DescribeProducersRequest. */
 export interface TopicRequest {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The indexes of the partitions to list producers for. */
+  /** Schema field `PartitionIndexes`. */
   partitionIndexes: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -84,11 +84,11 @@ function readTopicRequest(r: Reader, version: number): TopicRequest {
   return value
 }
 
-/** The Describe Producers Response body. */
+/** Body of `DescribeProducersResponse`, v0. */
 export interface DescribeProducersResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** Each topic in the response. */
+  /** Schema field `Topics`. */
   topics: TopicResponse[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -103,11 +103,11 @@ export function createDescribeProducersResponse(init?: Partial<DescribeProducers
   }
 }
 
-/** Each topic in the response. */
+/** Schema struct `TopicResponse` of DescribeProducersResponse. */
 export interface TopicResponse {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** Each partition in the response. */
+  /** Schema field `Partitions`. */
   partitions: PartitionResponse[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -122,15 +122,15 @@ export function createTopicResponse(init?: Partial<TopicResponse>): TopicRespons
   }
 }
 
-/** Each partition in the response. */
+/** Schema struct `PartitionResponse` of DescribeProducersResponse. */
 export interface PartitionResponse {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The partition error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The partition error message, which may be null if no additional details are available. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The active producers for the partition. */
+  /** Schema field `ActiveProducers`. */
   activeProducers: ProducerState[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -147,19 +147,19 @@ export function createPartitionResponse(init?: Partial<PartitionResponse>): Part
   }
 }
 
-/** The active producers for the partition. */
+/** Schema struct `ProducerState` of DescribeProducersResponse. */
 export interface ProducerState {
-  /** The producer id. */
+  /** Schema field `ProducerId`. */
   producerId: bigint
-  /** The producer epoch. */
+  /** Schema field `ProducerEpoch`. */
   producerEpoch: number
-  /** The last sequence number sent by the producer. */
+  /** Schema field `LastSequence`. */
   lastSequence: number
-  /** The last timestamp sent by the producer. */
+  /** Schema field `LastTimestamp`. */
   lastTimestamp: bigint
-  /** The current epoch of the producer group. */
+  /** Schema field `CoordinatorEpoch`. */
   coordinatorEpoch: number
-  /** The current transaction start offset of the producer. */
+  /** Schema field `CurrentTxnStartOffset`. */
   currentTxnStartOffset: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

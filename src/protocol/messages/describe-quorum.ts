@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Quorum Request body. */
+/** Body of `DescribeQuorumRequest`, v0-2. */
 export interface DescribeQuorumRequest {
-  /** The topics to describe. */
+  /** Schema field `Topics`. */
   topics: DescribeQuorumRequestTopicData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -22,11 +22,11 @@ export function createDescribeQuorumRequest(init?: Partial<DescribeQuorumRequest
   }
 }
 
-/** The topics to describe. */
+/** Schema struct `TopicData` of DescribeQuorumRequest. */
 export interface DescribeQuorumRequestTopicData {
-  /** The topic name. */
+  /** Schema field `TopicName`. */
   topicName: string
-  /** The partitions to describe. */
+  /** Schema field `Partitions`. */
   partitions: DescribeQuorumRequestPartitionData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -41,9 +41,9 @@ export function createDescribeQuorumRequestTopicData(init?: Partial<DescribeQuor
   }
 }
 
-/** The partitions to describe. */
+/** Schema struct `PartitionData` of DescribeQuorumRequest. */
 export interface DescribeQuorumRequestPartitionData {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -115,15 +115,15 @@ function readDescribeQuorumRequestPartitionData(r: Reader, version: number): Des
   return value
 }
 
-/** The Describe Quorum Response body. */
+/** Body of `DescribeQuorumResponse`, v0-2. */
 export interface DescribeQuorumResponse {
-  /** The top level error code. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. (v2+) */
+  /** Schema field `ErrorMessage` (v2+). */
   errorMessage: string | null
-  /** The response from the describe quorum API. */
+  /** Schema field `Topics`. */
   topics: DescribeQuorumResponseTopicData[]
-  /** The nodes in the quorum. (v2+) */
+  /** Schema field `Nodes` (v2+). */
   nodes: Node[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -140,11 +140,11 @@ export function createDescribeQuorumResponse(init?: Partial<DescribeQuorumRespon
   }
 }
 
-/** The response from the describe quorum API. */
+/** Schema struct `TopicData` of DescribeQuorumResponse. */
 export interface DescribeQuorumResponseTopicData {
-  /** The topic name. */
+  /** Schema field `TopicName`. */
   topicName: string
-  /** The partition data. */
+  /** Schema field `Partitions`. */
   partitions: DescribeQuorumResponsePartitionData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -159,23 +159,23 @@ export function createDescribeQuorumResponseTopicData(init?: Partial<DescribeQuo
   }
 }
 
-/** The partition data. */
+/** Schema struct `PartitionData` of DescribeQuorumResponse. */
 export interface DescribeQuorumResponsePartitionData {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The partition error code. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. (v2+) */
+  /** Schema field `ErrorMessage` (v2+). */
   errorMessage: string | null
-  /** The ID of the current leader or -1 if the leader is unknown. */
+  /** Schema field `LeaderId`. */
   leaderId: number
-  /** The latest known leader epoch. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
-  /** The high water mark. */
+  /** Schema field `HighWatermark`. */
   highWatermark: bigint
-  /** The current voters of the partition. */
+  /** Schema field `CurrentVoters`. */
   currentVoters: ReplicaState[]
-  /** The observers of the partition. */
+  /** Schema field `Observers`. */
   observers: ReplicaState[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -196,17 +196,17 @@ export function createDescribeQuorumResponsePartitionData(init?: Partial<Describ
   }
 }
 
-/** ReplicaState */
+/** Schema struct `ReplicaState` of DescribeQuorumResponse. */
 export interface ReplicaState {
-  /** The ID of the replica. */
+  /** Schema field `ReplicaId`. */
   replicaId: number
-  /** The replica directory ID of the replica. (v2+) */
+  /** Schema field `ReplicaDirectoryId` (v2+). */
   replicaDirectoryId: string
-  /** The last known log end offset of the follower or -1 if it is unknown. */
+  /** Schema field `LogEndOffset`. */
   logEndOffset: bigint
-  /** The last known leader wall clock time time when a follower fetched from the leader. This is reported as -1 both for the current leader or if it is unknown for a voter. (v1+) */
+  /** Schema field `LastFetchTimestamp` (v1+). */
   lastFetchTimestamp: bigint
-  /** The leader wall clock append time of the offset for which the follower made the most recent fetch request. This is reported as the current time for the leader and -1 if unknown for a voter. (v1+) */
+  /** Schema field `LastCaughtUpTimestamp` (v1+). */
   lastCaughtUpTimestamp: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -224,11 +224,11 @@ export function createReplicaState(init?: Partial<ReplicaState>): ReplicaState {
   }
 }
 
-/** The nodes in the quorum. */
+/** Schema struct `Node` of DescribeQuorumResponse. */
 export interface Node {
-  /** The ID of the associated node. */
+  /** Schema field `NodeId`. */
   nodeId: number
-  /** The listeners of this controller. */
+  /** Schema field `Listeners`. */
   listeners: Listener[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -243,13 +243,13 @@ export function createNode(init?: Partial<Node>): Node {
   }
 }
 
-/** The listeners of this controller. */
+/** Schema struct `Listener` of DescribeQuorumResponse. */
 export interface Listener {
-  /** The name of the endpoint. */
+  /** Schema field `Name`. */
   name: string
-  /** The hostname. */
+  /** Schema field `Host`. */
   host: string
-  /** The port. */
+  /** Schema field `Port`. */
   port: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

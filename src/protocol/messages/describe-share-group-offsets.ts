@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Share Group Offsets Request body. */
+/** Body of `DescribeShareGroupOffsetsRequest`, v0-1. */
 export interface DescribeShareGroupOffsetsRequest {
-  /** The groups to describe offsets for. */
+  /** Schema field `Groups`. */
   groups: DescribeShareGroupOffsetsRequestGroup[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -22,11 +22,11 @@ export function createDescribeShareGroupOffsetsRequest(init?: Partial<DescribeSh
   }
 }
 
-/** The groups to describe offsets for. */
+/** Schema struct `DescribeShareGroupOffsetsRequestGroup` of DescribeShareGroupOffsetsRequest. */
 export interface DescribeShareGroupOffsetsRequestGroup {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The topics to describe offsets for, or null for all topic-partitions. */
+  /** Schema field `Topics`. */
   topics: DescribeShareGroupOffsetsRequestTopic[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -41,11 +41,11 @@ export function createDescribeShareGroupOffsetsRequestGroup(init?: Partial<Descr
   }
 }
 
-/** The topics to describe offsets for, or null for all topic-partitions. */
+/** Schema struct `DescribeShareGroupOffsetsRequestTopic` of DescribeShareGroupOffsetsRequest. */
 export interface DescribeShareGroupOffsetsRequestTopic {
-  /** The topic name. */
+  /** Schema field `TopicName`. */
   topicName: string
-  /** The partitions. */
+  /** Schema field `Partitions`. */
   partitions: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -127,11 +127,11 @@ function readDescribeShareGroupOffsetsRequestTopic(r: Reader, version: number): 
   return value
 }
 
-/** The Describe Share Group Offsets Response body. */
+/** Body of `DescribeShareGroupOffsetsResponse`, v0-1. */
 export interface DescribeShareGroupOffsetsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The results for each group. */
+  /** Schema field `Groups`. */
   groups: DescribeShareGroupOffsetsResponseGroup[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -146,15 +146,15 @@ export function createDescribeShareGroupOffsetsResponse(init?: Partial<DescribeS
   }
 }
 
-/** The results for each group. */
+/** Schema struct `DescribeShareGroupOffsetsResponseGroup` of DescribeShareGroupOffsetsResponse. */
 export interface DescribeShareGroupOffsetsResponseGroup {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The results for each topic. */
+  /** Schema field `Topics`. */
   topics: DescribeShareGroupOffsetsResponseTopic[]
-  /** The group-level error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The group-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -171,13 +171,13 @@ export function createDescribeShareGroupOffsetsResponseGroup(init?: Partial<Desc
   }
 }
 
-/** The results for each topic. */
+/** Schema struct `DescribeShareGroupOffsetsResponseTopic` of DescribeShareGroupOffsetsResponse. */
 export interface DescribeShareGroupOffsetsResponseTopic {
-  /** The topic name. */
+  /** Schema field `TopicName`. */
   topicName: string
-  /** The unique topic ID. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** Partitions */
+  /** Schema field `Partitions`. */
   partitions: DescribeShareGroupOffsetsResponsePartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -193,19 +193,19 @@ export function createDescribeShareGroupOffsetsResponseTopic(init?: Partial<Desc
   }
 }
 
-/** DescribeShareGroupOffsetsResponsePartition */
+/** Schema struct `DescribeShareGroupOffsetsResponsePartition` of DescribeShareGroupOffsetsResponse. */
 export interface DescribeShareGroupOffsetsResponsePartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The share-partition start offset. */
+  /** Schema field `StartOffset`. */
   startOffset: bigint
-  /** The leader epoch of the partition. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
-  /** The share-partition lag. (v1+) */
+  /** Schema field `Lag` (v1+). */
   lag: bigint
-  /** The partition-level error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The partition-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,13 +6,13 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Topic Partitions Request body. */
+/** Body of `DescribeTopicPartitionsRequest`, v0. */
 export interface DescribeTopicPartitionsRequest {
-  /** The topics to fetch details for. */
+  /** Schema field `Topics`. */
   topics: TopicRequest[]
-  /** The maximum number of partitions included in the response. */
+  /** Schema field `ResponsePartitionLimit`. */
   responsePartitionLimit: number
-  /** The first topic and partition index to fetch details for. */
+  /** Schema field `Cursor`. */
   cursor: DescribeTopicPartitionsRequestCursor | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -28,9 +28,9 @@ export function createDescribeTopicPartitionsRequest(init?: Partial<DescribeTopi
   }
 }
 
-/** The topics to fetch details for. */
+/** Schema struct `TopicRequest` of DescribeTopicPartitionsRequest. */
 export interface TopicRequest {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -44,11 +44,11 @@ export function createTopicRequest(init?: Partial<TopicRequest>): TopicRequest {
   }
 }
 
-/** The first topic and partition index to fetch details for. */
+/** Schema struct `Cursor` of DescribeTopicPartitionsRequest. */
 export interface DescribeTopicPartitionsRequestCursor {
-  /** The name for the first topic to process. */
+  /** Schema field `TopicName`. */
   topicName: string
-  /** The partition index to start with. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -127,13 +127,13 @@ function readDescribeTopicPartitionsRequestCursor(r: Reader, version: number): D
   return value
 }
 
-/** The Describe Topic Partitions Response body. */
+/** Body of `DescribeTopicPartitionsResponse`, v0. */
 export interface DescribeTopicPartitionsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** Each topic in the response. */
+  /** Schema field `Topics`. */
   topics: DescribeTopicPartitionsResponseTopic[]
-  /** The next topic and partition index to fetch details for. */
+  /** Schema field `NextCursor`. */
   nextCursor: DescribeTopicPartitionsResponseCursor | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -149,19 +149,19 @@ export function createDescribeTopicPartitionsResponse(init?: Partial<DescribeTop
   }
 }
 
-/** Each topic in the response. */
+/** Schema struct `DescribeTopicPartitionsResponseTopic` of DescribeTopicPartitionsResponse. */
 export interface DescribeTopicPartitionsResponseTopic {
-  /** The topic error, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string | null
-  /** The topic id. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** True if the topic is internal. */
+  /** Schema field `IsInternal`. */
   isInternal: boolean
-  /** Each partition in the topic. */
+  /** Schema field `Partitions`. */
   partitions: DescribeTopicPartitionsResponsePartition[]
-  /** 32-bit bitfield to represent authorized operations for this topic. */
+  /** Schema field `TopicAuthorizedOperations`. */
   topicAuthorizedOperations: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -180,25 +180,25 @@ export function createDescribeTopicPartitionsResponseTopic(init?: Partial<Descri
   }
 }
 
-/** Each partition in the topic. */
+/** Schema struct `DescribeTopicPartitionsResponsePartition` of DescribeTopicPartitionsResponse. */
 export interface DescribeTopicPartitionsResponsePartition {
-  /** The partition error, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The ID of the leader broker. */
+  /** Schema field `LeaderId`. */
   leaderId: number
-  /** The leader epoch of this partition. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
-  /** The set of all nodes that host this partition. */
+  /** Schema field `ReplicaNodes`. */
   replicaNodes: number[]
-  /** The set of nodes that are in sync with the leader for this partition. */
+  /** Schema field `IsrNodes`. */
   isrNodes: number[]
-  /** The new eligible leader replicas otherwise. */
+  /** Schema field `EligibleLeaderReplicas`. */
   eligibleLeaderReplicas: number[] | null
-  /** The last known ELR. */
+  /** Schema field `LastKnownElr`. */
   lastKnownElr: number[] | null
-  /** The set of offline replicas of this partition. */
+  /** Schema field `OfflineReplicas`. */
   offlineReplicas: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -220,11 +220,11 @@ export function createDescribeTopicPartitionsResponsePartition(init?: Partial<De
   }
 }
 
-/** The next topic and partition index to fetch details for. */
+/** Schema struct `Cursor` of DescribeTopicPartitionsResponse. */
 export interface DescribeTopicPartitionsResponseCursor {
-  /** The name for the first topic to process. */
+  /** Schema field `TopicName`. */
   topicName: string
-  /** The partition index to start with. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

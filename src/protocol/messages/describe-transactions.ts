@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe Transactions Request body. */
+/** Body of `DescribeTransactionsRequest`, v0. */
 export interface DescribeTransactionsRequest {
-  /** Array of transactionalIds to include in describe results. If empty, then no results will be returned. */
+  /** Schema field `TransactionalIds`. */
   transactionalIds: string[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -43,11 +43,11 @@ function readDescribeTransactionsRequest(r: Reader, version: number): DescribeTr
   return value
 }
 
-/** The Describe Transactions Response body. */
+/** Body of `DescribeTransactionsResponse`, v0. */
 export interface DescribeTransactionsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The current state of the transaction. */
+  /** Schema field `TransactionStates`. */
   transactionStates: TransactionState[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -62,23 +62,23 @@ export function createDescribeTransactionsResponse(init?: Partial<DescribeTransa
   }
 }
 
-/** The current state of the transaction. */
+/** Schema struct `TransactionState` of DescribeTransactionsResponse. */
 export interface TransactionState {
-  /** The error code. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The transactional id. */
+  /** Schema field `TransactionalId`. */
   transactionalId: string
-  /** The current transaction state of the producer. */
+  /** Schema field `TransactionState`. */
   transactionState: string
-  /** The timeout in milliseconds for the transaction. */
+  /** Schema field `TransactionTimeoutMs`. */
   transactionTimeoutMs: number
-  /** The start time of the transaction in milliseconds. */
+  /** Schema field `TransactionStartTimeMs`. */
   transactionStartTimeMs: bigint
-  /** The current producer id associated with the transaction. */
+  /** Schema field `ProducerId`. */
   producerId: bigint
-  /** The current epoch associated with the producer id. */
+  /** Schema field `ProducerEpoch`. */
   producerEpoch: number
-  /** The set of partitions included in the current transaction (if active). When a transaction is preparing to commit or abort, this will include only partitions which do not have markers. */
+  /** Schema field `Topics`. */
   topics: TopicData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -99,11 +99,11 @@ export function createTransactionState(init?: Partial<TransactionState>): Transa
   }
 }
 
-/** The set of partitions included in the current transaction (if active). When a transaction is preparing to commit or abort, this will include only partitions which do not have markers. */
+/** Schema struct `TopicData` of DescribeTransactionsResponse. */
 export interface TopicData {
-  /** The topic name. */
+  /** Schema field `Topic`. */
   topic: string
-  /** The partition ids included in the current transaction. */
+  /** Schema field `Partitions`. */
   partitions: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

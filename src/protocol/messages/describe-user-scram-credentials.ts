@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Describe User Scram Credentials Request body. */
+/** Body of `DescribeUserScramCredentialsRequest`, v0. */
 export interface DescribeUserScramCredentialsRequest {
-  /** The users to describe, or null/empty to describe all users. */
+  /** Schema field `Users`. */
   users: UserName[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -22,9 +22,9 @@ export function createDescribeUserScramCredentialsRequest(init?: Partial<Describ
   }
 }
 
-/** The users to describe, or null/empty to describe all users. */
+/** Schema struct `UserName` of DescribeUserScramCredentialsRequest. */
 export interface UserName {
-  /** The user name. */
+  /** Schema field `Name`. */
   name: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -76,15 +76,15 @@ function readUserName(r: Reader, version: number): UserName {
   return value
 }
 
-/** The Describe User Scram Credentials Response body. */
+/** Body of `DescribeUserScramCredentialsResponse`, v0. */
 export interface DescribeUserScramCredentialsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The message-level error code, 0 except for user authorization or infrastructure issues. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The message-level error message, if any. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The results for descriptions, one per user. */
+  /** Schema field `Results`. */
   results: DescribeUserScramCredentialsResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -101,15 +101,15 @@ export function createDescribeUserScramCredentialsResponse(init?: Partial<Descri
   }
 }
 
-/** The results for descriptions, one per user. */
+/** Schema struct `DescribeUserScramCredentialsResult` of DescribeUserScramCredentialsResponse. */
 export interface DescribeUserScramCredentialsResult {
-  /** The user name. */
+  /** Schema field `User`. */
   user: string
-  /** The user-level error code. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The user-level error message, if any. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The mechanism and related information associated with the user's SCRAM credentials. */
+  /** Schema field `CredentialInfos`. */
   credentialInfos: CredentialInfo[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -126,11 +126,11 @@ export function createDescribeUserScramCredentialsResult(init?: Partial<Describe
   }
 }
 
-/** The mechanism and related information associated with the user's SCRAM credentials. */
+/** Schema struct `CredentialInfo` of DescribeUserScramCredentialsResponse. */
 export interface CredentialInfo {
-  /** The SCRAM mechanism. */
+  /** Schema field `Mechanism`. */
   mechanism: number
-  /** The number of iterations used in the SCRAM credential. */
+  /** Schema field `Iterations`. */
   iterations: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

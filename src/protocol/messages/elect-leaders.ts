@@ -6,13 +6,13 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Elect Leaders Request body. */
+/** Body of `ElectLeadersRequest`, v0-2. */
 export interface ElectLeadersRequest {
-  /** Type of elections to conduct for the partition. A value of '0' elects the preferred replica. A value of '1' elects the first live replica if there are no in-sync replica. (v1+) */
+  /** Schema field `ElectionType` (v1+). */
   electionType: number
-  /** The topic partitions to elect leaders. */
+  /** Schema field `TopicPartitions`. */
   topicPartitions: TopicPartitions[] | null
-  /** The time in ms to wait for the election to complete. */
+  /** Schema field `TimeoutMs`. */
   timeoutMs: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -28,11 +28,11 @@ export function createElectLeadersRequest(init?: Partial<ElectLeadersRequest>): 
   }
 }
 
-/** The topic partitions to elect leaders. */
+/** Schema struct `TopicPartitions` of ElectLeadersRequest. */
 export interface TopicPartitions {
-  /** The name of a topic. */
+  /** Schema field `Topic`. */
   topic: string
-  /** The partitions of this topic whose leader should be elected. */
+  /** Schema field `Partitions`. */
   partitions: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -107,13 +107,13 @@ function readTopicPartitions(r: Reader, version: number): TopicPartitions {
   return value
 }
 
-/** The Elect Leaders Response body. */
+/** Body of `ElectLeadersResponse`, v0-2. */
 export interface ElectLeadersResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The top level response error code. (v1+) */
+  /** Schema field `ErrorCode` (v1+). */
   errorCode: number
-  /** The election results, or an empty array if the requester did not have permission and the request asks for all partitions. */
+  /** Schema field `ReplicaElectionResults`. */
   replicaElectionResults: ReplicaElectionResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -129,11 +129,11 @@ export function createElectLeadersResponse(init?: Partial<ElectLeadersResponse>)
   }
 }
 
-/** The election results, or an empty array if the requester did not have permission and the request asks for all partitions. */
+/** Schema struct `ReplicaElectionResult` of ElectLeadersResponse. */
 export interface ReplicaElectionResult {
-  /** The topic name. */
+  /** Schema field `Topic`. */
   topic: string
-  /** The results for each partition. */
+  /** Schema field `PartitionResult`. */
   partitionResult: PartitionResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -148,13 +148,13 @@ export function createReplicaElectionResult(init?: Partial<ReplicaElectionResult
   }
 }
 
-/** The results for each partition. */
+/** Schema struct `PartitionResult` of ElectLeadersResponse. */
 export interface PartitionResult {
-  /** The partition id. */
+  /** Schema field `PartitionId`. */
   partitionId: number
-  /** The result error, or zero if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The result message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

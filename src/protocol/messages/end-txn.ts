@@ -6,15 +6,15 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The End Txn Request body. */
+/** Body of `EndTxnRequest`, v0-5. */
 export interface EndTxnRequest {
-  /** The ID of the transaction to end. */
+  /** Schema field `TransactionalId`. */
   transactionalId: string
-  /** The producer ID. */
+  /** Schema field `ProducerId`. */
   producerId: bigint
-  /** The current epoch associated with the producer. */
+  /** Schema field `ProducerEpoch`. */
   producerEpoch: number
-  /** True if the transaction was committed, false if it was aborted. */
+  /** Schema field `Committed`. */
   committed: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -59,15 +59,15 @@ function readEndTxnRequest(r: Reader, version: number): EndTxnRequest {
   return value
 }
 
-/** The End Txn Response body. */
+/** Body of `EndTxnResponse`, v0-5. */
 export interface EndTxnResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The producer ID. (v5+) */
+  /** Schema field `ProducerId` (v5+). */
   producerId: bigint
-  /** The current epoch associated with the producer. (v5+) */
+  /** Schema field `ProducerEpoch` (v5+). */
   producerEpoch: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

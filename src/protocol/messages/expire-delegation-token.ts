@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, readBytes, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Expire Delegation Token Request body. */
+/** Body of `ExpireDelegationTokenRequest`, v1-2. */
 export interface ExpireDelegationTokenRequest {
-  /** The HMAC of the delegation token to be expired. */
+  /** Schema field `Hmac`. */
   hmac: Buffer
-  /** The expiry time period in milliseconds. */
+  /** Schema field `ExpiryTimePeriodMs`. */
   expiryTimePeriodMs: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -47,13 +47,13 @@ function readExpireDelegationTokenRequest(r: Reader, version: number): ExpireDel
   return value
 }
 
-/** The Expire Delegation Token Response body. */
+/** Body of `ExpireDelegationTokenResponse`, v1-2. */
 export interface ExpireDelegationTokenResponse {
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The timestamp in milliseconds at which this token expires. */
+  /** Schema field `ExpiryTimestampMs`. */
   expiryTimestampMs: bigint
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,31 +6,31 @@ import { Reader } from '../primitives/reader.ts'
 import { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableBytes, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Fetch Request body. */
+/** Body of `FetchRequest`, v4-18. */
 export interface FetchRequest {
-  /** The clusterId if known. This is used to validate metadata fetches prior to broker registration. (v12+, tag 0) */
+  /** Schema field `ClusterId` (v12+, tag 0). */
   clusterId: string | null
-  /** The broker ID of the follower, of -1 if this request is from a consumer. (v0-14) */
+  /** Schema field `ReplicaId` (v0-14). */
   replicaId: number
-  /** The state of the replica in the follower. (v15+, tag 1) */
+  /** Schema field `ReplicaState` (v15+, tag 1). */
   replicaState: ReplicaState
-  /** The maximum time in milliseconds to wait for the response. */
+  /** Schema field `MaxWaitMs`. */
   maxWaitMs: number
-  /** The minimum bytes to accumulate in the response. */
+  /** Schema field `MinBytes`. */
   minBytes: number
-  /** The maximum bytes to fetch.  See KIP-74 for cases where this limit may not be honored. */
+  /** Schema field `MaxBytes`. */
   maxBytes: number
-  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records. */
+  /** Schema field `IsolationLevel`. */
   isolationLevel: number
-  /** The fetch session ID. (v7+) */
+  /** Schema field `SessionId` (v7+). */
   sessionId: number
-  /** The fetch session epoch, which is used for ordering requests in a session. (v7+) */
+  /** Schema field `SessionEpoch` (v7+). */
   sessionEpoch: number
-  /** The topics to fetch. */
+  /** Schema field `Topics`. */
   topics: FetchTopic[]
-  /** In an incremental fetch request, the partitions to remove. (v7+) */
+  /** Schema field `ForgottenTopicsData` (v7+). */
   forgottenTopicsData: ForgottenTopic[]
-  /** Rack ID of the consumer making this request. (v11+) */
+  /** Schema field `RackId` (v11+). */
   rackId: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -55,11 +55,11 @@ export function createFetchRequest(init?: Partial<FetchRequest>): FetchRequest {
   }
 }
 
-/** The state of the replica in the follower. */
+/** Schema struct `ReplicaState` of FetchRequest. */
 export interface ReplicaState {
-  /** The replica ID of the follower, or -1 if this request is from a consumer. */
+  /** Schema field `ReplicaId`. */
   replicaId: number
-  /** The epoch of this follower, or -1 if not available. */
+  /** Schema field `ReplicaEpoch`. */
   replicaEpoch: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -74,13 +74,13 @@ export function createReplicaState(init?: Partial<ReplicaState>): ReplicaState {
   }
 }
 
-/** The topics to fetch. */
+/** Schema struct `FetchTopic` of FetchRequest. */
 export interface FetchTopic {
-  /** The name of the topic to fetch. (v0-12) */
+  /** Schema field `Topic` (v0-12). */
   topic: string
-  /** The unique topic ID. (v13+) */
+  /** Schema field `TopicId` (v13+). */
   topicId: string
-  /** The partitions to fetch. */
+  /** Schema field `Partitions`. */
   partitions: FetchPartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -96,23 +96,23 @@ export function createFetchTopic(init?: Partial<FetchTopic>): FetchTopic {
   }
 }
 
-/** The partitions to fetch. */
+/** Schema struct `FetchPartition` of FetchRequest. */
 export interface FetchPartition {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The current leader epoch of the partition. (v9+) */
+  /** Schema field `CurrentLeaderEpoch` (v9+). */
   currentLeaderEpoch: number
-  /** The message offset. */
+  /** Schema field `FetchOffset`. */
   fetchOffset: bigint
-  /** The epoch of the last fetched record or -1 if there is none. (v12+) */
+  /** Schema field `LastFetchedEpoch` (v12+). */
   lastFetchedEpoch: number
-  /** The earliest available offset of the follower replica.  The field is only used when the request is sent by the follower. (v5+) */
+  /** Schema field `LogStartOffset` (v5+). */
   logStartOffset: bigint
-  /** The maximum bytes to fetch from this partition.  See KIP-74 for cases where this limit may not be honored. */
+  /** Schema field `PartitionMaxBytes`. */
   partitionMaxBytes: number
-  /** The directory id of the follower fetching. (v17+, tag 0) */
+  /** Schema field `ReplicaDirectoryId` (v17+, tag 0). */
   replicaDirectoryId: string
-  /** The high-watermark known by the replica. -1 if the high-watermark is not known and 9223372036854775807 if the feature is not supported. (v18+, tag 1) */
+  /** Schema field `HighWatermark` (v18+, tag 1). */
   highWatermark: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -133,13 +133,13 @@ export function createFetchPartition(init?: Partial<FetchPartition>): FetchParti
   }
 }
 
-/** In an incremental fetch request, the partitions to remove. */
+/** Schema struct `ForgottenTopic` of FetchRequest. */
 export interface ForgottenTopic {
-  /** The topic name. (v7-12) */
+  /** Schema field `Topic` (v7-12). */
   topic: string
-  /** The unique topic ID. (v13+) */
+  /** Schema field `TopicId` (v13+). */
   topicId: string
-  /** The partitions indexes to forget. */
+  /** Schema field `Partitions`. */
   partitions: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -433,17 +433,17 @@ function readForgottenTopic(r: Reader, version: number): ForgottenTopic {
   return value
 }
 
-/** The Fetch Response body. */
+/** Body of `FetchResponse`, v4-18. */
 export interface FetchResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The top level response error code. (v7+) */
+  /** Schema field `ErrorCode` (v7+). */
   errorCode: number
-  /** The fetch session ID, or 0 if this is not part of a fetch session. (v7+) */
+  /** Schema field `SessionId` (v7+). */
   sessionId: number
-  /** The response topics. */
+  /** Schema field `Responses`. */
   responses: FetchableTopicResponse[]
-  /** Endpoints for all current-leaders enumerated in PartitionData, with errors NOT_LEADER_OR_FOLLOWER & FENCED_LEADER_EPOCH. (v16+, tag 0) */
+  /** Schema field `NodeEndpoints` (v16+, tag 0). */
   nodeEndpoints: NodeEndpoint[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -461,13 +461,13 @@ export function createFetchResponse(init?: Partial<FetchResponse>): FetchRespons
   }
 }
 
-/** The response topics. */
+/** Schema struct `FetchableTopicResponse` of FetchResponse. */
 export interface FetchableTopicResponse {
-  /** The topic name. (v0-12) */
+  /** Schema field `Topic` (v0-12). */
   topic: string
-  /** The unique topic ID. (v13+) */
+  /** Schema field `TopicId` (v13+). */
   topicId: string
-  /** The topic partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -483,29 +483,29 @@ export function createFetchableTopicResponse(init?: Partial<FetchableTopicRespon
   }
 }
 
-/** The topic partitions. */
+/** Schema struct `PartitionData` of FetchResponse. */
 export interface PartitionData {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The error code, or 0 if there was no fetch error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The current high water mark. */
+  /** Schema field `HighWatermark`. */
   highWatermark: bigint
-  /** The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED). */
+  /** Schema field `LastStableOffset`. */
   lastStableOffset: bigint
-  /** The current log start offset. (v5+) */
+  /** Schema field `LogStartOffset` (v5+). */
   logStartOffset: bigint
-  /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge. (v12+, tag 0) */
+  /** Schema field `DivergingEpoch` (v12+, tag 0). */
   divergingEpoch: EpochEndOffset
-  /** The current leader of the partition. (v12+, tag 1) */
+  /** Schema field `CurrentLeader` (v12+, tag 1). */
   currentLeader: LeaderIdAndEpoch
-  /** In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request. (v12+, tag 2) */
+  /** Schema field `SnapshotId` (v12+, tag 2). */
   snapshotId: SnapshotId
-  /** The aborted transactions. */
+  /** Schema field `AbortedTransactions`. */
   abortedTransactions: AbortedTransaction[] | null
-  /** The preferred read replica for the consumer to use on its next fetch request. (v11+) */
+  /** Schema field `PreferredReadReplica` (v11+). */
   preferredReadReplica: number
-  /** The record data. */
+  /** Schema field `Records`. */
   records: Buffer | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -529,11 +529,11 @@ export function createPartitionData(init?: Partial<PartitionData>): PartitionDat
   }
 }
 
-/** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge. */
+/** Schema struct `EpochEndOffset` of FetchResponse. */
 export interface EpochEndOffset {
-  /** The largest epoch. */
+  /** Schema field `Epoch`. */
   epoch: number
-  /** The end offset of the epoch. */
+  /** Schema field `EndOffset`. */
   endOffset: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -548,11 +548,11 @@ export function createEpochEndOffset(init?: Partial<EpochEndOffset>): EpochEndOf
   }
 }
 
-/** The current leader of the partition. */
+/** Schema struct `LeaderIdAndEpoch` of FetchResponse. */
 export interface LeaderIdAndEpoch {
-  /** The ID of the current leader or -1 if the leader is unknown. */
+  /** Schema field `LeaderId`. */
   leaderId: number
-  /** The latest known leader epoch. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -567,11 +567,11 @@ export function createLeaderIdAndEpoch(init?: Partial<LeaderIdAndEpoch>): Leader
   }
 }
 
-/** In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request. */
+/** Schema struct `SnapshotId` of FetchResponse. */
 export interface SnapshotId {
-  /** The end offset of the epoch. */
+  /** Schema field `EndOffset`. */
   endOffset: bigint
-  /** The largest epoch. */
+  /** Schema field `Epoch`. */
   epoch: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -586,11 +586,11 @@ export function createSnapshotId(init?: Partial<SnapshotId>): SnapshotId {
   }
 }
 
-/** The aborted transactions. */
+/** Schema struct `AbortedTransaction` of FetchResponse. */
 export interface AbortedTransaction {
-  /** The producer id associated with the aborted transaction. */
+  /** Schema field `ProducerId`. */
   producerId: bigint
-  /** The first offset in the aborted transaction. */
+  /** Schema field `FirstOffset`. */
   firstOffset: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -605,15 +605,15 @@ export function createAbortedTransaction(init?: Partial<AbortedTransaction>): Ab
   }
 }
 
-/** Endpoints for all current-leaders enumerated in PartitionData, with errors NOT_LEADER_OR_FOLLOWER & FENCED_LEADER_EPOCH. */
+/** Schema struct `NodeEndpoint` of FetchResponse. */
 export interface NodeEndpoint {
-  /** The ID of the associated node. */
+  /** Schema field `NodeId`. */
   nodeId: number
-  /** The node's hostname. */
+  /** Schema field `Host`. */
   host: string
-  /** The node's port. */
+  /** Schema field `Port`. */
   port: number
-  /** The rack of the node, or null if it has not been assigned to a rack. */
+  /** Schema field `Rack`. */
   rack: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,13 +6,13 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Find Coordinator Request body. */
+/** Body of `FindCoordinatorRequest`, v0-6. */
 export interface FindCoordinatorRequest {
-  /** The coordinator key. (v0-3) */
+  /** Schema field `Key` (v0-3). */
   key: string
-  /** The coordinator key type. (group, transaction, share). (v1+) */
+  /** Schema field `KeyType` (v1+). */
   keyType: number
-  /** The coordinator keys. (v4+) */
+  /** Schema field `CoordinatorKeys` (v4+). */
   coordinatorKeys: string[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -73,21 +73,21 @@ function readFindCoordinatorRequest(r: Reader, version: number): FindCoordinator
   return value
 }
 
-/** The Find Coordinator Response body. */
+/** Body of `FindCoordinatorResponse`, v0-6. */
 export interface FindCoordinatorResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v1+) */
+  /** Schema field `ThrottleTimeMs` (v1+). */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. (v0-3) */
+  /** Schema field `ErrorCode` (v0-3). */
   errorCode: number
-  /** The error message, or null if there was no error. (v1-3) */
+  /** Schema field `ErrorMessage` (v1-3). */
   errorMessage: string | null
-  /** The node id. (v0-3) */
+  /** Schema field `NodeId` (v0-3). */
   nodeId: number
-  /** The host name. (v0-3) */
+  /** Schema field `Host` (v0-3). */
   host: string
-  /** The port. (v0-3) */
+  /** Schema field `Port` (v0-3). */
   port: number
-  /** Each coordinator result in the response. (v4+) */
+  /** Schema field `Coordinators` (v4+). */
   coordinators: Coordinator[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -107,19 +107,19 @@ export function createFindCoordinatorResponse(init?: Partial<FindCoordinatorResp
   }
 }
 
-/** Each coordinator result in the response. */
+/** Schema struct `Coordinator` of FindCoordinatorResponse. */
 export interface Coordinator {
-  /** The coordinator key. */
+  /** Schema field `Key`. */
   key: string
-  /** The node id. */
+  /** Schema field `NodeId`. */
   nodeId: number
-  /** The host name. */
+  /** Schema field `Host`. */
   host: string
-  /** The port. */
+  /** Schema field `Port`. */
   port: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

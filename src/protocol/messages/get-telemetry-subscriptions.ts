@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Get Telemetry Subscriptions Request body. */
+/** Body of `GetTelemetrySubscriptionsRequest`, v0. */
 export interface GetTelemetrySubscriptionsRequest {
-  /** Unique id for this client instance, must be set to 0 on the first request. */
+  /** Schema field `ClientInstanceId`. */
   clientInstanceId: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -39,25 +39,25 @@ function readGetTelemetrySubscriptionsRequest(r: Reader, version: number): GetTe
   return value
 }
 
-/** The Get Telemetry Subscriptions Response body. */
+/** Body of `GetTelemetrySubscriptionsResponse`, v0. */
 export interface GetTelemetrySubscriptionsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** Assigned client instance id if ClientInstanceId was 0 in the request, else 0. */
+  /** Schema field `ClientInstanceId`. */
   clientInstanceId: string
-  /** Unique identifier for the current subscription set for this client instance. */
+  /** Schema field `SubscriptionId`. */
   subscriptionId: number
-  /** Compression types that broker accepts for the PushTelemetryRequest. */
+  /** Schema field `AcceptedCompressionTypes`. */
   acceptedCompressionTypes: number[]
-  /** Configured push interval, which is the lowest configured interval in the current subscription set. */
+  /** Schema field `PushIntervalMs`. */
   pushIntervalMs: number
-  /** The maximum bytes of binary data the broker accepts in PushTelemetryRequest. */
+  /** Schema field `TelemetryMaxBytes`. */
   telemetryMaxBytes: number
-  /** Flag to indicate monotonic/counter metrics are to be emitted as deltas or cumulative values. */
+  /** Schema field `DeltaTemporality`. */
   deltaTemporality: boolean
-  /** Requested metrics prefix string match. Empty array: No metrics subscribed, Array[0] empty string: All metrics subscribed. */
+  /** Schema field `RequestedMetrics`. */
   requestedMetrics: string[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,15 +6,15 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Heartbeat Request body. */
+/** Body of `HeartbeatRequest`, v0-4. */
 export interface HeartbeatRequest {
-  /** The group id. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The generation of the group. */
+  /** Schema field `GenerationId`. */
   generationId: number
-  /** The member ID. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The unique identifier of the consumer instance provided by end user. (v3+) */
+  /** Schema field `GroupInstanceId` (v3+). */
   groupInstanceId: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -64,11 +64,11 @@ function readHeartbeatRequest(r: Reader, version: number): HeartbeatRequest {
   return value
 }
 
-/** The Heartbeat Response body. */
+/** Body of `HeartbeatResponse`, v0-4. */
 export interface HeartbeatResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v1+) */
+  /** Schema field `ThrottleTimeMs` (v1+). */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Incremental Alter Configs Request body. */
+/** Body of `IncrementalAlterConfigsRequest`, v0-1. */
 export interface IncrementalAlterConfigsRequest {
-  /** The incremental updates for each resource. */
+  /** Schema field `Resources`. */
   resources: AlterConfigsResource[]
-  /** True if we should validate the request, but not change the configurations. */
+  /** Schema field `ValidateOnly`. */
   validateOnly: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,13 +25,13 @@ export function createIncrementalAlterConfigsRequest(init?: Partial<IncrementalA
   }
 }
 
-/** The incremental updates for each resource. */
+/** Schema struct `AlterConfigsResource` of IncrementalAlterConfigsRequest. */
 export interface AlterConfigsResource {
-  /** The resource type. */
+  /** Schema field `ResourceType`. */
   resourceType: number
-  /** The resource name. */
+  /** Schema field `ResourceName`. */
   resourceName: string
-  /** The configurations. */
+  /** Schema field `Configs`. */
   configs: AlterableConfig[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -47,13 +47,13 @@ export function createAlterConfigsResource(init?: Partial<AlterConfigsResource>)
   }
 }
 
-/** The configurations. */
+/** Schema struct `AlterableConfig` of IncrementalAlterConfigsRequest. */
 export interface AlterableConfig {
-  /** The configuration key name. */
+  /** Schema field `Name`. */
   name: string
-  /** The type (Set, Delete, Append, Subtract) of operation. */
+  /** Schema field `ConfigOperation`. */
   configOperation: number
-  /** The value to set for the configuration key. */
+  /** Schema field `Value`. */
   value: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -145,11 +145,11 @@ function readAlterableConfig(r: Reader, version: number): AlterableConfig {
   return value
 }
 
-/** The Incremental Alter Configs Response body. */
+/** Body of `IncrementalAlterConfigsResponse`, v0-1. */
 export interface IncrementalAlterConfigsResponse {
-  /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The responses for each resource. */
+  /** Schema field `Responses`. */
   responses: AlterConfigsResourceResponse[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -164,15 +164,15 @@ export function createIncrementalAlterConfigsResponse(init?: Partial<Incremental
   }
 }
 
-/** The responses for each resource. */
+/** Schema struct `AlterConfigsResourceResponse` of IncrementalAlterConfigsResponse. */
 export interface AlterConfigsResourceResponse {
-  /** The resource error code. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The resource error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The resource type. */
+  /** Schema field `ResourceType`. */
   resourceType: number
-  /** The resource name. */
+  /** Schema field `ResourceName`. */
   resourceName: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,19 +6,19 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, readNullableString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Init Producer Id Request body. */
+/** Body of `InitProducerIdRequest`, v0-6. */
 export interface InitProducerIdRequest {
-  /** The transactional id, or null if the producer is not transactional. */
+  /** Schema field `TransactionalId`. */
   transactionalId: string | null
-  /** The time in ms to wait before aborting idle transactions sent by this producer. This is only relevant if a TransactionalId has been defined. */
+  /** Schema field `TransactionTimeoutMs`. */
   transactionTimeoutMs: number
-  /** The producer id. This is used to disambiguate requests if a transactional id is reused following its expiration. (v3+) */
+  /** Schema field `ProducerId` (v3+). */
   producerId: bigint
-  /** The producer's current epoch. This will be checked against the producer epoch on the broker, and the request will return an error if they do not match. (v3+) */
+  /** Schema field `ProducerEpoch` (v3+). */
   producerEpoch: number
-  /** True if the client wants to enable two-phase commit (2PC) protocol for transactions. (v6+) */
+  /** Schema field `Enable2Pc` (v6+). */
   enable2Pc: boolean
-  /** True if the client wants to keep the currently ongoing transaction instead of aborting it. (v6+) */
+  /** Schema field `KeepPreparedTxn` (v6+). */
   keepPreparedTxn: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -91,19 +91,19 @@ function readInitProducerIdRequest(r: Reader, version: number): InitProducerIdRe
   return value
 }
 
-/** The Init Producer Id Response body. */
+/** Body of `InitProducerIdResponse`, v0-6. */
 export interface InitProducerIdResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The current producer id. */
+  /** Schema field `ProducerId`. */
   producerId: bigint
-  /** The current epoch associated with the producer id. */
+  /** Schema field `ProducerEpoch`. */
   producerEpoch: number
-  /** The producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing. (v6+) */
+  /** Schema field `OngoingTxnProducerId` (v6+). */
   ongoingTxnProducerId: bigint
-  /** The epoch associated with the  producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing. (v6+) */
+  /** Schema field `OngoingTxnProducerEpoch` (v6+). */
   ongoingTxnProducerEpoch: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

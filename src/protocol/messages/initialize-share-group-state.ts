@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Initialize Share Group State Request body. */
+/** Body of `InitializeShareGroupStateRequest`, v0. */
 export interface InitializeShareGroupStateRequest {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The data for the topics. */
+  /** Schema field `Topics`. */
   topics: InitializeStateData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,11 +25,11 @@ export function createInitializeShareGroupStateRequest(init?: Partial<Initialize
   }
 }
 
-/** The data for the topics. */
+/** Schema struct `InitializeStateData` of InitializeShareGroupStateRequest. */
 export interface InitializeStateData {
-  /** The topic identifier. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The data for the partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -44,13 +44,13 @@ export function createInitializeStateData(init?: Partial<InitializeStateData>): 
   }
 }
 
-/** The data for the partitions. */
+/** Schema struct `PartitionData` of InitializeShareGroupStateRequest. */
 export interface PartitionData {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The state epoch for this share-partition. */
+  /** Schema field `StateEpoch`. */
   stateEpoch: number
-  /** The share-partition start offset, or -1 if the start offset is not being initialized. */
+  /** Schema field `StartOffset`. */
   startOffset: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -133,9 +133,9 @@ function readPartitionData(r: Reader, version: number): PartitionData {
   return value
 }
 
-/** The Initialize Share Group State Response body. */
+/** Body of `InitializeShareGroupStateResponse`, v0. */
 export interface InitializeShareGroupStateResponse {
-  /** The initialization results. */
+  /** Schema field `Results`. */
   results: InitializeStateResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -149,11 +149,11 @@ export function createInitializeShareGroupStateResponse(init?: Partial<Initializ
   }
 }
 
-/** The initialization results. */
+/** Schema struct `InitializeStateResult` of InitializeShareGroupStateResponse. */
 export interface InitializeStateResult {
-  /** The topic identifier. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The results for the partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -168,13 +168,13 @@ export function createInitializeStateResult(init?: Partial<InitializeStateResult
   }
 }
 
-/** The results for the partitions. */
+/** Schema struct `PartitionResult` of InitializeShareGroupStateResponse. */
 export interface PartitionResult {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

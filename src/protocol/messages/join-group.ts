@@ -6,23 +6,23 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nonNullableField, nullArrayError, readBytes, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Join Group Request body. */
+/** Body of `JoinGroupRequest`, v0-9. */
 export interface JoinGroupRequest {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The coordinator considers the consumer dead if it receives no heartbeat after this timeout in milliseconds. */
+  /** Schema field `SessionTimeoutMs`. */
   sessionTimeoutMs: number
-  /** The maximum time in milliseconds that the coordinator will wait for each member to rejoin when rebalancing the group. (v1+) */
+  /** Schema field `RebalanceTimeoutMs` (v1+). */
   rebalanceTimeoutMs: number
-  /** The member id assigned by the group coordinator. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The unique identifier of the consumer instance provided by end user. (v5+) */
+  /** Schema field `GroupInstanceId` (v5+). */
   groupInstanceId: string | null
-  /** The unique name the for class of protocols implemented by the group we want to join. */
+  /** Schema field `ProtocolType`. */
   protocolType: string
-  /** The list of protocols that the member supports. */
+  /** Schema field `Protocols`. */
   protocols: JoinGroupRequestProtocol[]
-  /** The reason why the member (re-)joins the group. (v8+) */
+  /** Schema field `Reason` (v8+). */
   reason: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -43,11 +43,11 @@ export function createJoinGroupRequest(init?: Partial<JoinGroupRequest>): JoinGr
   }
 }
 
-/** The list of protocols that the member supports. */
+/** Schema struct `JoinGroupRequestProtocol` of JoinGroupRequest. */
 export interface JoinGroupRequestProtocol {
-  /** The protocol name. */
+  /** Schema field `Name`. */
   name: string
-  /** The protocol metadata. */
+  /** Schema field `Metadata`. */
   metadata: Buffer
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -137,25 +137,25 @@ function readJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequ
   return value
 }
 
-/** The Join Group Response body. */
+/** Body of `JoinGroupResponse`, v0-9. */
 export interface JoinGroupResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v2+) */
+  /** Schema field `ThrottleTimeMs` (v2+). */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The generation ID of the group. */
+  /** Schema field `GenerationId`. */
   generationId: number
-  /** The group protocol name. (v7+) */
+  /** Schema field `ProtocolType` (v7+). */
   protocolType: string | null
-  /** The group protocol selected by the coordinator. */
+  /** Schema field `ProtocolName`. */
   protocolName: string | null
-  /** The leader of the group. */
+  /** Schema field `Leader`. */
   leader: string
-  /** True if the leader must skip running the assignment. (v9+) */
+  /** Schema field `SkipAssignment` (v9+). */
   skipAssignment: boolean
-  /** The member ID assigned by the group coordinator. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The group members. */
+  /** Schema field `Members`. */
   members: JoinGroupResponseMember[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -177,13 +177,13 @@ export function createJoinGroupResponse(init?: Partial<JoinGroupResponse>): Join
   }
 }
 
-/** The group members. */
+/** Schema struct `JoinGroupResponseMember` of JoinGroupResponse. */
 export interface JoinGroupResponseMember {
-  /** The group member ID. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The unique identifier of the consumer instance provided by end user. (v5+) */
+  /** Schema field `GroupInstanceId` (v5+). */
   groupInstanceId: string | null
-  /** The group member metadata. */
+  /** Schema field `Metadata`. */
   metadata: Buffer
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

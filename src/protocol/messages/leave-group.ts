@@ -6,13 +6,13 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Leave Group Request body. */
+/** Body of `LeaveGroupRequest`, v0-5. */
 export interface LeaveGroupRequest {
-  /** The ID of the group to leave. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The member ID to remove from the group. (v0-2) */
+  /** Schema field `MemberId` (v0-2). */
   memberId: string
-  /** List of leaving member identities. (v3+) */
+  /** Schema field `Members` (v3+). */
   members: MemberIdentity[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -28,13 +28,13 @@ export function createLeaveGroupRequest(init?: Partial<LeaveGroupRequest>): Leav
   }
 }
 
-/** List of leaving member identities. */
+/** Schema struct `MemberIdentity` of LeaveGroupRequest. */
 export interface MemberIdentity {
-  /** The member ID to remove from the group. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The group instance ID to remove from the group. */
+  /** Schema field `GroupInstanceId`. */
   groupInstanceId: string | null
-  /** The reason why the member left the group. (v5+) */
+  /** Schema field `Reason` (v5+). */
   reason: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -116,13 +116,13 @@ function readMemberIdentity(r: Reader, version: number): MemberIdentity {
   return value
 }
 
-/** The Leave Group Response body. */
+/** Body of `LeaveGroupResponse`, v0-5. */
 export interface LeaveGroupResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v1+) */
+  /** Schema field `ThrottleTimeMs` (v1+). */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** List of leaving member responses. (v3+) */
+  /** Schema field `Members` (v3+). */
   members: MemberResponse[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -138,13 +138,13 @@ export function createLeaveGroupResponse(init?: Partial<LeaveGroupResponse>): Le
   }
 }
 
-/** List of leaving member responses. */
+/** Schema struct `MemberResponse` of LeaveGroupResponse. */
 export interface MemberResponse {
-  /** The member ID to remove from the group. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The group instance ID to remove from the group. */
+  /** Schema field `GroupInstanceId`. */
   groupInstanceId: string | null
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The List Config Resources Request body. */
+/** Body of `ListConfigResourcesRequest`, v0-1. */
 export interface ListConfigResourcesRequest {
-  /** The list of resource type. If the list is empty, it uses default supported config resource types. (v1+) */
+  /** Schema field `ResourceTypes` (v1+). */
   resourceTypes: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -49,13 +49,13 @@ function readListConfigResourcesRequest(r: Reader, version: number): ListConfigR
   return value
 }
 
-/** The List Config Resources Response body. */
+/** Body of `ListConfigResourcesResponse`, v0-1. */
 export interface ListConfigResourcesResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** Each config resource in the response. */
+  /** Schema field `ConfigResources`. */
   configResources: ConfigResource[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -71,11 +71,11 @@ export function createListConfigResourcesResponse(init?: Partial<ListConfigResou
   }
 }
 
-/** Each config resource in the response. */
+/** Schema struct `ConfigResource` of ListConfigResourcesResponse. */
 export interface ConfigResource {
-  /** The resource name. */
+  /** Schema field `ResourceName`. */
   resourceName: string
-  /** The resource type. (v1+) */
+  /** Schema field `ResourceType` (v1+). */
   resourceType: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The List Groups Request body. */
+/** Body of `ListGroupsRequest`, v0-5. */
 export interface ListGroupsRequest {
-  /** The states of the groups we want to list. If empty, all groups are returned with their state. (v4+) */
+  /** Schema field `StatesFilter` (v4+). */
   statesFilter: string[]
-  /** The types of the groups we want to list. If empty, all groups are returned with their type. (v5+) */
+  /** Schema field `TypesFilter` (v5+). */
   typesFilter: string[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -67,13 +67,13 @@ function readListGroupsRequest(r: Reader, version: number): ListGroupsRequest {
   return value
 }
 
-/** The List Groups Response body. */
+/** Body of `ListGroupsResponse`, v0-5. */
 export interface ListGroupsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v1+) */
+  /** Schema field `ThrottleTimeMs` (v1+). */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** Each group in the response. */
+  /** Schema field `Groups`. */
   groups: ListedGroup[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -89,15 +89,15 @@ export function createListGroupsResponse(init?: Partial<ListGroupsResponse>): Li
   }
 }
 
-/** Each group in the response. */
+/** Schema struct `ListedGroup` of ListGroupsResponse. */
 export interface ListedGroup {
-  /** The group ID. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The group protocol type. */
+  /** Schema field `ProtocolType`. */
   protocolType: string
-  /** The group state name. (v4+) */
+  /** Schema field `GroupState` (v4+). */
   groupState: string
-  /** The group type name. (v5+) */
+  /** Schema field `GroupType` (v5+). */
   groupType: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

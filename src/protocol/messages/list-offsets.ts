@@ -6,15 +6,15 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The List Offsets Request body. */
+/** Body of `ListOffsetsRequest`, v1-11. */
 export interface ListOffsetsRequest {
-  /** The broker ID of the requester, or -1 if this request is being made by a normal consumer. */
+  /** Schema field `ReplicaId`. */
   replicaId: number
-  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records. (v2+) */
+  /** Schema field `IsolationLevel` (v2+). */
   isolationLevel: number
-  /** Each topic in the request. */
+  /** Schema field `Topics`. */
   topics: ListOffsetsTopic[]
-  /** The timeout to await a response in milliseconds for requests that require reading from remote storage for topics enabled with tiered storage. (v10+) */
+  /** Schema field `TimeoutMs` (v10+). */
   timeoutMs: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -31,11 +31,11 @@ export function createListOffsetsRequest(init?: Partial<ListOffsetsRequest>): Li
   }
 }
 
-/** Each topic in the request. */
+/** Schema struct `ListOffsetsTopic` of ListOffsetsRequest. */
 export interface ListOffsetsTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** Each partition in the request. */
+  /** Schema field `Partitions`. */
   partitions: ListOffsetsPartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -50,13 +50,13 @@ export function createListOffsetsTopic(init?: Partial<ListOffsetsTopic>): ListOf
   }
 }
 
-/** Each partition in the request. */
+/** Schema struct `ListOffsetsPartition` of ListOffsetsRequest. */
 export interface ListOffsetsPartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The current leader epoch. (v4+) */
+  /** Schema field `CurrentLeaderEpoch` (v4+). */
   currentLeaderEpoch: number
-  /** The current timestamp. */
+  /** Schema field `Timestamp`. */
   timestamp: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -162,11 +162,11 @@ function readListOffsetsPartition(r: Reader, version: number): ListOffsetsPartit
   return value
 }
 
-/** The List Offsets Response body. */
+/** Body of `ListOffsetsResponse`, v1-11. */
 export interface ListOffsetsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v2+) */
+  /** Schema field `ThrottleTimeMs` (v2+). */
   throttleTimeMs: number
-  /** Each topic in the response. */
+  /** Schema field `Topics`. */
   topics: ListOffsetsTopicResponse[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -181,11 +181,11 @@ export function createListOffsetsResponse(init?: Partial<ListOffsetsResponse>): 
   }
 }
 
-/** Each topic in the response. */
+/** Schema struct `ListOffsetsTopicResponse` of ListOffsetsResponse. */
 export interface ListOffsetsTopicResponse {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** Each partition in the response. */
+  /** Schema field `Partitions`. */
   partitions: ListOffsetsPartitionResponse[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -200,17 +200,17 @@ export function createListOffsetsTopicResponse(init?: Partial<ListOffsetsTopicRe
   }
 }
 
-/** Each partition in the response. */
+/** Schema struct `ListOffsetsPartitionResponse` of ListOffsetsResponse. */
 export interface ListOffsetsPartitionResponse {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The partition error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The timestamp associated with the returned offset. */
+  /** Schema field `Timestamp`. */
   timestamp: bigint
-  /** The returned offset. */
+  /** Schema field `Offset`. */
   offset: bigint
-  /** The leader epoch associated with the returned offset. (v4+) */
+  /** Schema field `LeaderEpoch` (v4+). */
   leaderEpoch: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

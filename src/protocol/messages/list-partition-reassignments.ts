@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The List Partition Reassignments Request body. */
+/** Body of `ListPartitionReassignmentsRequest`, v0. */
 export interface ListPartitionReassignmentsRequest {
-  /** The time in ms to wait for the request to complete. */
+  /** Schema field `TimeoutMs`. */
   timeoutMs: number
-  /** The topics to list partition reassignments for, or null to list everything. */
+  /** Schema field `Topics`. */
   topics: ListPartitionReassignmentsTopics[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,11 +25,11 @@ export function createListPartitionReassignmentsRequest(init?: Partial<ListParti
   }
 }
 
-/** The topics to list partition reassignments for, or null to list everything. */
+/** Schema struct `ListPartitionReassignmentsTopics` of ListPartitionReassignmentsRequest. */
 export interface ListPartitionReassignmentsTopics {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The partitions to list partition reassignments for. */
+  /** Schema field `PartitionIndexes`. */
   partitionIndexes: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -92,15 +92,15 @@ function readListPartitionReassignmentsTopics(r: Reader, version: number): ListP
   return value
 }
 
-/** The List Partition Reassignments Response body. */
+/** Body of `ListPartitionReassignmentsResponse`, v0. */
 export interface ListPartitionReassignmentsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The top-level error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The top-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The ongoing reassignments for each topic. */
+  /** Schema field `Topics`. */
   topics: OngoingTopicReassignment[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -117,11 +117,11 @@ export function createListPartitionReassignmentsResponse(init?: Partial<ListPart
   }
 }
 
-/** The ongoing reassignments for each topic. */
+/** Schema struct `OngoingTopicReassignment` of ListPartitionReassignmentsResponse. */
 export interface OngoingTopicReassignment {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The ongoing reassignments for each partition. */
+  /** Schema field `Partitions`. */
   partitions: OngoingPartitionReassignment[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -136,15 +136,15 @@ export function createOngoingTopicReassignment(init?: Partial<OngoingTopicReassi
   }
 }
 
-/** The ongoing reassignments for each partition. */
+/** Schema struct `OngoingPartitionReassignment` of ListPartitionReassignmentsResponse. */
 export interface OngoingPartitionReassignment {
-  /** The index of the partition. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The current replica set. */
+  /** Schema field `Replicas`. */
   replicas: number[]
-  /** The set of replicas we are currently adding. */
+  /** Schema field `AddingReplicas`. */
   addingReplicas: number[]
-  /** The set of replicas we are currently removing. */
+  /** Schema field `RemovingReplicas`. */
   removingReplicas: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

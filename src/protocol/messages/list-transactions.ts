@@ -6,15 +6,15 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The List Transactions Request body. */
+/** Body of `ListTransactionsRequest`, v0-2. */
 export interface ListTransactionsRequest {
-  /** The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned. */
+  /** Schema field `StateFilters`. */
   stateFilters: string[]
-  /** The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only transactions which match one of the filtered producerIds will be returned. */
+  /** Schema field `ProducerIdFilters`. */
   producerIdFilters: bigint[]
-  /** Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned. (v1+) */
+  /** Schema field `DurationFilter` (v1+). */
   durationFilter: bigint
-  /** The transactional ID regular expression pattern to filter by: if it is empty or null, all transactions are returned; Otherwise then only the transactions matching the given regular expression will be returned. (v2+) */
+  /** Schema field `TransactionalIdPattern` (v2+). */
   transactionalIdPattern: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -75,15 +75,15 @@ function readListTransactionsRequest(r: Reader, version: number): ListTransactio
   return value
 }
 
-/** The List Transactions Response body. */
+/** Body of `ListTransactionsResponse`, v0-2. */
 export interface ListTransactionsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** Set of state filters provided in the request which were unknown to the transaction coordinator. */
+  /** Schema field `UnknownStateFilters`. */
   unknownStateFilters: string[]
-  /** The current state of the transaction for the transactional id. */
+  /** Schema field `TransactionStates`. */
   transactionStates: TransactionState[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -100,13 +100,13 @@ export function createListTransactionsResponse(init?: Partial<ListTransactionsRe
   }
 }
 
-/** The current state of the transaction for the transactional id. */
+/** Schema struct `TransactionState` of ListTransactionsResponse. */
 export interface TransactionState {
-  /** The transactional id. */
+  /** Schema field `TransactionalId`. */
   transactionalId: string
-  /** The producer id. */
+  /** Schema field `ProducerId`. */
   producerId: bigint
-  /** The current transaction state of the producer. */
+  /** Schema field `TransactionState`. */
   transactionState: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

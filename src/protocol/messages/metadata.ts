@@ -6,15 +6,15 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nonNullableField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Metadata Request body. */
+/** Body of `MetadataRequest`, v0-13. */
 export interface MetadataRequest {
-  /** The topics to fetch metadata for. */
+  /** Schema field `Topics`. */
   topics: MetadataRequestTopic[] | null
-  /** If this is true, the broker may auto-create topics that we requested which do not already exist, if it is configured to do so. (v4+) */
+  /** Schema field `AllowAutoTopicCreation` (v4+). */
   allowAutoTopicCreation: boolean
-  /** Whether to include cluster authorized operations. (v8-10) */
+  /** Schema field `IncludeClusterAuthorizedOperations` (v8-10). */
   includeClusterAuthorizedOperations: boolean
-  /** Whether to include topic authorized operations. (v8+) */
+  /** Schema field `IncludeTopicAuthorizedOperations` (v8+). */
   includeTopicAuthorizedOperations: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -31,11 +31,11 @@ export function createMetadataRequest(init?: Partial<MetadataRequest>): Metadata
   }
 }
 
-/** The topics to fetch metadata for. */
+/** Schema struct `MetadataRequestTopic` of MetadataRequest. */
 export interface MetadataRequestTopic {
-  /** The topic id. (v10+) */
+  /** Schema field `TopicId` (v10+). */
   topicId: string
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -124,21 +124,21 @@ function readMetadataRequestTopic(r: Reader, version: number): MetadataRequestTo
   return value
 }
 
-/** The Metadata Response body. */
+/** Body of `MetadataResponse`, v0-13. */
 export interface MetadataResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v3+) */
+  /** Schema field `ThrottleTimeMs` (v3+). */
   throttleTimeMs: number
-  /** A list of brokers present in the cluster. */
+  /** Schema field `Brokers`. */
   brokers: MetadataResponseBroker[]
-  /** The cluster ID that responding broker belongs to. (v2+) */
+  /** Schema field `ClusterId` (v2+). */
   clusterId: string | null
-  /** The ID of the controller broker. (v1+) */
+  /** Schema field `ControllerId` (v1+). */
   controllerId: number
-  /** Each topic in the response. */
+  /** Schema field `Topics`. */
   topics: MetadataResponseTopic[]
-  /** 32-bit bitfield to represent authorized operations for this cluster. (v8-10) */
+  /** Schema field `ClusterAuthorizedOperations` (v8-10). */
   clusterAuthorizedOperations: number
-  /** The top-level error code, or 0 if there was no error. (v13+) */
+  /** Schema field `ErrorCode` (v13+). */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -158,15 +158,15 @@ export function createMetadataResponse(init?: Partial<MetadataResponse>): Metada
   }
 }
 
-/** A list of brokers present in the cluster. */
+/** Schema struct `MetadataResponseBroker` of MetadataResponse. */
 export interface MetadataResponseBroker {
-  /** The broker ID. */
+  /** Schema field `NodeId`. */
   nodeId: number
-  /** The broker hostname. */
+  /** Schema field `Host`. */
   host: string
-  /** The broker port. */
+  /** Schema field `Port`. */
   port: number
-  /** The rack of the broker, or null if it has not been assigned to a rack. (v1+) */
+  /** Schema field `Rack` (v1+). */
   rack: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -183,19 +183,19 @@ export function createMetadataResponseBroker(init?: Partial<MetadataResponseBrok
   }
 }
 
-/** Each topic in the response. */
+/** Schema struct `MetadataResponseTopic` of MetadataResponse. */
 export interface MetadataResponseTopic {
-  /** The topic error, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated. */
+  /** Schema field `Name`. */
   name: string | null
-  /** The topic id. Zero for non-existing topics queried by name. This is never zero when ErrorCode is zero. One of Name and TopicId is always populated. (v10+) */
+  /** Schema field `TopicId` (v10+). */
   topicId: string
-  /** True if the topic is internal. (v1+) */
+  /** Schema field `IsInternal` (v1+). */
   isInternal: boolean
-  /** Each partition in the topic. */
+  /** Schema field `Partitions`. */
   partitions: MetadataResponsePartition[]
-  /** 32-bit bitfield to represent authorized operations for this topic. (v8+) */
+  /** Schema field `TopicAuthorizedOperations` (v8+). */
   topicAuthorizedOperations: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -214,21 +214,21 @@ export function createMetadataResponseTopic(init?: Partial<MetadataResponseTopic
   }
 }
 
-/** Each partition in the topic. */
+/** Schema struct `MetadataResponsePartition` of MetadataResponse. */
 export interface MetadataResponsePartition {
-  /** The partition error, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The ID of the leader broker. */
+  /** Schema field `LeaderId`. */
   leaderId: number
-  /** The leader epoch of this partition. (v7+) */
+  /** Schema field `LeaderEpoch` (v7+). */
   leaderEpoch: number
-  /** The set of all nodes that host this partition. */
+  /** Schema field `ReplicaNodes`. */
   replicaNodes: number[]
-  /** The set of nodes that are in sync with the leader for this partition. */
+  /** Schema field `IsrNodes`. */
   isrNodes: number[]
-  /** The set of offline replicas of this partition. (v5+) */
+  /** Schema field `OfflineReplicas` (v5+). */
   offlineReplicas: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,19 +6,19 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Offset Commit Request body. */
+/** Body of `OffsetCommitRequest`, v2-10. */
 export interface OffsetCommitRequest {
-  /** The unique group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The generation of the group if using the classic group protocol or the member epoch if using the consumer protocol. */
+  /** Schema field `GenerationIdOrMemberEpoch`. */
   generationIdOrMemberEpoch: number
-  /** The member ID assigned by the group coordinator. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The unique identifier of the consumer instance provided by end user. (v7+) */
+  /** Schema field `GroupInstanceId` (v7+). */
   groupInstanceId: string | null
-  /** The time period in ms to retain the offset. (v2-4) */
+  /** Schema field `RetentionTimeMs` (v2-4). */
   retentionTimeMs: bigint
-  /** The topics to commit offsets for. */
+  /** Schema field `Topics`. */
   topics: OffsetCommitRequestTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -37,13 +37,13 @@ export function createOffsetCommitRequest(init?: Partial<OffsetCommitRequest>): 
   }
 }
 
-/** The topics to commit offsets for. */
+/** Schema struct `OffsetCommitRequestTopic` of OffsetCommitRequest. */
 export interface OffsetCommitRequestTopic {
-  /** The topic name. (v0-9) */
+  /** Schema field `Name` (v0-9). */
   name: string
-  /** The topic ID. (v10+) */
+  /** Schema field `TopicId` (v10+). */
   topicId: string
-  /** Each partition to commit offsets for. */
+  /** Schema field `Partitions`. */
   partitions: OffsetCommitRequestPartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -59,15 +59,15 @@ export function createOffsetCommitRequestTopic(init?: Partial<OffsetCommitReques
   }
 }
 
-/** Each partition to commit offsets for. */
+/** Schema struct `OffsetCommitRequestPartition` of OffsetCommitRequest. */
 export interface OffsetCommitRequestPartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The message offset to be committed. */
+  /** Schema field `CommittedOffset`. */
   committedOffset: bigint
-  /** The leader epoch of this partition. (v6+) */
+  /** Schema field `CommittedLeaderEpoch` (v6+). */
   committedLeaderEpoch: number
-  /** Any associated metadata the client wants to keep. */
+  /** Schema field `CommittedMetadata`. */
   committedMetadata: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -192,11 +192,11 @@ function readOffsetCommitRequestPartition(r: Reader, version: number): OffsetCom
   return value
 }
 
-/** The Offset Commit Response body. */
+/** Body of `OffsetCommitResponse`, v2-10. */
 export interface OffsetCommitResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v3+) */
+  /** Schema field `ThrottleTimeMs` (v3+). */
   throttleTimeMs: number
-  /** The responses for each topic. */
+  /** Schema field `Topics`. */
   topics: OffsetCommitResponseTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -211,13 +211,13 @@ export function createOffsetCommitResponse(init?: Partial<OffsetCommitResponse>)
   }
 }
 
-/** The responses for each topic. */
+/** Schema struct `OffsetCommitResponseTopic` of OffsetCommitResponse. */
 export interface OffsetCommitResponseTopic {
-  /** The topic name. (v0-9) */
+  /** Schema field `Name` (v0-9). */
   name: string
-  /** The topic ID. (v10+) */
+  /** Schema field `TopicId` (v10+). */
   topicId: string
-  /** The responses for each partition in the topic. */
+  /** Schema field `Partitions`. */
   partitions: OffsetCommitResponsePartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -233,11 +233,11 @@ export function createOffsetCommitResponseTopic(init?: Partial<OffsetCommitRespo
   }
 }
 
-/** The responses for each partition in the topic. */
+/** Schema struct `OffsetCommitResponsePartition` of OffsetCommitResponse. */
 export interface OffsetCommitResponsePartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { nullArrayError, readString, unsupportedField, unsupportedVersion } from './support.ts'
 
-/** The Offset Delete Request body. */
+/** Body of `OffsetDeleteRequest`, v0. */
 export interface OffsetDeleteRequest {
-  /** The unique group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The topics to delete offsets for. */
+  /** Schema field `Topics`. */
   topics: OffsetDeleteRequestTopic[]
 }
 
@@ -23,11 +23,11 @@ export function createOffsetDeleteRequest(init?: Partial<OffsetDeleteRequest>): 
   }
 }
 
-/** The topics to delete offsets for. */
+/** Schema struct `OffsetDeleteRequestTopic` of OffsetDeleteRequest. */
 export interface OffsetDeleteRequestTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** Each partition to delete offsets for. */
+  /** Schema field `Partitions`. */
   partitions: OffsetDeleteRequestPartition[]
 }
 
@@ -40,9 +40,9 @@ export function createOffsetDeleteRequestTopic(init?: Partial<OffsetDeleteReques
   }
 }
 
-/** Each partition to delete offsets for. */
+/** Schema struct `OffsetDeleteRequestPartition` of OffsetDeleteRequest. */
 export interface OffsetDeleteRequestPartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
 }
 
@@ -103,13 +103,13 @@ function readOffsetDeleteRequestPartition(r: Reader, version: number): OffsetDel
   }
 }
 
-/** The Offset Delete Response body. */
+/** Body of `OffsetDeleteResponse`, v0. */
 export interface OffsetDeleteResponse {
-  /** The top-level error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The responses for each topic. */
+  /** Schema field `Topics`. */
   topics: OffsetDeleteResponseTopic[]
 }
 
@@ -123,11 +123,11 @@ export function createOffsetDeleteResponse(init?: Partial<OffsetDeleteResponse>)
   }
 }
 
-/** The responses for each topic. */
+/** Schema struct `OffsetDeleteResponseTopic` of OffsetDeleteResponse. */
 export interface OffsetDeleteResponseTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The responses for each partition in the topic. */
+  /** Schema field `Partitions`. */
   partitions: OffsetDeleteResponsePartition[]
 }
 
@@ -140,11 +140,11 @@ export function createOffsetDeleteResponseTopic(init?: Partial<OffsetDeleteRespo
   }
 }
 
-/** The responses for each partition in the topic. */
+/** Schema struct `OffsetDeleteResponsePartition` of OffsetDeleteResponse. */
 export interface OffsetDeleteResponsePartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
 }
 

@@ -6,15 +6,15 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nonNullableField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Offset Fetch Request body. */
+/** Body of `OffsetFetchRequest`, v1-10. */
 export interface OffsetFetchRequest {
-  /** The group to fetch offsets for. (v0-7) */
+  /** Schema field `GroupId` (v0-7). */
   groupId: string
-  /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (v0-7) */
+  /** Schema field `Topics` (v0-7). */
   topics: OffsetFetchRequestTopic[] | null
-  /** Each group we would like to fetch offsets for. (v8+) */
+  /** Schema field `Groups` (v8+). */
   groups: OffsetFetchRequestGroup[]
-  /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. (v7+) */
+  /** Schema field `RequireStable` (v7+). */
   requireStable: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -31,11 +31,11 @@ export function createOffsetFetchRequest(init?: Partial<OffsetFetchRequest>): Of
   }
 }
 
-/** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. */
+/** Schema struct `OffsetFetchRequestTopic` of OffsetFetchRequest. */
 export interface OffsetFetchRequestTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The partition indexes we would like to fetch offsets for. */
+  /** Schema field `PartitionIndexes`. */
   partitionIndexes: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -50,15 +50,15 @@ export function createOffsetFetchRequestTopic(init?: Partial<OffsetFetchRequestT
   }
 }
 
-/** Each group we would like to fetch offsets for. */
+/** Schema struct `OffsetFetchRequestGroup` of OffsetFetchRequest. */
 export interface OffsetFetchRequestGroup {
-  /** The group ID. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The member id. (v9+) */
+  /** Schema field `MemberId` (v9+). */
   memberId: string | null
-  /** The member epoch if using the new consumer protocol (KIP-848). (v9+) */
+  /** Schema field `MemberEpoch` (v9+). */
   memberEpoch: number
-  /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. */
+  /** Schema field `Topics`. */
   topics: OffsetFetchRequestTopics[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -75,13 +75,13 @@ export function createOffsetFetchRequestGroup(init?: Partial<OffsetFetchRequestG
   }
 }
 
-/** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. */
+/** Schema struct `OffsetFetchRequestTopics` of OffsetFetchRequest. */
 export interface OffsetFetchRequestTopics {
-  /** The topic name. (v8-9) */
+  /** Schema field `Name` (v8-9). */
   name: string
-  /** The topic ID. (v10+) */
+  /** Schema field `TopicId` (v10+). */
   topicId: string
-  /** The partition indexes we would like to fetch offsets for. */
+  /** Schema field `PartitionIndexes`. */
   partitionIndexes: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -250,15 +250,15 @@ function readOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRe
   return value
 }
 
-/** The Offset Fetch Response body. */
+/** Body of `OffsetFetchResponse`, v1-10. */
 export interface OffsetFetchResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v3+) */
+  /** Schema field `ThrottleTimeMs` (v3+). */
   throttleTimeMs: number
-  /** The responses per topic. (v0-7) */
+  /** Schema field `Topics` (v0-7). */
   topics: OffsetFetchResponseTopic[]
-  /** The top-level error code, or 0 if there was no error. (v2-7) */
+  /** Schema field `ErrorCode` (v2-7). */
   errorCode: number
-  /** The responses per group id. (v8+) */
+  /** Schema field `Groups` (v8+). */
   groups: OffsetFetchResponseGroup[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -275,11 +275,11 @@ export function createOffsetFetchResponse(init?: Partial<OffsetFetchResponse>): 
   }
 }
 
-/** The responses per topic. */
+/** Schema struct `OffsetFetchResponseTopic` of OffsetFetchResponse. */
 export interface OffsetFetchResponseTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The responses per partition. */
+  /** Schema field `Partitions`. */
   partitions: OffsetFetchResponsePartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -294,17 +294,17 @@ export function createOffsetFetchResponseTopic(init?: Partial<OffsetFetchRespons
   }
 }
 
-/** The responses per partition. */
+/** Schema struct `OffsetFetchResponsePartition` of OffsetFetchResponse. */
 export interface OffsetFetchResponsePartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The committed message offset. */
+  /** Schema field `CommittedOffset`. */
   committedOffset: bigint
-  /** The leader epoch. (v5-7) */
+  /** Schema field `CommittedLeaderEpoch` (v5-7). */
   committedLeaderEpoch: number
-  /** The partition metadata. */
+  /** Schema field `Metadata`. */
   metadata: string | null
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -322,13 +322,13 @@ export function createOffsetFetchResponsePartition(init?: Partial<OffsetFetchRes
   }
 }
 
-/** The responses per group id. */
+/** Schema struct `OffsetFetchResponseGroup` of OffsetFetchResponse. */
 export interface OffsetFetchResponseGroup {
-  /** The group ID. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The responses per topic. */
+  /** Schema field `Topics`. */
   topics: OffsetFetchResponseTopics[]
-  /** The group-level error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -344,13 +344,13 @@ export function createOffsetFetchResponseGroup(init?: Partial<OffsetFetchRespons
   }
 }
 
-/** The responses per topic. */
+/** Schema struct `OffsetFetchResponseTopics` of OffsetFetchResponse. */
 export interface OffsetFetchResponseTopics {
-  /** The topic name. (v8-9) */
+  /** Schema field `Name` (v8-9). */
   name: string
-  /** The topic ID. (v10+) */
+  /** Schema field `TopicId` (v10+). */
   topicId: string
-  /** The responses per partition. */
+  /** Schema field `Partitions`. */
   partitions: OffsetFetchResponsePartitions[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -366,17 +366,17 @@ export function createOffsetFetchResponseTopics(init?: Partial<OffsetFetchRespon
   }
 }
 
-/** The responses per partition. */
+/** Schema struct `OffsetFetchResponsePartitions` of OffsetFetchResponse. */
 export interface OffsetFetchResponsePartitions {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The committed message offset. */
+  /** Schema field `CommittedOffset`. */
   committedOffset: bigint
-  /** The leader epoch. */
+  /** Schema field `CommittedLeaderEpoch`. */
   committedLeaderEpoch: number
-  /** The partition metadata. */
+  /** Schema field `Metadata`. */
   metadata: string | null
-  /** The partition-level error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

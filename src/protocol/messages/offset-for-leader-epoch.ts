@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Offset For Leader Epoch Request body. */
+/** Body of `OffsetForLeaderEpochRequest`, v2-4. */
 export interface OffsetForLeaderEpochRequest {
-  /** The broker ID of the follower, of -1 if this request is from a consumer. (v3+) */
+  /** Schema field `ReplicaId` (v3+). */
   replicaId: number
-  /** Each topic to get offsets for. */
+  /** Schema field `Topics`. */
   topics: OffsetForLeaderTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,11 +25,11 @@ export function createOffsetForLeaderEpochRequest(init?: Partial<OffsetForLeader
   }
 }
 
-/** Each topic to get offsets for. */
+/** Schema struct `OffsetForLeaderTopic` of OffsetForLeaderEpochRequest. */
 export interface OffsetForLeaderTopic {
-  /** The topic name. */
+  /** Schema field `Topic`. */
   topic: string
-  /** Each partition to get offsets for. */
+  /** Schema field `Partitions`. */
   partitions: OffsetForLeaderPartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -44,13 +44,13 @@ export function createOffsetForLeaderTopic(init?: Partial<OffsetForLeaderTopic>)
   }
 }
 
-/** Each partition to get offsets for. */
+/** Schema struct `OffsetForLeaderPartition` of OffsetForLeaderEpochRequest. */
 export interface OffsetForLeaderPartition {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** An epoch used to fence consumers/replicas with old metadata. If the epoch provided by the client is larger than the current epoch known to the broker, then the UNKNOWN_LEADER_EPOCH error code will be returned. If the provided epoch is smaller, then the FENCED_LEADER_EPOCH error code will be returned. */
+  /** Schema field `CurrentLeaderEpoch`. */
   currentLeaderEpoch: number
-  /** The epoch to look up an offset for. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -142,11 +142,11 @@ function readOffsetForLeaderPartition(r: Reader, version: number): OffsetForLead
   return value
 }
 
-/** The Offset For Leader Epoch Response body. */
+/** Body of `OffsetForLeaderEpochResponse`, v2-4. */
 export interface OffsetForLeaderEpochResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** Each topic we fetched offsets for. */
+  /** Schema field `Topics`. */
   topics: OffsetForLeaderTopicResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -161,11 +161,11 @@ export function createOffsetForLeaderEpochResponse(init?: Partial<OffsetForLeade
   }
 }
 
-/** Each topic we fetched offsets for. */
+/** Schema struct `OffsetForLeaderTopicResult` of OffsetForLeaderEpochResponse. */
 export interface OffsetForLeaderTopicResult {
-  /** The topic name. */
+  /** Schema field `Topic`. */
   topic: string
-  /** Each partition in the topic we fetched offsets for. */
+  /** Schema field `Partitions`. */
   partitions: EpochEndOffset[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -180,15 +180,15 @@ export function createOffsetForLeaderTopicResult(init?: Partial<OffsetForLeaderT
   }
 }
 
-/** Each partition in the topic we fetched offsets for. */
+/** Schema struct `EpochEndOffset` of OffsetForLeaderEpochResponse. */
 export interface EpochEndOffset {
-  /** The error code 0, or if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The leader epoch of the partition. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
-  /** The end offset of the epoch. */
+  /** Schema field `EndOffset`. */
   endOffset: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,15 +6,15 @@ import { Reader } from '../primitives/reader.ts'
 import { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableBytes, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Produce Request body. */
+/** Body of `ProduceRequest`, v3-13. */
 export interface ProduceRequest {
-  /** The transactional ID, or null if the producer is not transactional. */
+  /** Schema field `TransactionalId`. */
   transactionalId: string | null
-  /** The number of acknowledgments the producer requires the leader to have received before considering a request complete. Allowed values: 0 for no acknowledgments, 1 for only the leader and -1 for the full ISR. */
+  /** Schema field `Acks`. */
   acks: number
-  /** The timeout to await a response in milliseconds. */
+  /** Schema field `TimeoutMs`. */
   timeoutMs: number
-  /** Each topic to produce to. */
+  /** Schema field `TopicData`. */
   topicData: TopicProduceData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -31,13 +31,13 @@ export function createProduceRequest(init?: Partial<ProduceRequest>): ProduceReq
   }
 }
 
-/** Each topic to produce to. */
+/** Schema struct `TopicProduceData` of ProduceRequest. */
 export interface TopicProduceData {
-  /** The topic name. (v0-12) */
+  /** Schema field `Name` (v0-12). */
   name: string
-  /** The unique topic ID (v13+) */
+  /** Schema field `TopicId` (v13+). */
   topicId: string
-  /** Each partition to produce to. */
+  /** Schema field `PartitionData`. */
   partitionData: PartitionProduceData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -53,11 +53,11 @@ export function createTopicProduceData(init?: Partial<TopicProduceData>): TopicP
   }
 }
 
-/** Each partition to produce to. */
+/** Schema struct `PartitionProduceData` of ProduceRequest. */
 export interface PartitionProduceData {
-  /** The partition index. */
+  /** Schema field `Index`. */
   index: number
-  /** The record data to be produced. */
+  /** Schema field `Records`. */
   records: Buffer | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -157,13 +157,13 @@ function readPartitionProduceData(r: Reader, version: number): PartitionProduceD
   return value
 }
 
-/** The Produce Response body. */
+/** Body of `ProduceResponse`, v3-13. */
 export interface ProduceResponse {
-  /** Each produce response. */
+  /** Schema field `Responses`. */
   responses: TopicProduceResponse[]
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** Endpoints for all current-leaders enumerated in PartitionProduceResponses, with errors NOT_LEADER_OR_FOLLOWER. (v10+, tag 0) */
+  /** Schema field `NodeEndpoints` (v10+, tag 0). */
   nodeEndpoints: NodeEndpoint[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -179,13 +179,13 @@ export function createProduceResponse(init?: Partial<ProduceResponse>): ProduceR
   }
 }
 
-/** Each produce response. */
+/** Schema struct `TopicProduceResponse` of ProduceResponse. */
 export interface TopicProduceResponse {
-  /** The topic name. (v0-12) */
+  /** Schema field `Name` (v0-12). */
   name: string
-  /** The unique topic ID (v13+) */
+  /** Schema field `TopicId` (v13+). */
   topicId: string
-  /** Each partition that we produced to within the topic. */
+  /** Schema field `PartitionResponses`. */
   partitionResponses: PartitionProduceResponse[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -201,23 +201,23 @@ export function createTopicProduceResponse(init?: Partial<TopicProduceResponse>)
   }
 }
 
-/** Each partition that we produced to within the topic. */
+/** Schema struct `PartitionProduceResponse` of ProduceResponse. */
 export interface PartitionProduceResponse {
-  /** The partition index. */
+  /** Schema field `Index`. */
   index: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The base offset. */
+  /** Schema field `BaseOffset`. */
   baseOffset: bigint
-  /** The timestamp returned by broker after appending the messages. If CreateTime is used for the topic, the timestamp will be -1.  If LogAppendTime is used for the topic, the timestamp will be the broker local time when the messages are appended. */
+  /** Schema field `LogAppendTimeMs`. */
   logAppendTimeMs: bigint
-  /** The log start offset. (v5+) */
+  /** Schema field `LogStartOffset` (v5+). */
   logStartOffset: bigint
-  /** The batch indices of records that caused the batch to be dropped. (v8+) */
+  /** Schema field `RecordErrors` (v8+). */
   recordErrors: BatchIndexAndErrorMessage[]
-  /** The global error message summarizing the common root cause of the records that caused the batch to be dropped. (v8+) */
+  /** Schema field `ErrorMessage` (v8+). */
   errorMessage: string | null
-  /** The leader broker that the producer should use for future requests. (v10+, tag 0) */
+  /** Schema field `CurrentLeader` (v10+, tag 0). */
   currentLeader: LeaderIdAndEpoch
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -238,11 +238,11 @@ export function createPartitionProduceResponse(init?: Partial<PartitionProduceRe
   }
 }
 
-/** The batch indices of records that caused the batch to be dropped. */
+/** Schema struct `BatchIndexAndErrorMessage` of ProduceResponse. */
 export interface BatchIndexAndErrorMessage {
-  /** The batch index of the record that caused the batch to be dropped. */
+  /** Schema field `BatchIndex`. */
   batchIndex: number
-  /** The error message of the record that caused the batch to be dropped. */
+  /** Schema field `BatchIndexErrorMessage`. */
   batchIndexErrorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -257,11 +257,11 @@ export function createBatchIndexAndErrorMessage(init?: Partial<BatchIndexAndErro
   }
 }
 
-/** The leader broker that the producer should use for future requests. */
+/** Schema struct `LeaderIdAndEpoch` of ProduceResponse. */
 export interface LeaderIdAndEpoch {
-  /** The ID of the current leader or -1 if the leader is unknown. */
+  /** Schema field `LeaderId`. */
   leaderId: number
-  /** The latest known leader epoch. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -276,15 +276,15 @@ export function createLeaderIdAndEpoch(init?: Partial<LeaderIdAndEpoch>): Leader
   }
 }
 
-/** Endpoints for all current-leaders enumerated in PartitionProduceResponses, with errors NOT_LEADER_OR_FOLLOWER. */
+/** Schema struct `NodeEndpoint` of ProduceResponse. */
 export interface NodeEndpoint {
-  /** The ID of the associated node. */
+  /** Schema field `NodeId`. */
   nodeId: number
-  /** The node's hostname. */
+  /** Schema field `Host`. */
   host: string
-  /** The node's port. */
+  /** Schema field `Port`. */
   port: number
-  /** The rack of the node, or null if it has not been assigned to a rack. */
+  /** Schema field `Rack`. */
   rack: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

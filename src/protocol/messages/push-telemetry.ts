@@ -6,17 +6,17 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, readBytes, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Push Telemetry Request body. */
+/** Body of `PushTelemetryRequest`, v0. */
 export interface PushTelemetryRequest {
-  /** Unique id for this client instance. */
+  /** Schema field `ClientInstanceId`. */
   clientInstanceId: string
-  /** Unique identifier for the current subscription. */
+  /** Schema field `SubscriptionId`. */
   subscriptionId: number
-  /** Client is terminating the connection. */
+  /** Schema field `Terminating`. */
   terminating: boolean
-  /** Compression codec used to compress the metrics. */
+  /** Schema field `CompressionType`. */
   compressionType: number
-  /** Metrics encoded in OpenTelemetry MetricsData v1 protobuf format. */
+  /** Schema field `Metrics`. */
   metrics: Buffer
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -63,11 +63,11 @@ function readPushTelemetryRequest(r: Reader, version: number): PushTelemetryRequ
   return value
 }
 
-/** The Push Telemetry Response body. */
+/** Body of `PushTelemetryResponse`, v0. */
 export interface PushTelemetryResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Read Share Group State Summary Request body. */
+/** Body of `ReadShareGroupStateSummaryRequest`, v0-1. */
 export interface ReadShareGroupStateSummaryRequest {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The data for the topics. */
+  /** Schema field `Topics`. */
   topics: ReadStateSummaryData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,11 +25,11 @@ export function createReadShareGroupStateSummaryRequest(init?: Partial<ReadShare
   }
 }
 
-/** The data for the topics. */
+/** Schema struct `ReadStateSummaryData` of ReadShareGroupStateSummaryRequest. */
 export interface ReadStateSummaryData {
-  /** The topic identifier. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The data for the partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -44,11 +44,11 @@ export function createReadStateSummaryData(init?: Partial<ReadStateSummaryData>)
   }
 }
 
-/** The data for the partitions. */
+/** Schema struct `PartitionData` of ReadShareGroupStateSummaryRequest. */
 export interface PartitionData {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The leader epoch of the share-partition. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -127,9 +127,9 @@ function readPartitionData(r: Reader, version: number): PartitionData {
   return value
 }
 
-/** The Read Share Group State Summary Response body. */
+/** Body of `ReadShareGroupStateSummaryResponse`, v0-1. */
 export interface ReadShareGroupStateSummaryResponse {
-  /** The read results. */
+  /** Schema field `Results`. */
   results: ReadStateSummaryResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -143,11 +143,11 @@ export function createReadShareGroupStateSummaryResponse(init?: Partial<ReadShar
   }
 }
 
-/** The read results. */
+/** Schema struct `ReadStateSummaryResult` of ReadShareGroupStateSummaryResponse. */
 export interface ReadStateSummaryResult {
-  /** The topic identifier. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The results for the partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -162,21 +162,21 @@ export function createReadStateSummaryResult(init?: Partial<ReadStateSummaryResu
   }
 }
 
-/** The results for the partitions. */
+/** Schema struct `PartitionResult` of ReadShareGroupStateSummaryResponse. */
 export interface PartitionResult {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The state epoch of the share-partition. */
+  /** Schema field `StateEpoch`. */
   stateEpoch: number
-  /** The leader epoch of the share-partition. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
-  /** The share-partition start offset. */
+  /** Schema field `StartOffset`. */
   startOffset: bigint
-  /** The number of offsets greater than or equal to share-partition start offset for which delivery has been completed. (v1+) */
+  /** Schema field `DeliveryCompleteCount` (v1+). */
   deliveryCompleteCount: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Read Share Group State Request body. */
+/** Body of `ReadShareGroupStateRequest`, v0. */
 export interface ReadShareGroupStateRequest {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The data for the topics. */
+  /** Schema field `Topics`. */
   topics: ReadStateData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,11 +25,11 @@ export function createReadShareGroupStateRequest(init?: Partial<ReadShareGroupSt
   }
 }
 
-/** The data for the topics. */
+/** Schema struct `ReadStateData` of ReadShareGroupStateRequest. */
 export interface ReadStateData {
-  /** The topic identifier. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The data for the partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -44,11 +44,11 @@ export function createReadStateData(init?: Partial<ReadStateData>): ReadStateDat
   }
 }
 
-/** The data for the partitions. */
+/** Schema struct `PartitionData` of ReadShareGroupStateRequest. */
 export interface PartitionData {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The leader epoch of the share-partition. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -127,9 +127,9 @@ function readPartitionData(r: Reader, version: number): PartitionData {
   return value
 }
 
-/** The Read Share Group State Response body. */
+/** Body of `ReadShareGroupStateResponse`, v0. */
 export interface ReadShareGroupStateResponse {
-  /** The read results. */
+  /** Schema field `Results`. */
   results: ReadStateResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -143,11 +143,11 @@ export function createReadShareGroupStateResponse(init?: Partial<ReadShareGroupS
   }
 }
 
-/** The read results. */
+/** Schema struct `ReadStateResult` of ReadShareGroupStateResponse. */
 export interface ReadStateResult {
-  /** The topic identifier. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The results for the partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -162,19 +162,19 @@ export function createReadStateResult(init?: Partial<ReadStateResult>): ReadStat
   }
 }
 
-/** The results for the partitions. */
+/** Schema struct `PartitionResult` of ReadShareGroupStateResponse. */
 export interface PartitionResult {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The state epoch of the share-partition. */
+  /** Schema field `StateEpoch`. */
   stateEpoch: number
-  /** The share-partition start offset, which can be -1 if it is not yet initialized. */
+  /** Schema field `StartOffset`. */
   startOffset: bigint
-  /** The state batches for this share-partition. */
+  /** Schema field `StateBatches`. */
   stateBatches: StateBatch[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -193,15 +193,15 @@ export function createPartitionResult(init?: Partial<PartitionResult>): Partitio
   }
 }
 
-/** The state batches for this share-partition. */
+/** Schema struct `StateBatch` of ReadShareGroupStateResponse. */
 export interface StateBatch {
-  /** The first offset of this state batch. */
+  /** Schema field `FirstOffset`. */
   firstOffset: bigint
-  /** The last offset of this state batch. */
+  /** Schema field `LastOffset`. */
   lastOffset: bigint
-  /** The delivery state - 0:Available,2:Acked,4:Archived. */
+  /** Schema field `DeliveryState`. */
   deliveryState: number
-  /** The delivery count. */
+  /** Schema field `DeliveryCount`. */
   deliveryCount: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,13 +6,13 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, readNullableString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Remove Raft Voter Request body. */
+/** Body of `RemoveRaftVoterRequest`, v0. */
 export interface RemoveRaftVoterRequest {
-  /** The cluster id of the request. */
+  /** Schema field `ClusterId`. */
   clusterId: string | null
-  /** The replica id of the voter getting removed from the topic partition. */
+  /** Schema field `VoterId`. */
   voterId: number
-  /** The directory id of the voter getting removed from the topic partition. */
+  /** Schema field `VoterDirectoryId`. */
   voterDirectoryId: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -51,13 +51,13 @@ function readRemoveRaftVoterRequest(r: Reader, version: number): RemoveRaftVoter
   return value
 }
 
-/** The Remove Raft Voter Response body. */
+/** Body of `RemoveRaftVoterResponse`, v0. */
 export interface RemoveRaftVoterResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, readBytes, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Renew Delegation Token Request body. */
+/** Body of `RenewDelegationTokenRequest`, v1-2. */
 export interface RenewDelegationTokenRequest {
-  /** The HMAC of the delegation token to be renewed. */
+  /** Schema field `Hmac`. */
   hmac: Buffer
-  /** The renewal time period in milliseconds. */
+  /** Schema field `RenewPeriodMs`. */
   renewPeriodMs: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -47,13 +47,13 @@ function readRenewDelegationTokenRequest(r: Reader, version: number): RenewDeleg
   return value
 }
 
-/** The Renew Delegation Token Response body. */
+/** Body of `RenewDelegationTokenResponse`, v1-2. */
 export interface RenewDelegationTokenResponse {
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The timestamp in milliseconds at which this token expires. */
+  /** Schema field `ExpiryTimestampMs`. */
   expiryTimestampMs: bigint
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

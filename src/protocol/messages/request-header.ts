@@ -5,15 +5,15 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, readNullableString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Request Header body. */
+/** Body of `RequestHeader`, v1-2. */
 export interface RequestHeader {
-  /** The API key of this request. */
+  /** Schema field `RequestApiKey`. */
   requestApiKey: number
-  /** The API version of this request. */
+  /** Schema field `RequestApiVersion`. */
   requestApiVersion: number
-  /** The correlation ID of this request. */
+  /** Schema field `CorrelationId`. */
   correlationId: number
-  /** The client ID string. */
+  /** Schema field `ClientId`. */
   clientId: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

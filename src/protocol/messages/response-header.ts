@@ -5,9 +5,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Response Header body. */
+/** Body of `ResponseHeader`, v0-1. */
 export interface ResponseHeader {
-  /** The correlation ID of this response. */
+  /** Schema field `CorrelationId`. */
   correlationId: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

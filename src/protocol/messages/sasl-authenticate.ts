@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, readBytes, readNullableString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Sasl Authenticate Request body. */
+/** Body of `SaslAuthenticateRequest`, v0-2. */
 export interface SaslAuthenticateRequest {
-  /** The SASL authentication bytes from the client, as defined by the SASL mechanism. */
+  /** Schema field `AuthBytes`. */
   authBytes: Buffer
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -41,15 +41,15 @@ function readSaslAuthenticateRequest(r: Reader, version: number): SaslAuthentica
   return value
 }
 
-/** The Sasl Authenticate Response body. */
+/** Body of `SaslAuthenticateResponse`, v0-2. */
 export interface SaslAuthenticateResponse {
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The SASL authentication bytes from the server, as defined by the SASL mechanism. */
+  /** Schema field `AuthBytes`. */
   authBytes: Buffer
-  /** Number of milliseconds after which only re-authentication over the existing connection to create a new session can occur. (v1+) */
+  /** Schema field `SessionLifetimeMs` (v1+). */
   sessionLifetimeMs: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { nullArrayError, readString, unsupportedField, unsupportedVersion } from './support.ts'
 
-/** The Sasl Handshake Request body. */
+/** Body of `SaslHandshakeRequest`, v0-1. */
 export interface SaslHandshakeRequest {
-  /** The SASL mechanism chosen by the client. */
+  /** Schema field `Mechanism`. */
   mechanism: string
 }
 
@@ -33,11 +33,11 @@ function readSaslHandshakeRequest(r: Reader, version: number): SaslHandshakeRequ
   }
 }
 
-/** The Sasl Handshake Response body. */
+/** Body of `SaslHandshakeResponse`, v0-1. */
 export interface SaslHandshakeResponse {
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The mechanisms enabled in the server. */
+  /** Schema field `Mechanisms`. */
   mechanisms: string[]
 }
 

@@ -6,17 +6,17 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Share Acknowledge Request body. */
+/** Body of `ShareAcknowledgeRequest`, v1-2. */
 export interface ShareAcknowledgeRequest {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string | null
-  /** The member ID. */
+  /** Schema field `MemberId`. */
   memberId: string | null
-  /** The current share session epoch: 0 to open a share session; -1 to close it; otherwise increments for consecutive requests. */
+  /** Schema field `ShareSessionEpoch`. */
   shareSessionEpoch: number
-  /** Whether Renew type acknowledgements present in AcknowledgementBatches. (v2+) */
+  /** Schema field `IsRenewAck` (v2+). */
   isRenewAck: boolean
-  /** The topics containing records to acknowledge. */
+  /** Schema field `Topics`. */
   topics: AcknowledgeTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -34,11 +34,11 @@ export function createShareAcknowledgeRequest(init?: Partial<ShareAcknowledgeReq
   }
 }
 
-/** The topics containing records to acknowledge. */
+/** Schema struct `AcknowledgeTopic` of ShareAcknowledgeRequest. */
 export interface AcknowledgeTopic {
-  /** The unique topic ID. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The partitions containing records to acknowledge. */
+  /** Schema field `Partitions`. */
   partitions: AcknowledgePartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -53,11 +53,11 @@ export function createAcknowledgeTopic(init?: Partial<AcknowledgeTopic>): Acknow
   }
 }
 
-/** The partitions containing records to acknowledge. */
+/** Schema struct `AcknowledgePartition` of ShareAcknowledgeRequest. */
 export interface AcknowledgePartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** Record batches to acknowledge. */
+  /** Schema field `AcknowledgementBatches`. */
   acknowledgementBatches: AcknowledgementBatch[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -72,13 +72,13 @@ export function createAcknowledgePartition(init?: Partial<AcknowledgePartition>)
   }
 }
 
-/** Record batches to acknowledge. */
+/** Schema struct `AcknowledgementBatch` of ShareAcknowledgeRequest. */
 export interface AcknowledgementBatch {
-  /** First offset of batch of records to acknowledge. */
+  /** Schema field `FirstOffset`. */
   firstOffset: bigint
-  /** Last offset (inclusive) of batch of records to acknowledge. */
+  /** Schema field `LastOffset`. */
   lastOffset: bigint
-  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew. */
+  /** Schema field `AcknowledgeTypes`. */
   acknowledgeTypes: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -201,19 +201,19 @@ function readAcknowledgementBatch(r: Reader, version: number): AcknowledgementBa
   return value
 }
 
-/** The Share Acknowledge Response body. */
+/** Body of `ShareAcknowledgeResponse`, v1-2. */
 export interface ShareAcknowledgeResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The top level response error code. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The top-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The time in milliseconds for which the acquired records are locked. (v2+) */
+  /** Schema field `AcquisitionLockTimeoutMs` (v2+). */
   acquisitionLockTimeoutMs: number
-  /** The response topics. */
+  /** Schema field `Responses`. */
   responses: ShareAcknowledgeTopicResponse[]
-  /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. */
+  /** Schema field `NodeEndpoints`. */
   nodeEndpoints: NodeEndpoint[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -232,11 +232,11 @@ export function createShareAcknowledgeResponse(init?: Partial<ShareAcknowledgeRe
   }
 }
 
-/** The response topics. */
+/** Schema struct `ShareAcknowledgeTopicResponse` of ShareAcknowledgeResponse. */
 export interface ShareAcknowledgeTopicResponse {
-  /** The unique topic ID. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The topic partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -251,15 +251,15 @@ export function createShareAcknowledgeTopicResponse(init?: Partial<ShareAcknowle
   }
 }
 
-/** The topic partitions. */
+/** Schema struct `PartitionData` of ShareAcknowledgeResponse. */
 export interface PartitionData {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The current leader of the partition. */
+  /** Schema field `CurrentLeader`. */
   currentLeader: LeaderIdAndEpoch
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -276,11 +276,11 @@ export function createPartitionData(init?: Partial<PartitionData>): PartitionDat
   }
 }
 
-/** The current leader of the partition. */
+/** Schema struct `LeaderIdAndEpoch` of ShareAcknowledgeResponse. */
 export interface LeaderIdAndEpoch {
-  /** The ID of the current leader or -1 if the leader is unknown. */
+  /** Schema field `LeaderId`. */
   leaderId: number
-  /** The latest known leader epoch. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -295,15 +295,15 @@ export function createLeaderIdAndEpoch(init?: Partial<LeaderIdAndEpoch>): Leader
   }
 }
 
-/** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. */
+/** Schema struct `NodeEndpoint` of ShareAcknowledgeResponse. */
 export interface NodeEndpoint {
-  /** The ID of the associated node. */
+  /** Schema field `NodeId`. */
   nodeId: number
-  /** The node's hostname. */
+  /** Schema field `Host`. */
   host: string
-  /** The node's port. */
+  /** Schema field `Port`. */
   port: number
-  /** The rack of the node, or null if it has not been assigned to a rack. */
+  /** Schema field `Rack`. */
   rack: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

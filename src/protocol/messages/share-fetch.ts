@@ -6,31 +6,31 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableBytes, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Share Fetch Request body. */
+/** Body of `ShareFetchRequest`, v1-2. */
 export interface ShareFetchRequest {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string | null
-  /** The member ID. */
+  /** Schema field `MemberId`. */
   memberId: string | null
-  /** The current share session epoch: 0 to open a share session; -1 to close it; otherwise increments for consecutive requests. */
+  /** Schema field `ShareSessionEpoch`. */
   shareSessionEpoch: number
-  /** The maximum time in milliseconds to wait for the response. */
+  /** Schema field `MaxWaitMs`. */
   maxWaitMs: number
-  /** The minimum bytes to accumulate in the response. */
+  /** Schema field `MinBytes`. */
   minBytes: number
-  /** The maximum bytes to fetch. See KIP-74 for cases where this limit may not be honored. */
+  /** Schema field `MaxBytes`. */
   maxBytes: number
-  /** The maximum number of records to fetch. This limit can be exceeded for alignment of batch boundaries. */
+  /** Schema field `MaxRecords`. */
   maxRecords: number
-  /** The optimal number of records for batches of acquired records and acknowledgements. */
+  /** Schema field `BatchSize`. */
   batchSize: number
-  /** The acquire mode to control the fetch behavior - 0:batch-optimized,1:record-limit. (v2+) */
+  /** Schema field `ShareAcquireMode` (v2+). */
   shareAcquireMode: number
-  /** Whether Renew type acknowledgements present in AcknowledgementBatches. (v2+) */
+  /** Schema field `IsRenewAck` (v2+). */
   isRenewAck: boolean
-  /** The topics to fetch. */
+  /** Schema field `Topics`. */
   topics: FetchTopic[]
-  /** The partitions to remove from this share session. */
+  /** Schema field `ForgottenTopicsData`. */
   forgottenTopicsData: ForgottenTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -55,11 +55,11 @@ export function createShareFetchRequest(init?: Partial<ShareFetchRequest>): Shar
   }
 }
 
-/** The topics to fetch. */
+/** Schema struct `FetchTopic` of ShareFetchRequest. */
 export interface FetchTopic {
-  /** The unique topic ID. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The partitions to fetch. */
+  /** Schema field `Partitions`. */
   partitions: FetchPartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -74,13 +74,13 @@ export function createFetchTopic(init?: Partial<FetchTopic>): FetchTopic {
   }
 }
 
-/** The partitions to fetch. */
+/** Schema struct `FetchPartition` of ShareFetchRequest. */
 export interface FetchPartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The maximum bytes to fetch from this partition. 0 when only acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not be honored. (v0) */
+  /** Schema field `PartitionMaxBytes` (v0). */
   partitionMaxBytes: number
-  /** Record batches to acknowledge. */
+  /** Schema field `AcknowledgementBatches`. */
   acknowledgementBatches: AcknowledgementBatch[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -96,13 +96,13 @@ export function createFetchPartition(init?: Partial<FetchPartition>): FetchParti
   }
 }
 
-/** Record batches to acknowledge. */
+/** Schema struct `AcknowledgementBatch` of ShareFetchRequest. */
 export interface AcknowledgementBatch {
-  /** First offset of batch of records to acknowledge. */
+  /** Schema field `FirstOffset`. */
   firstOffset: bigint
-  /** Last offset (inclusive) of batch of records to acknowledge. */
+  /** Schema field `LastOffset`. */
   lastOffset: bigint
-  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew. */
+  /** Schema field `AcknowledgeTypes`. */
   acknowledgeTypes: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -118,11 +118,11 @@ export function createAcknowledgementBatch(init?: Partial<AcknowledgementBatch>)
   }
 }
 
-/** The partitions to remove from this share session. */
+/** Schema struct `ForgottenTopic` of ShareFetchRequest. */
 export interface ForgottenTopic {
-  /** The unique topic ID. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The partitions indexes to forget. */
+  /** Schema field `Partitions`. */
   partitions: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -297,19 +297,19 @@ function readForgottenTopic(r: Reader, version: number): ForgottenTopic {
   return value
 }
 
-/** The Share Fetch Response body. */
+/** Body of `ShareFetchResponse`, v1-2. */
 export interface ShareFetchResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The top-level response error code. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The top-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The time in milliseconds for which the acquired records are locked. */
+  /** Schema field `AcquisitionLockTimeoutMs`. */
   acquisitionLockTimeoutMs: number
-  /** The response topics. */
+  /** Schema field `Responses`. */
   responses: ShareFetchableTopicResponse[]
-  /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. */
+  /** Schema field `NodeEndpoints`. */
   nodeEndpoints: NodeEndpoint[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -328,11 +328,11 @@ export function createShareFetchResponse(init?: Partial<ShareFetchResponse>): Sh
   }
 }
 
-/** The response topics. */
+/** Schema struct `ShareFetchableTopicResponse` of ShareFetchResponse. */
 export interface ShareFetchableTopicResponse {
-  /** The unique topic ID. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The topic partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -347,23 +347,23 @@ export function createShareFetchableTopicResponse(init?: Partial<ShareFetchableT
   }
 }
 
-/** The topic partitions. */
+/** Schema struct `PartitionData` of ShareFetchResponse. */
 export interface PartitionData {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The fetch error code, or 0 if there was no fetch error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The fetch error message, or null if there was no fetch error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The acknowledge error code, or 0 if there was no acknowledge error. */
+  /** Schema field `AcknowledgeErrorCode`. */
   acknowledgeErrorCode: number
-  /** The acknowledge error message, or null if there was no acknowledge error. */
+  /** Schema field `AcknowledgeErrorMessage`. */
   acknowledgeErrorMessage: string | null
-  /** The current leader of the partition. */
+  /** Schema field `CurrentLeader`. */
   currentLeader: LeaderIdAndEpoch
-  /** The record data. */
+  /** Schema field `Records`. */
   records: Buffer | null
-  /** The acquired records. */
+  /** Schema field `AcquiredRecords`. */
   acquiredRecords: AcquiredRecords[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -384,11 +384,11 @@ export function createPartitionData(init?: Partial<PartitionData>): PartitionDat
   }
 }
 
-/** The current leader of the partition. */
+/** Schema struct `LeaderIdAndEpoch` of ShareFetchResponse. */
 export interface LeaderIdAndEpoch {
-  /** The ID of the current leader or -1 if the leader is unknown. */
+  /** Schema field `LeaderId`. */
   leaderId: number
-  /** The latest known leader epoch. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -403,13 +403,13 @@ export function createLeaderIdAndEpoch(init?: Partial<LeaderIdAndEpoch>): Leader
   }
 }
 
-/** The acquired records. */
+/** Schema struct `AcquiredRecords` of ShareFetchResponse. */
 export interface AcquiredRecords {
-  /** The earliest offset in this batch of acquired records. */
+  /** Schema field `FirstOffset`. */
   firstOffset: bigint
-  /** The last offset of this batch of acquired records. */
+  /** Schema field `LastOffset`. */
   lastOffset: bigint
-  /** The delivery count of this batch of acquired records. */
+  /** Schema field `DeliveryCount`. */
   deliveryCount: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -425,15 +425,15 @@ export function createAcquiredRecords(init?: Partial<AcquiredRecords>): Acquired
   }
 }
 
-/** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. */
+/** Schema struct `NodeEndpoint` of ShareFetchResponse. */
 export interface NodeEndpoint {
-  /** The ID of the associated node. */
+  /** Schema field `NodeId`. */
   nodeId: number
-  /** The node's hostname. */
+  /** Schema field `Host`. */
   host: string
-  /** The node's port. */
+  /** Schema field `Port`. */
   port: number
-  /** The rack of the node, or null if it has not been assigned to a rack. */
+  /** Schema field `Rack`. */
   rack: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Streams Group Describe Request body. */
+/** Body of `StreamsGroupDescribeRequest`, v0. */
 export interface StreamsGroupDescribeRequest {
-  /** The ids of the groups to describe */
+  /** Schema field `GroupIds`. */
   groupIds: string[]
-  /** Whether to include authorized operations. */
+  /** Schema field `IncludeAuthorizedOperations`. */
   includeAuthorizedOperations: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -49,11 +49,11 @@ function readStreamsGroupDescribeRequest(r: Reader, version: number): StreamsGro
   return value
 }
 
-/** The Streams Group Describe Response body. */
+/** Body of `StreamsGroupDescribeResponse`, v0. */
 export interface StreamsGroupDescribeResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** Each described group. */
+  /** Schema field `Groups`. */
   groups: DescribedGroup[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -68,25 +68,25 @@ export function createStreamsGroupDescribeResponse(init?: Partial<StreamsGroupDe
   }
 }
 
-/** Each described group. */
+/** Schema struct `DescribedGroup` of StreamsGroupDescribeResponse. */
 export interface DescribedGroup {
-  /** The describe error, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The top-level error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** The group ID string. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The group state string, or the empty string. */
+  /** Schema field `GroupState`. */
   groupState: string
-  /** The group epoch. */
+  /** Schema field `GroupEpoch`. */
   groupEpoch: number
-  /** The assignment epoch. */
+  /** Schema field `AssignmentEpoch`. */
   assignmentEpoch: number
-  /** The topology metadata currently initialized for the streams application. Can be null in case of a describe error. */
+  /** Schema field `Topology`. */
   topology: Topology | null
-  /** The members. */
+  /** Schema field `Members`. */
   members: Member[]
-  /** 32-bit bitfield to represent authorized operations for this group. */
+  /** Schema field `AuthorizedOperations`. */
   authorizedOperations: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -108,11 +108,11 @@ export function createDescribedGroup(init?: Partial<DescribedGroup>): DescribedG
   }
 }
 
-/** The topology metadata currently initialized for the streams application. Can be null in case of a describe error. */
+/** Schema struct `Topology` of StreamsGroupDescribeResponse. */
 export interface Topology {
-  /** The epoch of the currently initialized topology for this group. */
+  /** Schema field `Epoch`. */
   epoch: number
-  /** The subtopologies of the streams application. This contains the configured subtopologies, where the number of partitions are set and any regular expressions are resolved to actual topics. Null if the group is uninitialized, source topics are missing or incorrectly partitioned. */
+  /** Schema field `Subtopologies`. */
   subtopologies: Subtopology[] | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -127,17 +127,17 @@ export function createTopology(init?: Partial<Topology>): Topology {
   }
 }
 
-/** The subtopologies of the streams application. This contains the configured subtopologies, where the number of partitions are set and any regular expressions are resolved to actual topics. Null if the group is uninitialized, source topics are missing or incorrectly partitioned. */
+/** Schema struct `Subtopology` of StreamsGroupDescribeResponse. */
 export interface Subtopology {
-  /** String to uniquely identify the subtopology. */
+  /** Schema field `SubtopologyId`. */
   subtopologyId: string
-  /** The topics the subtopology reads from. */
+  /** Schema field `SourceTopics`. */
   sourceTopics: string[]
-  /** The repartition topics the subtopology writes to. */
+  /** Schema field `RepartitionSinkTopics`. */
   repartitionSinkTopics: string[]
-  /** The set of state changelog topics associated with this subtopology. Created automatically. */
+  /** Schema field `StateChangelogTopics`. */
   stateChangelogTopics: TopicInfo[]
-  /** The set of source topics that are internally created repartition topics. Created automatically. */
+  /** Schema field `RepartitionSourceTopics`. */
   repartitionSourceTopics: TopicInfo[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -155,15 +155,15 @@ export function createSubtopology(init?: Partial<Subtopology>): Subtopology {
   }
 }
 
-/** TopicInfo */
+/** Schema struct `TopicInfo` of StreamsGroupDescribeResponse. */
 export interface TopicInfo {
-  /** The name of the topic. */
+  /** Schema field `Name`. */
   name: string
-  /** The number of partitions in the topic. Can be 0 if no specific number of partitions is enforced. Always 0 for changelog topics. */
+  /** Schema field `Partitions`. */
   partitions: number
-  /** The replication factor of the topic. Can be 0 if the default replication factor should be used. */
+  /** Schema field `ReplicationFactor`. */
   replicationFactor: number
-  /** Topic-level configurations as key-value pairs. */
+  /** Schema field `TopicConfigs`. */
   topicConfigs: KeyValue[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -180,11 +180,11 @@ export function createTopicInfo(init?: Partial<TopicInfo>): TopicInfo {
   }
 }
 
-/** KeyValue */
+/** Schema struct `KeyValue` of StreamsGroupDescribeResponse. */
 export interface KeyValue {
-  /** key of the config */
+  /** Schema field `Key`. */
   key: string
-  /** value of the config */
+  /** Schema field `Value`. */
   value: string
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -199,37 +199,37 @@ export function createKeyValue(init?: Partial<KeyValue>): KeyValue {
   }
 }
 
-/** The members. */
+/** Schema struct `Member` of StreamsGroupDescribeResponse. */
 export interface Member {
-  /** The member ID. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The member epoch. */
+  /** Schema field `MemberEpoch`. */
   memberEpoch: number
-  /** The member instance ID for static membership. */
+  /** Schema field `InstanceId`. */
   instanceId: string | null
-  /** The rack ID. */
+  /** Schema field `RackId`. */
   rackId: string | null
-  /** The client ID. */
+  /** Schema field `ClientId`. */
   clientId: string
-  /** The client host. */
+  /** Schema field `ClientHost`. */
   clientHost: string
-  /** The epoch of the topology on the client. */
+  /** Schema field `TopologyEpoch`. */
   topologyEpoch: number
-  /** Identity of the streams instance that may have multiple clients.  */
+  /** Schema field `ProcessId`. */
   processId: string
-  /** User-defined endpoint for Interactive Queries. Null if not defined for this client. */
+  /** Schema field `UserEndpoint`. */
   userEndpoint: Endpoint | null
-  /** Used for rack-aware assignment algorithm. */
+  /** Schema field `ClientTags`. */
   clientTags: KeyValue[]
-  /** Cumulative changelog offsets for tasks. */
+  /** Schema field `TaskOffsets`. */
   taskOffsets: TaskOffset[]
-  /** Cumulative changelog end offsets for tasks. */
+  /** Schema field `TaskEndOffsets`. */
   taskEndOffsets: TaskOffset[]
-  /** The current assignment. */
+  /** Schema field `Assignment`. */
   assignment: Assignment
-  /** The target assignment. */
+  /** Schema field `TargetAssignment`. */
   targetAssignment: Assignment
-  /** True for classic members that have not been upgraded yet. */
+  /** Schema field `IsClassic`. */
   isClassic: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -257,11 +257,11 @@ export function createMember(init?: Partial<Member>): Member {
   }
 }
 
-/** Endpoint */
+/** Schema struct `Endpoint` of StreamsGroupDescribeResponse. */
 export interface Endpoint {
-  /** host of the endpoint */
+  /** Schema field `Host`. */
   host: string
-  /** port of the endpoint */
+  /** Schema field `Port`. */
   port: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -276,13 +276,13 @@ export function createEndpoint(init?: Partial<Endpoint>): Endpoint {
   }
 }
 
-/** TaskOffset */
+/** Schema struct `TaskOffset` of StreamsGroupDescribeResponse. */
 export interface TaskOffset {
-  /** The subtopology identifier. */
+  /** Schema field `SubtopologyId`. */
   subtopologyId: string
-  /** The partition. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The offset. */
+  /** Schema field `Offset`. */
   offset: bigint
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -298,13 +298,13 @@ export function createTaskOffset(init?: Partial<TaskOffset>): TaskOffset {
   }
 }
 
-/** Assignment */
+/** Schema struct `Assignment` of StreamsGroupDescribeResponse. */
 export interface Assignment {
-  /** Active tasks for this client. */
+  /** Schema field `ActiveTasks`. */
   activeTasks: TaskIds[]
-  /** Standby tasks for this client. */
+  /** Schema field `StandbyTasks`. */
   standbyTasks: TaskIds[]
-  /** Warm-up tasks for this client.  */
+  /** Schema field `WarmupTasks`. */
   warmupTasks: TaskIds[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -320,11 +320,11 @@ export function createAssignment(init?: Partial<Assignment>): Assignment {
   }
 }
 
-/** TaskIds */
+/** Schema struct `TaskIds` of StreamsGroupDescribeResponse. */
 export interface TaskIds {
-  /** The subtopology identifier. */
+  /** Schema field `SubtopologyId`. */
   subtopologyId: string
-  /** The partitions of the input topics processed by this member. */
+  /** Schema field `Partitions`. */
   partitions: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,21 +6,21 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readBytes, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Sync Group Request body. */
+/** Body of `SyncGroupRequest`, v0-5. */
 export interface SyncGroupRequest {
-  /** The unique group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The generation of the group. */
+  /** Schema field `GenerationId`. */
   generationId: number
-  /** The member ID assigned by the group. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The unique identifier of the consumer instance provided by end user. (v3+) */
+  /** Schema field `GroupInstanceId` (v3+). */
   groupInstanceId: string | null
-  /** The group protocol type. (v5+) */
+  /** Schema field `ProtocolType` (v5+). */
   protocolType: string | null
-  /** The group protocol name. (v5+) */
+  /** Schema field `ProtocolName` (v5+). */
   protocolName: string | null
-  /** Each assignment. */
+  /** Schema field `Assignments`. */
   assignments: SyncGroupRequestAssignment[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -40,11 +40,11 @@ export function createSyncGroupRequest(init?: Partial<SyncGroupRequest>): SyncGr
   }
 }
 
-/** Each assignment. */
+/** Schema struct `SyncGroupRequestAssignment` of SyncGroupRequest. */
 export interface SyncGroupRequestAssignment {
-  /** The ID of the member to assign. */
+  /** Schema field `MemberId`. */
   memberId: string
-  /** The member assignment. */
+  /** Schema field `Assignment`. */
   assignment: Buffer
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -131,17 +131,17 @@ function readSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRe
   return value
 }
 
-/** The Sync Group Response body. */
+/** Body of `SyncGroupResponse`, v0-5. */
 export interface SyncGroupResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (v1+) */
+  /** Schema field `ThrottleTimeMs` (v1+). */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The group protocol type. (v5+) */
+  /** Schema field `ProtocolType` (v5+). */
   protocolType: string | null
-  /** The group protocol name. (v5+) */
+  /** Schema field `ProtocolName` (v5+). */
   protocolName: string | null
-  /** The member assignment. */
+  /** Schema field `Assignment`. */
   assignment: Buffer
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

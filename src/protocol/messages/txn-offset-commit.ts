@@ -6,23 +6,23 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Txn Offset Commit Request body. */
+/** Body of `TxnOffsetCommitRequest`, v0-5. */
 export interface TxnOffsetCommitRequest {
-  /** The ID of the transaction. */
+  /** Schema field `TransactionalId`. */
   transactionalId: string
-  /** The ID of the group. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The current producer ID in use by the transactional ID. */
+  /** Schema field `ProducerId`. */
   producerId: bigint
-  /** The current epoch associated with the producer ID. */
+  /** Schema field `ProducerEpoch`. */
   producerEpoch: number
-  /** The generation of the consumer. (v3+) */
+  /** Schema field `GenerationId` (v3+). */
   generationId: number
-  /** The member ID assigned by the group coordinator. (v3+) */
+  /** Schema field `MemberId` (v3+). */
   memberId: string
-  /** The unique identifier of the consumer instance provided by end user. (v3+) */
+  /** Schema field `GroupInstanceId` (v3+). */
   groupInstanceId: string | null
-  /** Each topic that we want to commit offsets for. */
+  /** Schema field `Topics`. */
   topics: TxnOffsetCommitRequestTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -43,11 +43,11 @@ export function createTxnOffsetCommitRequest(init?: Partial<TxnOffsetCommitReque
   }
 }
 
-/** Each topic that we want to commit offsets for. */
+/** Schema struct `TxnOffsetCommitRequestTopic` of TxnOffsetCommitRequest. */
 export interface TxnOffsetCommitRequestTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The partitions inside the topic that we want to commit offsets for. */
+  /** Schema field `Partitions`. */
   partitions: TxnOffsetCommitRequestPartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -62,15 +62,15 @@ export function createTxnOffsetCommitRequestTopic(init?: Partial<TxnOffsetCommit
   }
 }
 
-/** The partitions inside the topic that we want to commit offsets for. */
+/** Schema struct `TxnOffsetCommitRequestPartition` of TxnOffsetCommitRequest. */
 export interface TxnOffsetCommitRequestPartition {
-  /** The index of the partition within the topic. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The message offset to be committed. */
+  /** Schema field `CommittedOffset`. */
   committedOffset: bigint
-  /** The leader epoch of the last consumed record. (v2+) */
+  /** Schema field `CommittedLeaderEpoch` (v2+). */
   committedLeaderEpoch: number
-  /** Any associated metadata the client wants to keep. */
+  /** Schema field `CommittedMetadata`. */
   committedMetadata: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -199,11 +199,11 @@ function readTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOff
   return value
 }
 
-/** The Txn Offset Commit Response body. */
+/** Body of `TxnOffsetCommitResponse`, v0-5. */
 export interface TxnOffsetCommitResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The responses for each topic. */
+  /** Schema field `Topics`. */
   topics: TxnOffsetCommitResponseTopic[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -218,11 +218,11 @@ export function createTxnOffsetCommitResponse(init?: Partial<TxnOffsetCommitResp
   }
 }
 
-/** The responses for each topic. */
+/** Schema struct `TxnOffsetCommitResponseTopic` of TxnOffsetCommitResponse. */
 export interface TxnOffsetCommitResponseTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The responses for each partition in the topic. */
+  /** Schema field `Partitions`. */
   partitions: TxnOffsetCommitResponsePartition[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -237,11 +237,11 @@ export function createTxnOffsetCommitResponseTopic(init?: Partial<TxnOffsetCommi
   }
 }
 
-/** The responses for each partition in the topic. */
+/** Schema struct `TxnOffsetCommitResponsePartition` of TxnOffsetCommitResponse. */
 export interface TxnOffsetCommitResponsePartition {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

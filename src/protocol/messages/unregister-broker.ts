@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, readNullableString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Unregister Broker Request body. */
+/** Body of `UnregisterBrokerRequest`, v0. */
 export interface UnregisterBrokerRequest {
-  /** The broker ID to unregister. */
+  /** Schema field `BrokerId`. */
   brokerId: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -39,13 +39,13 @@ function readUnregisterBrokerRequest(r: Reader, version: number): UnregisterBrok
   return value
 }
 
-/** The Unregister Broker Response body. */
+/** Body of `UnregisterBrokerResponse`, v0. */
 export interface UnregisterBrokerResponse {
-  /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The top-level error message, or `null` if there was no top-level error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -6,13 +6,13 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Update Features Request body. */
+/** Body of `UpdateFeaturesRequest`, v0-2. */
 export interface UpdateFeaturesRequest {
-  /** How long to wait in milliseconds before timing out the request. */
+  /** Schema field `timeoutMs`. */
   timeoutMs: number
-  /** The list of updates to finalized features. */
+  /** Schema field `FeatureUpdates`. */
   featureUpdates: FeatureUpdateKey[]
-  /** True if we should validate the request, but not perform the upgrade or downgrade. (v1+) */
+  /** Schema field `ValidateOnly` (v1+). */
   validateOnly: boolean
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -28,15 +28,15 @@ export function createUpdateFeaturesRequest(init?: Partial<UpdateFeaturesRequest
   }
 }
 
-/** The list of updates to finalized features. */
+/** Schema struct `FeatureUpdateKey` of UpdateFeaturesRequest. */
 export interface FeatureUpdateKey {
-  /** The name of the finalized feature to be updated. */
+  /** Schema field `Feature`. */
   feature: string
-  /** The new maximum version level for the finalized feature. A value >= 1 is valid. A value < 1, is special, and can be used to request the deletion of the finalized feature. */
+  /** Schema field `MaxVersionLevel`. */
   maxVersionLevel: number
-  /** DEPRECATED in version 1 (see DowngradeType). When set to true, the finalized feature version level is allowed to be downgraded/deleted. The downgrade request will fail if the new maximum version level is a value that's not lower than the existing maximum finalized version level. (v0) */
+  /** Schema field `AllowDowngrade` (v0). */
   allowDowngrade: boolean
-  /** Determine which type of upgrade will be performed: 1 will perform an upgrade only (default), 2 is safe downgrades only (lossless), 3 is unsafe downgrades (lossy). (v1+) */
+  /** Schema field `UpgradeType` (v1+). */
   upgradeType: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -119,15 +119,15 @@ function readFeatureUpdateKey(r: Reader, version: number): FeatureUpdateKey {
   return value
 }
 
-/** The Update Features Response body. */
+/** Body of `UpdateFeaturesResponse`, v0-2. */
 export interface UpdateFeaturesResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
+  /** Schema field `ThrottleTimeMs`. */
   throttleTimeMs: number
-  /** The top-level error code, or `0` if there was no top-level error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The top-level error message, or `null` if there was no top-level error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
-  /** Results for each feature update. (v0-1) */
+  /** Schema field `Results` (v0-1). */
   results: UpdatableFeatureResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -144,13 +144,13 @@ export function createUpdateFeaturesResponse(init?: Partial<UpdateFeaturesRespon
   }
 }
 
-/** Results for each feature update. */
+/** Schema struct `UpdatableFeatureResult` of UpdateFeaturesResponse. */
 export interface UpdatableFeatureResult {
-  /** The name of the finalized feature. */
+  /** Schema field `Feature`. */
   feature: string
-  /** The feature update error code or `0` if the feature update succeeded. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The feature update error, or `null` if the feature update succeeded. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

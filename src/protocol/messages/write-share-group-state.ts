@@ -6,11 +6,11 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, ZERO_UUID, nullArrayError, readNullableString, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Write Share Group State Request body. */
+/** Body of `WriteShareGroupStateRequest`, v0-1. */
 export interface WriteShareGroupStateRequest {
-  /** The group identifier. */
+  /** Schema field `GroupId`. */
   groupId: string
-  /** The data for the topics. */
+  /** Schema field `Topics`. */
   topics: WriteStateData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -25,11 +25,11 @@ export function createWriteShareGroupStateRequest(init?: Partial<WriteShareGroup
   }
 }
 
-/** The data for the topics. */
+/** Schema struct `WriteStateData` of WriteShareGroupStateRequest. */
 export interface WriteStateData {
-  /** The topic identifier. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The data for the partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionData[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -44,19 +44,19 @@ export function createWriteStateData(init?: Partial<WriteStateData>): WriteState
   }
 }
 
-/** The data for the partitions. */
+/** Schema struct `PartitionData` of WriteShareGroupStateRequest. */
 export interface PartitionData {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The state epoch of the share-partition. */
+  /** Schema field `StateEpoch`. */
   stateEpoch: number
-  /** The leader epoch of the share-partition. */
+  /** Schema field `LeaderEpoch`. */
   leaderEpoch: number
-  /** The share-partition start offset, or -1 if the start offset is not being written. */
+  /** Schema field `StartOffset`. */
   startOffset: bigint
-  /** The number of offsets greater than or equal to share-partition start offset for which delivery has been completed. (v1+) */
+  /** Schema field `DeliveryCompleteCount` (v1+). */
   deliveryCompleteCount: number
-  /** The state batches for the share-partition. */
+  /** Schema field `StateBatches`. */
   stateBatches: StateBatch[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -75,15 +75,15 @@ export function createPartitionData(init?: Partial<PartitionData>): PartitionDat
   }
 }
 
-/** The state batches for the share-partition. */
+/** Schema struct `StateBatch` of WriteShareGroupStateRequest. */
 export interface StateBatch {
-  /** The first offset of this state batch. */
+  /** Schema field `FirstOffset`. */
   firstOffset: bigint
-  /** The last offset of this state batch. */
+  /** Schema field `LastOffset`. */
   lastOffset: bigint
-  /** The delivery state - 0:Available,2:Acked,4:Archived. */
+  /** Schema field `DeliveryState`. */
   deliveryState: number
-  /** The delivery count. */
+  /** Schema field `DeliveryCount`. */
   deliveryCount: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -207,9 +207,9 @@ function readStateBatch(r: Reader, version: number): StateBatch {
   return value
 }
 
-/** The Write Share Group State Response body. */
+/** Body of `WriteShareGroupStateResponse`, v0-1. */
 export interface WriteShareGroupStateResponse {
-  /** The write results. */
+  /** Schema field `Results`. */
   results: WriteStateResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -223,11 +223,11 @@ export function createWriteShareGroupStateResponse(init?: Partial<WriteShareGrou
   }
 }
 
-/** The write results. */
+/** Schema struct `WriteStateResult` of WriteShareGroupStateResponse. */
 export interface WriteStateResult {
-  /** The topic identifier. */
+  /** Schema field `TopicId`. */
   topicId: string
-  /** The results for the partitions. */
+  /** Schema field `Partitions`. */
   partitions: PartitionResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -242,13 +242,13 @@ export function createWriteStateResult(init?: Partial<WriteStateResult>): WriteS
   }
 }
 
-/** The results for the partitions. */
+/** Schema struct `PartitionResult` of WriteShareGroupStateResponse. */
 export interface PartitionResult {
-  /** The partition index. */
+  /** Schema field `Partition`. */
   partition: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
-  /** The error message, or null if there was no error. */
+  /** Schema field `ErrorMessage`. */
   errorMessage: string | null
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

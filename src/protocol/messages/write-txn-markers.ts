@@ -6,9 +6,9 @@ import type { Reader } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
 import { type TaggedField, nullArrayError, readString, readUnknownTaggedFields, unsupportedField, unsupportedVersion, writeTaggedFields } from './support.ts'
 
-/** The Write Txn Markers Request body. */
+/** Body of `WriteTxnMarkersRequest`, v1-2. */
 export interface WriteTxnMarkersRequest {
-  /** The transaction markers to be written. */
+  /** Schema field `Markers`. */
   markers: WritableTxnMarker[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -22,19 +22,19 @@ export function createWriteTxnMarkersRequest(init?: Partial<WriteTxnMarkersReque
   }
 }
 
-/** The transaction markers to be written. */
+/** Schema struct `WritableTxnMarker` of WriteTxnMarkersRequest. */
 export interface WritableTxnMarker {
-  /** The current producer ID. */
+  /** Schema field `ProducerId`. */
   producerId: bigint
-  /** The current epoch associated with the producer ID. */
+  /** Schema field `ProducerEpoch`. */
   producerEpoch: number
-  /** The result of the transaction to write to the partitions (false = ABORT, true = COMMIT). */
+  /** Schema field `TransactionResult`. */
   transactionResult: boolean
-  /** Each topic that we want to write transaction marker(s) for. */
+  /** Schema field `Topics`. */
   topics: WritableTxnMarkerTopic[]
-  /** Epoch associated with the transaction state partition hosted by this transaction coordinator. */
+  /** Schema field `CoordinatorEpoch`. */
   coordinatorEpoch: number
-  /** Transaction version of the marker. Ex: 0/1 = legacy (TV0/TV1), 2 = TV2 etc. (v2+) */
+  /** Schema field `TransactionVersion` (v2+). */
   transactionVersion: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -53,11 +53,11 @@ export function createWritableTxnMarker(init?: Partial<WritableTxnMarker>): Writ
   }
 }
 
-/** Each topic that we want to write transaction marker(s) for. */
+/** Schema struct `WritableTxnMarkerTopic` of WriteTxnMarkersRequest. */
 export interface WritableTxnMarkerTopic {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The indexes of the partitions to write transaction markers for. */
+  /** Schema field `PartitionIndexes`. */
   partitionIndexes: number[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -152,9 +152,9 @@ function readWritableTxnMarkerTopic(r: Reader, version: number): WritableTxnMark
   return value
 }
 
-/** The Write Txn Markers Response body. */
+/** Body of `WriteTxnMarkersResponse`, v1-2. */
 export interface WriteTxnMarkersResponse {
-  /** The results for writing makers. */
+  /** Schema field `Markers`. */
   markers: WritableTxnMarkerResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -168,11 +168,11 @@ export function createWriteTxnMarkersResponse(init?: Partial<WriteTxnMarkersResp
   }
 }
 
-/** The results for writing makers. */
+/** Schema struct `WritableTxnMarkerResult` of WriteTxnMarkersResponse. */
 export interface WritableTxnMarkerResult {
-  /** The current producer ID in use by the transactional ID. */
+  /** Schema field `ProducerId`. */
   producerId: bigint
-  /** The results by topic. */
+  /** Schema field `Topics`. */
   topics: WritableTxnMarkerTopicResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -187,11 +187,11 @@ export function createWritableTxnMarkerResult(init?: Partial<WritableTxnMarkerRe
   }
 }
 
-/** The results by topic. */
+/** Schema struct `WritableTxnMarkerTopicResult` of WriteTxnMarkersResponse. */
 export interface WritableTxnMarkerTopicResult {
-  /** The topic name. */
+  /** Schema field `Name`. */
   name: string
-  /** The results by partition. */
+  /** Schema field `Partitions`. */
   partitions: WritableTxnMarkerPartitionResult[]
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]
@@ -206,11 +206,11 @@ export function createWritableTxnMarkerTopicResult(init?: Partial<WritableTxnMar
   }
 }
 
-/** The results by partition. */
+/** Schema struct `WritableTxnMarkerPartitionResult` of WriteTxnMarkersResponse. */
 export interface WritableTxnMarkerPartitionResult {
-  /** The partition index. */
+  /** Schema field `PartitionIndex`. */
   partitionIndex: number
-  /** The error code, or 0 if there was no error. */
+  /** Schema field `ErrorCode`. */
   errorCode: number
   /** Tagged fields this version of samsa does not know; kept so they survive a round trip. */
   unknownTaggedFields?: TaggedField[]

@@ -58,7 +58,7 @@ describe('errorForCode', () => {
     expect(error.partition).toBe(3)
     expect(error.broker).toBe('127.0.0.1:9092')
     expect(error.message).toMatch(
-      /^NOT_LEADER_OR_FOLLOWER \(error code 6\) for topic "orders" partition 3 from broker 127\.0\.0\.1:9092: For requests intended only for the leader/,
+      /^NOT_LEADER_OR_FOLLOWER \(error code 6\) for topic "orders" partition 3 from broker 127\.0\.0\.1:9092: this broker no longer leads the partition; the client retries against the new leader$/,
     )
   })
 
@@ -67,5 +67,14 @@ describe('errorForCode', () => {
     expect(error.message).toBe('INVALID_REQUEST (error code 42): group id is empty')
     expect(error.retriable).toBe(true)
     expect(errorForCode(9999)!.message).toMatch(/UNKNOWN_ERROR_CODE\(9999\)/)
+  })
+})
+
+describe('explanations', () => {
+  it('falls back to the constant name in words for codes without a written explanation', () => {
+    const error = errorForCode(71)!
+    expect(error.message).toBe(
+      `${error.errorName} (error code 71): ${error.errorName.toLowerCase().replaceAll('_', ' ')}`,
+    )
   })
 })
