@@ -25,6 +25,9 @@ import {
 import { FetchBuffer } from './fetch-buffer.ts'
 import { FetchCollector } from './fetch-collector.ts'
 import { Fetcher } from './fetcher.ts'
+import { type ResolvedGroupOptions, resolveGroupOptions } from './group/group-options.ts'
+import { GroupSubscription } from './group/group-subscription.ts'
+import type { GroupMetadata, RebalanceListener } from './group/rebalance-listener.ts'
 import type { ConsumerMessage } from './message.ts'
 import { NoOffsetForPartitionError } from './no-offset-error.ts'
 import {
@@ -97,10 +100,14 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   private reading = false
   private closed = false
   private readonly closeController = new AbortController()
+  private readonly groupOptions: ResolvedGroupOptions | null
+  /** Set by the first subscribe(); from then on the group decides the assignment. */
+  private group: GroupSubscription | undefined
 
   constructor(cluster: ConsumerCluster, options: ConsumerOptions = {}) {
     this.cluster = cluster
     this.options = resolveConsumerOptions(options)
+    this.groupOptions = resolveGroupOptions(options)
     this.subscriptions = new SubscriptionState(this.options.autoOffsetReset)
     this.fetcher = new Fetcher(cluster, this.subscriptions, this.buffer, this.options, {
       onError: (error) => this.reportError(error),
@@ -117,11 +124,71 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
    */
   assign(partitions: readonly TopicPartition[]): void {
     this.throwIfClosed()
+    if (this.group !== undefined) {
+      throw new IllegalStateError(
+        'assign() cannot be used after subscribe(): the group decides the assignment',
+      )
+    }
     if (!Array.isArray(partitions)) throw new TypeError('assign() takes an array of { topic, partition }')
     partitions.forEach((tp, i) => {
       validateTopicName(`assign[${i}].topic`, tp?.topic)
       validatePartition(`assign[${i}].partition`, tp.partition)
     })
+    this.replaceAssignment(partitions)
+  }
+
+  /**
+   * Joins the consumer group (`groupId`) and reads the partitions it assigns to this member, for `topics` or
+   * every topic matching a RegExp (checked again every `metadataMaxAgeMs`, so new matching topics join the
+   * subscription). Calling it again replaces the subscription. `listener` is awaited around every rebalance;
+   * see {@link RebalanceListener}. Joining happens in the background: reads return records once partitions
+   * are assigned.
+   */
+  subscribe(topics: string[] | RegExp, listener: RebalanceListener = {}): void {
+    this.throwIfClosed()
+    if (this.groupOptions === null) {
+      throw new IllegalStateError('subscribe() needs a consumer group: set the groupId option')
+    }
+    if (this.group === undefined && this.subscriptions.size > 0) {
+      throw new IllegalStateError('subscribe() cannot be used after assign(); use one or the other')
+    }
+    this.group ??= new GroupSubscription({
+      cluster: this.cluster,
+      options: this.groupOptions,
+      target: { setAssignment: (partitions) => this.replaceAssignment(partitions) },
+      logger: this.cluster.options.logger,
+      retryBackoffMs: this.options.retryBackoffMs,
+      retryBackoffMaxMs: Math.max(1000, this.options.retryBackoffMs),
+    })
+    this.group.subscribe(topics, listener)
+  }
+
+  /**
+   * The member's identity in its current generation, for commits and for a transactional producer's
+   * `sendOffsetsToTransaction`. Before subscribe() (or for an assign-only consumer with a groupId) the
+   * generation is -1 and the member id empty, which the coordinator accepts for simple offset commits.
+   */
+  groupMetadata(): GroupMetadata {
+    if (this.groupOptions === null) {
+      throw new IllegalStateError('groupMetadata() needs a consumer group: set the groupId option')
+    }
+    return (
+      this.group?.groupMetadata() ?? {
+        groupId: this.groupOptions.groupId,
+        generationId: -1,
+        memberId: '',
+        groupInstanceId: this.groupOptions.groupInstanceId,
+        protocol: null,
+      }
+    )
+  }
+
+  /** @internal The group membership, for the commit manager (whenStable, rebalanceInProgress). */
+  get groupSubscription(): GroupSubscription | undefined {
+    return this.group
+  }
+
+  private replaceAssignment(partitions: readonly TopicPartition[]): void {
     const removed = this.subscriptions.assign(partitions)
     for (const state of removed) {
       this.buffer.removePartition(state.key)
@@ -148,6 +215,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       throw new KafkaError(`poll timeoutMs must be a number >= 0, got ${String(timeoutMs)}`, -1001)
     }
     this.beginRead('poll')
+    this.group?.notePoll()
     try {
       const deadline = performance.now() + timeoutMs
       await this.confirmAssignment()
@@ -159,7 +227,10 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
         if (messages.length > 0 || this.closed) return messages
         const remaining = deadline - performance.now()
         if (remaining <= 0) return messages
-        await this.buffer.waitForChange(remaining, this.closeController.signal)
+        await this.buffer.waitForChange(
+          Math.min(remaining, this.untilNextRetry()),
+          this.closeController.signal,
+        )
       }
     } finally {
       this.reading = false
@@ -184,6 +255,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
           this.beginRead('iterate')
           started = true
         }
+        this.group?.notePoll()
         if (this.pendingErrors.size === 0 && !this.closed) {
           const message = this.collector.next()
           if (message !== undefined) return Promise.resolve({ done: false, value: message })
@@ -210,6 +282,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     this.beginRead('consume')
     try {
       while (!signal?.aborted && !this.closed) {
+        this.group?.notePoll()
         const message = this.collector.next() ?? (await this.nextMessage(signal))
         if (message === undefined) continue
         try {
@@ -357,6 +430,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
    */
   async close(): Promise<void> {
     if (this.closed) return
+    // Leave the group first, while positions still exist: revoke listeners may commit them.
+    await this.group?.close()
     this.closed = true
     this.fetcher.close()
     this.closeController.abort()
@@ -392,8 +467,21 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       const message = this.collector.next()
       if (message !== undefined) return message
       this.fetcher.sendFetches()
-      await this.buffer.waitForChange(defaultPollTimeoutMs, signals)
+      await this.buffer.waitForChange(Math.min(defaultPollTimeoutMs, this.untilNextRetry()), signals)
     }
+  }
+
+  /**
+   * Milliseconds until the earliest backed-off lookup or fetch may be retried; nothing rings the buffer for
+   * those, so a waiting reader wakes itself.
+   */
+  private untilNextRetry(): number {
+    const now = performance.now()
+    let earliest = Number.POSITIVE_INFINITY
+    for (const state of this.subscriptions.states()) {
+      if (state.retryAt > now && state.retryAt < earliest) earliest = state.retryAt
+    }
+    return Math.max(1, earliest - now)
   }
 
   private throwIfClosed(): void {
@@ -407,6 +495,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   }
 
   private throwPendingError(): void {
+    const groupFailure = this.group?.takeFailure()
+    if (groupFailure !== undefined) throw groupFailure
     if (this.pendingErrors.size === 0) return
     const [key, error] = this.pendingErrors.entries().next().value as [string, KafkaError]
     this.pendingErrors.delete(key)

@@ -25,13 +25,31 @@ export interface GroupCluster {
   close(): Promise<void>
 }
 
+/** The parts of the shared {@link Cluster} group membership is built on. */
+export type GroupClusterSource = Pick<
+  Cluster,
+  'coordinatorFor' | 'forgetCoordinator' | 'refreshMetadata' | 'anyConnection' | 'options'
+>
+
+/** Whether `cluster` offers what group membership needs (the consumer may be built on a narrower interface). */
+export function isGroupClusterSource(cluster: object): cluster is GroupClusterSource {
+  const candidate = cluster as Partial<Record<keyof GroupClusterSource, unknown>>
+  return (
+    typeof candidate.coordinatorFor === 'function' &&
+    typeof candidate.forgetCoordinator === 'function' &&
+    typeof candidate.refreshMetadata === 'function' &&
+    typeof candidate.anyConnection === 'function' &&
+    typeof candidate.options === 'object'
+  )
+}
+
 /**
  * A {@link GroupCluster} over the shared cluster. The coordinator gets a connection of its own, as in the Java
  * client: a broker answers one request per connection at a time, so a JoinGroup parked for the rebalance
  * timeout on the pooled connection would stall this client's fetches from that broker, which is exactly what
  * a cooperative rebalance must not do.
  */
-export function groupClusterOf(cluster: Cluster): GroupCluster {
+export function groupClusterOf(cluster: GroupClusterSource): GroupCluster {
   let current: { nodeId: number; connection: Connection } | undefined
   return {
     metadataMaxAgeMs: cluster.options.metadataMaxAgeMs,

@@ -1,0 +1,94 @@
+/**
+ * The consumer's side of group membership: what `consumer.subscribe()` creates. It validates the subscription
+ * and listener, builds the membership for the configured protocol over the shared cluster, and feeds the
+ * partitions the group assigns into the consumer's own `assign`, so fetching, positions and offset resets work
+ * exactly as for a manual assignment.
+ */
+
+import { ConfigError, IllegalStateError, type KafkaError } from '../../common/errors.ts'
+import type { Logger } from '../../common/logger.ts'
+import { createMembership } from './create-membership.ts'
+import { type GroupCluster, groupClusterOf, isGroupClusterSource } from './group-cluster.ts'
+import type { ResolvedGroupOptions } from './group-options.ts'
+import type { GroupMembership } from './membership.ts'
+import type {
+  AssignmentTarget,
+  GroupMetadata,
+  MembershipHooks,
+  RebalanceListener,
+} from './rebalance-listener.ts'
+import { parseSubscription } from './topic-subscription.ts'
+
+export interface GroupSubscriptionInit {
+  /** The consumer's cluster; must be the shared Cluster (or offer its coordinator and metadata methods). */
+  cluster: object
+  options: ResolvedGroupOptions
+  target: AssignmentTarget
+  hooks?: MembershipHooks
+  logger: Logger
+  retryBackoffMs: number
+  retryBackoffMaxMs: number
+}
+
+export class GroupSubscription {
+  private readonly groupCluster: GroupCluster
+  private readonly membership: GroupMembership
+
+  constructor(init: GroupSubscriptionInit) {
+    if (!isGroupClusterSource(init.cluster)) {
+      throw new IllegalStateError('subscribe() needs the consumer to be built on the shared Cluster')
+    }
+    this.groupCluster = groupClusterOf(init.cluster)
+    this.membership = createMembership({ ...init, cluster: this.groupCluster })
+  }
+
+  /** Validates and applies a subscription; the group (re)joins in the background. */
+  subscribe(topics: unknown, listener: unknown = {}): void {
+    const subscription = parseSubscription(topics)
+    this.membership.subscribe(subscription, validateListener(listener))
+  }
+
+  notePoll(): void {
+    this.membership.notePoll()
+  }
+
+  groupMetadata(): GroupMetadata {
+    return this.membership.groupMetadata()
+  }
+
+  get rebalanceInProgress(): boolean {
+    return this.membership.rebalanceInProgress
+  }
+
+  whenStable(): Promise<void> {
+    return this.membership.whenStable()
+  }
+
+  takeFailure(): KafkaError | undefined {
+    return this.membership.takeFailure()
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.membership.close()
+    } finally {
+      await this.groupCluster.close()
+    }
+  }
+}
+
+function validateListener(listener: unknown): RebalanceListener {
+  if (typeof listener !== 'object' || listener === null) {
+    throw new ConfigError(
+      'subscribe.listener',
+      'expected an object with onPartitionsAssigned/Revoked/Lost callbacks',
+    )
+  }
+  for (const key of ['onPartitionsAssigned', 'onPartitionsRevoked', 'onPartitionsLost'] as const) {
+    const callback = (listener as Record<string, unknown>)[key]
+    if (callback !== undefined && typeof callback !== 'function') {
+      throw new ConfigError(`subscribe.listener.${key}`, 'expected a function')
+    }
+  }
+  return listener as RebalanceListener
+}

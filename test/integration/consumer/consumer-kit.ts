@@ -1,0 +1,69 @@
+/**
+ * Helpers for the consumer's integration tests: unique topics created with Kafka's own TopicCommand, and
+ * records written with explicit timestamps through a bare Produce request (the tests must not depend on
+ * samsa's producer to check samsa's consumer).
+ */
+
+import { randomUUID } from 'node:crypto'
+import { Cluster } from '../../../src/cluster/cluster.ts'
+import { Produce } from '../../../src/protocol/messages/produce.ts'
+import { encodeUncompressedRecordBatch } from '../../../src/protocol/records/index.ts'
+import { createTopicWithJava } from '../../../src/testing/java-tools.ts'
+
+export const bootstrap = process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092'
+
+export function uniqueTopic(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`
+}
+
+export async function createTopic(
+  topic: string,
+  partitions: number,
+  config?: Record<string, string>,
+): Promise<void> {
+  await createTopicWithJava({ bootstrap, topic, partitions, ...(config === undefined ? {} : { config }) })
+}
+
+export function newCluster(): Cluster {
+  return Cluster.create({ bootstrap: [bootstrap], clientId: 'samsa-consumer-test' })
+}
+
+/** Appends one batch to a partition with acks=all and returns the base offset the broker gave it. */
+export async function produceBatch(
+  cluster: Cluster,
+  topic: string,
+  partition: number,
+  records: { value: string; key?: string; timestamp: number; headers?: { key: string; value: string }[] }[],
+): Promise<bigint> {
+  const connection = await cluster.leaderConnection(topic, partition)
+  const batch = encodeUncompressedRecordBatch({
+    records: records.map((r) => ({
+      key: r.key === undefined ? null : Buffer.from(r.key),
+      value: Buffer.from(r.value),
+      timestamp: BigInt(r.timestamp),
+      headers: (r.headers ?? []).map((h) => ({ key: h.key, value: Buffer.from(h.value) })),
+    })),
+  })
+  const response = await connection.request(
+    Produce,
+    {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 30_000,
+      topicData: [
+        {
+          name: topic,
+          topicId: '00000000-0000-0000-0000-000000000000',
+          partitionData: [{ index: partition, records: batch }],
+        },
+      ],
+    },
+    // v13 names topics by id; the name is all this helper has.
+    { maxVersion: 12 },
+  )
+  const result = response.responses[0]?.partitionResponses[0]
+  if (result === undefined || result.errorCode !== 0) {
+    throw new Error(`produce to ${topic}-${partition} failed with error code ${result?.errorCode}`)
+  }
+  return result.baseOffset
+}
