@@ -1,0 +1,30 @@
+/**
+ * samsa: a pure-TypeScript Apache Kafka client.
+ *
+ * Start with {@link Kafka}: `new Kafka({ bootstrap: '127.0.0.1:9092' })`, then `.producer()`, `.consumer()`
+ * and `.admin()`. Offsets are `bigint` everywhere, and a committed offset is always the next offset to read.
+ */
+
+export { Admin } from './admin/admin.ts'
+export type * from './admin/types.ts'
+export type { ClientOptions, SaslOptions, TlsOptions } from './cluster/client-options.ts'
+export * from './common/errors.ts'
+export type { Logger, LogLevel } from './common/logger.ts'
+export { createConsoleLogger, silentLogger } from './common/logger.ts'
+export type { RecordHeader, TopicPartition, TopicPartitionOffset } from './common/types.ts'
+export { Consumer } from './consumer/consumer.ts'
+export type { AutoOffsetReset, ConsumerOptions, IsolationLevel } from './consumer/consumer-options.ts'
+export type { GroupOptions, GroupProtocol } from './consumer/group/group-options.ts'
+export type { ConsumerMessage, TimestampType } from './consumer/message.ts'
+export { Kafka } from './kafka.ts'
+export type { ProducerCloseOptions } from './producer/producer.ts'
+export { Producer } from './producer/producer.ts'
+export type { ProducerOptions } from './producer/producer-options.ts'
+export type {
+  Acks,
+  Partitioner,
+  PartitionerContext,
+  ProducerRecord,
+  RecordMetadata,
+} from './producer/types.ts'
+export type { CompressionType } from './protocol/compression/index.ts'

@@ -1,0 +1,94 @@
+/**
+ * The entry point: `new Kafka({ bootstrap })` validates the client options once, and each factory returns a
+ * client with its own {@link Cluster} (metadata and connections).
+ *
+ * Clients do not share connections on purpose. A broker answers the requests of one connection strictly in
+ * order, so a consumer's long-polling Fetch would hold up a producer's Produce on a shared socket; the Java
+ * client makes the same choice.
+ */
+
+import { Admin } from './admin/admin.ts'
+import {
+  type ClientOptions,
+  type ResolvedClientOptions,
+  resolveClientOptions,
+} from './cluster/client-options.ts'
+import { Cluster } from './cluster/cluster.ts'
+import { Consumer } from './consumer/consumer.ts'
+import type { ConsumerOptions } from './consumer/consumer-options.ts'
+import type { ProducerCloseOptions } from './producer/producer.ts'
+import { Producer } from './producer/producer.ts'
+import type { ProducerOptions } from './producer/producer-options.ts'
+
+/** A producer that closes its own connections when it is closed. */
+class OwningProducer extends Producer {
+  readonly #cluster: Cluster
+  constructor(cluster: Cluster, options: ProducerOptions | undefined) {
+    super(cluster, options)
+    this.#cluster = cluster
+  }
+  override async close(options?: ProducerCloseOptions): Promise<void> {
+    try {
+      await super.close(options)
+    } finally {
+      await this.#cluster.close()
+    }
+  }
+}
+
+/** A consumer that closes its own connections when it is closed. */
+class OwningConsumer extends Consumer {
+  readonly #cluster: Cluster
+  constructor(cluster: Cluster, options: ConsumerOptions | undefined) {
+    super(cluster, options)
+    this.#cluster = cluster
+  }
+  override async close(): Promise<void> {
+    try {
+      await super.close()
+    } finally {
+      await this.#cluster.close()
+    }
+  }
+}
+
+/** An admin client that closes its own connections when it is closed. */
+class OwningAdmin extends Admin {
+  readonly #cluster: Cluster
+  constructor(cluster: Cluster) {
+    super(cluster)
+    this.#cluster = cluster
+  }
+  /** Closes the admin client's connections. */
+  async close(): Promise<void> {
+    await this.#cluster.close()
+  }
+}
+
+export class Kafka {
+  /** The validated client options every client of this instance starts from. */
+  readonly options: ResolvedClientOptions
+
+  /**
+   * @param options Where the cluster is and how to talk to it; validated now, so a typo fails here with a
+   *   `ConfigError` naming the option rather than at the first request.
+   */
+  constructor(options: ClientOptions) {
+    this.options = resolveClientOptions(options)
+  }
+
+  /** A new producer. Call `close()` when done: it flushes pending records and closes its connections. */
+  producer(options?: ProducerOptions): Producer {
+    return new OwningProducer(new Cluster(this.options), options)
+  }
+
+  /** A new consumer. Call `close()` when done: it commits (in group mode), leaves the group and disconnects. */
+  consumer(options?: ConsumerOptions): Consumer {
+    return new OwningConsumer(new Cluster(this.options), options)
+  }
+
+  /** A new admin client. Call `close()` when done. */
+  admin(): Admin & { close(): Promise<void> } {
+    return new OwningAdmin(new Cluster(this.options))
+  }
+}
