@@ -9,7 +9,14 @@
  */
 
 import type { TestProject } from 'vitest/node'
-import { brokerStatus, checkExternalCluster, RigError, startBroker, stopBroker } from '../cli/broker/index.ts'
+import {
+  brokerStatus,
+  checkExternalCluster,
+  ensureKafkaJars,
+  RigError,
+  startBroker,
+  stopBroker,
+} from '../cli/broker/index.ts'
 import { probeApiVersions } from '../cli/broker/probe.ts'
 
 declare module 'vitest' {
@@ -26,6 +33,11 @@ async function resolveCluster(): Promise<{ bootstrap: string; stop?: () => Promi
   if (external !== undefined && external !== '') {
     await checkExternalCluster(external)
     log(`using KAFKA_BOOTSTRAP=${external}`)
+    // Test files cross-check with the Java tools; resolving the jars once here keeps parallel workers from
+    // each starting a download. Tests that never touch Java must still run without it, so only warn.
+    await ensureKafkaJars({ progress: log }).catch((error: Error) => {
+      log(`the Java tools will be unavailable: ${error.message}`)
+    })
     return { bootstrap: external }
   }
   const port = Number(process.env.SAMSA_TEST_BROKER_PORT ?? 9092)
