@@ -53,7 +53,8 @@ export interface AccumulatorOptions {
 
 export class RecordAccumulator {
   private readonly options: AccumulatorOptions
-  private readonly queuesByKey = new Map<string, PartitionQueue>()
+  /** Per topic, the queues indexed by partition: two lookups without building a key string per record. */
+  private readonly queuesByTopic = new Map<string, PartitionQueue[]>()
   /** Every queue, for the sender's scans; partitions are few compared with records. */
   readonly queues: PartitionQueue[] = []
   private nextOrdinal = 0
@@ -79,11 +80,15 @@ export class RecordAccumulator {
 
   /** The queue of a partition, created on first use. */
   queue(topic: string, partition: number): PartitionQueue {
-    const key = topicPartitionKey(topic, partition)
-    let queue = this.queuesByKey.get(key)
+    let partitions = this.queuesByTopic.get(topic)
+    if (partitions === undefined) {
+      partitions = []
+      this.queuesByTopic.set(topic, partitions)
+    }
+    let queue = partitions[partition]
     if (queue === undefined) {
       queue = new PartitionQueue(topic, partition)
-      this.queuesByKey.set(key, queue)
+      partitions[partition] = queue
       this.queues.push(queue)
     }
     return queue
