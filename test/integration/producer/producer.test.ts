@@ -51,10 +51,7 @@ function offsetsOf(results: RecordMetadata[], partition: number): bigint[] {
 }
 
 describe('Producer acks', () => {
-  it.each([
-    ['all', -1],
-    [1, 1],
-  ] as const)('acks %s: every record gets its own consecutive offset', async (acks) => {
+  it.each(['all', 1] as const)('acks %s: every record gets its own consecutive offset', async (acks) => {
     const topic = await createTopic('producer-acks', 1)
     const producer = new Producer(cluster, { acks, lingerMs: 1 })
     try {
