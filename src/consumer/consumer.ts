@@ -380,7 +380,9 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       const key = topicPartitionKey(query.topic, query.partition)
       const wave = seen.get(key) ?? 0
       seen.set(key, wave + 1)
-      ;(waves[wave] ??= []).push(query)
+      const members = waves[wave]
+      if (members === undefined) waves[wave] = [query]
+      else members.push(query)
     }
     const lookupOptions = {
       isolationLevel: this.options.isolationLevel,
