@@ -8,10 +8,17 @@ import { Command, CommanderError } from 'commander'
 import { KafkaError } from '../common/errors.ts'
 import type { RegisterCommand } from './command-module.ts'
 import { registerBrokerCommand } from './commands/broker.ts'
+import { registerConsumeCommand } from './commands/consume.ts'
+import { registerProduceCommand } from './commands/produce.ts'
 import { registerTopicsCommand } from './commands/topics.ts'
 
 /** Every command group, in the order `samsa --help` lists them. Add new groups here. */
-const commandModules: readonly RegisterCommand[] = [registerBrokerCommand, registerTopicsCommand]
+const commandModules: readonly RegisterCommand[] = [
+  registerBrokerCommand,
+  registerTopicsCommand,
+  registerProduceCommand,
+  registerConsumeCommand,
+]
 
 function packageVersion(): string {
   // src/cli/main.ts and dist/cli/main.js are both two levels below the package root.
