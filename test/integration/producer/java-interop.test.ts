@@ -105,4 +105,25 @@ describe('what the Java tools see of samsa-produced records', () => {
     // In order within the partition.
     expect(sticky.map((r) => r.value)).toEqual(Array.from({ length: 50 }, (_, i) => `sticky-${i}`))
   })
+
+  it('batches compressed with every codec are read back by the Java consumer', async () => {
+    const topic = await createTopic('producer-interop-codecs', 1)
+    const codecs = ['gzip', 'snappy', 'lz4', 'zstd'] as const
+    for (const compression of codecs) {
+      const producer = new Producer(cluster, { compression })
+      await producer.sendBatch(
+        Array.from({ length: 200 }, (_, i) => ({
+          topic,
+          key: `${compression}-${i}`,
+          value: 'x'.repeat(200),
+        })),
+      )
+      await producer.close()
+    }
+    const consumed = await consoleConsumer({ bootstrap: kafkaBootstrap(), topic, maxMessages: 800 })
+    expect(consumed.map((r) => r.key)).toEqual(
+      codecs.flatMap((codec) => Array.from({ length: 200 }, (_, i) => `${codec}-${i}`)),
+    )
+    expect(consumed.every((r) => r.value === 'x'.repeat(200))).toBe(true)
+  })
 })
