@@ -1,15 +1,18 @@
 /**
  * The process-wide table of compression codecs.
  *
- * `none` needs no codec and gzip is built in (node:zlib). snappy, lz4 and zstd are plugged in with
- * {@link registerCodec}, so the core client keeps zero runtime dependencies and an application pays only
- * for the codecs it uses.
+ * `none` needs no codec; gzip and zstd come from node:zlib (zstd from Node.js 22.15), snappy and lz4 are
+ * written in TypeScript, so every codec works with zero runtime dependencies. {@link registerCodec} replaces
+ * any of them, e.g. with a native binding.
  */
 
 import { CodecUnavailableError, ConfigError } from '../../common/errors.ts'
 import type { CompressionCodec } from './codec.ts'
 import type { CompressionType } from './compression-type.ts'
 import { createGzipCodec } from './gzip.ts'
+import { createLz4Codec } from './lz4.ts'
+import { createSnappyCodec } from './snappy.ts'
+import { createZstdCodec, hasNodeZstd } from './zstd.ts'
 
 /**
  * Default cap on the decompressed size of one batch: 256 MiB. Far above any broker's `message.max.bytes`
@@ -19,7 +22,12 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
 
 type PluggableCompression = Exclude<CompressionType, 'none'>
 
-const codecs = new Map<PluggableCompression, CompressionCodec>([['gzip', createGzipCodec()]])
+const codecs = new Map<PluggableCompression, CompressionCodec>([
+  ['gzip', createGzipCodec()],
+  ['snappy', createSnappyCodec()],
+  ['lz4', createLz4Codec()],
+])
+if (hasNodeZstd()) codecs.set('zstd', createZstdCodec())
 
 /**
  * Installs (or replaces) the codec used for `type` by every producer and consumer in this process.
@@ -40,16 +48,17 @@ export function registerCodec(type: PluggableCompression, codec: CompressionCode
 export function codecFor(type: PluggableCompression): CompressionCodec {
   const codec = codecs.get(type)
   if (codec === undefined) {
+    // Only zstd can be missing: node:zlib has it from Node.js 22.15; createZstdCodec says so.
+    if (type === 'zstd') return createZstdCodec()
     throw new CodecUnavailableError(
       type,
-      `compression codec ${type} is not supported yet: samsa has gzip built in; ` +
-        `install a ${type} codec with registerCodec('${type}', codec), or use compression 'none' or 'gzip'`,
+      `compression codec ${type} is not available: install one with registerCodec('${type}', codec)`,
     )
   }
   return codec
 }
 
-/** True when a codec for `type` is available (always for `none` and `gzip`). */
+/** True when a codec for `type` is available (always, except zstd on a Node.js older than 22.15). */
 export function hasCodec(type: CompressionType): boolean {
   return type === 'none' || codecs.has(type)
 }
