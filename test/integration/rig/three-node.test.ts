@@ -1,17 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { brokerStatus, probeApiVersions, startBroker, stopBroker } from '../../../src/cli/broker/index.ts'
 import { createTopicWithJava, getOffsetShell, producerPerformance } from '../../../src/testing/java-tools.ts'
 import { uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
 
 // Three JVMs on a 2-core machine take a while; run with SAMSA_SLOW_TESTS=1.
 const slow = process.env.SAMSA_SLOW_TESTS === '1'
-const port = 19_600
-const stateDir = mkdtempSync(join(tmpdir(), 'samsa-rig3-'))
+const port = 19_900
+let stateDir = ''
 
 describe.runIf(slow)('broker rig, three nodes', () => {
+  beforeAll(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'samsa-rig3-'))
+  })
   afterAll(async () => {
     await stopBroker({ port, stateDir })
     rmSync(stateDir, { recursive: true, force: true })
