@@ -308,14 +308,23 @@ export class Sender {
   }
 
   private handleResponse(batches: ProducerBatch[], response: ProduceResponse, broker: string): void {
+    // One batch per partition per request: index them by topic, then partition, to match the answers.
+    const byTopic = new Map<string, ProducerBatch[]>()
+    for (const batch of batches) {
+      let partitions = byTopic.get(batch.topic)
+      if (partitions === undefined) {
+        partitions = []
+        byTopic.set(batch.topic, partitions)
+      }
+      partitions[batch.partition] = batch
+    }
     const answered = new Set<ProducerBatch>()
     for (const topicResponse of response.responses) {
+      const partitions = byTopic.get(topicResponse.name)
+      if (partitions === undefined) continue
       for (const partitionResponse of topicResponse.partitionResponses) {
-        const batch = batches.find(
-          (b) =>
-            b.partition === partitionResponse.index && b.topic === topicResponse.name && !answered.has(b),
-        )
-        if (batch === undefined) continue
+        const batch = partitions[partitionResponse.index]
+        if (batch === undefined || answered.has(batch)) continue
         answered.add(batch)
         const code = partitionResponse.errorCode
         if (code === 0 || code === IdempotenceErrorCode.duplicateSequenceNumber) {
