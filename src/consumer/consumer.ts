@@ -30,6 +30,11 @@ import { GroupSubscription } from './group/group-subscription.ts'
 import type { GroupMetadata, RebalanceListener } from './group/rebalance-listener.ts'
 import type { ConsumerMessage } from './message.ts'
 import { NoOffsetForPartitionError } from './no-offset-error.ts'
+import { coordinatorAccessOf } from './offsets/commit-manager.ts'
+import { resolveCommitOptions } from './offsets/commit-options.ts'
+import type { CommittedOffset } from './offsets/committed-offsets.ts'
+import { type CommitCallback, GroupOffsets } from './offsets/group-offsets.ts'
+import { createPositionValidator } from './offsets/position-validator.ts'
 import {
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
@@ -84,8 +89,13 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
    * @internal
    */
   readonly subscriptions: SubscriptionState
-  /** @internal Set by the group layer to validate positions that carry a leader epoch. */
+  /** @internal Validates positions that carry a leader epoch (KIP-320); see offsets/position-validator.ts. */
   positionValidator: PositionValidator | undefined = undefined
+  /**
+   * Commits, the offset store and committed-offset reads (src/consumer/offsets/).
+   * @internal
+   */
+  readonly offsets: GroupOffsets
 
   private readonly cluster: ConsumerCluster
   private readonly buffer = new FetchBuffer<CompletedFetch>()
@@ -100,6 +110,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   private reading = false
   private closed = false
   private readonly closeController = new AbortController()
+  /** Records of the last poll(): finished, for the offset store, when the next poll() starts. */
+  private lastPolled: ConsumerMessage[] = []
   private readonly groupOptions: ResolvedGroupOptions | null
   /** Set by the first subscribe(); from then on the group decides the assignment. */
   private group: GroupSubscription | undefined
@@ -114,6 +126,22 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       onResetNeeded: () => this.updatePositions(),
     })
     this.collector = new FetchCollector(this.buffer, () => this.fetcher.sendFetches())
+    this.offsets = new GroupOffsets({
+      cluster: coordinatorAccessOf(cluster),
+      groupId: this.groupOptions?.groupId,
+      groupInstanceId: this.groupOptions?.groupInstanceId ?? null,
+      options: resolveCommitOptions(options),
+      subscriptions: this.subscriptions,
+      logger: cluster.options.logger,
+      requestTimeoutMs: cluster.options.requestTimeoutMs,
+      retryBackoffMs: this.options.retryBackoffMs,
+    })
+    this.positionValidator = createPositionValidator({
+      cluster,
+      logger: cluster.options.logger,
+      retryBackoffMs: this.options.retryBackoffMs,
+      report: (error) => this.reportError(error),
+    })
   }
 
   /**
@@ -156,10 +184,12 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       cluster: this.cluster,
       options: this.groupOptions,
       target: { setAssignment: (partitions) => this.replaceAssignment(partitions) },
+      hooks: { beforeRevoke: (partitions) => this.offsets.beforeRevoke(partitions) },
       logger: this.cluster.options.logger,
       retryBackoffMs: this.options.retryBackoffMs,
       retryBackoffMaxMs: Math.max(1000, this.options.retryBackoffMs),
     })
+    this.offsets.attachMembership(this.group)
     this.group.subscribe(topics, listener)
   }
 
@@ -195,6 +225,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       this.pendingErrors.delete(state.key)
       this.confirmedPartitions.delete(state.key)
     }
+    this.offsets.forget(removed)
     this.collector.reset()
     this.buffer.wakeup()
   }
@@ -216,6 +247,9 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     }
     this.beginRead('poll')
     this.group?.notePoll()
+    // The records of the previous poll are finished now (see offsets/group-offsets.ts).
+    this.offsets.finishedAll(this.lastPolled)
+    this.lastPolled = []
     try {
       const deadline = performance.now() + timeoutMs
       await this.confirmAssignment()
@@ -224,6 +258,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
         this.updatePositions()
         const messages = this.collector.collect(this.options.maxPollRecords)
         this.fetcher.sendFetches()
+        if (messages.length > 0) this.lastPolled = messages
         if (messages.length > 0 || this.closed) return messages
         const remaining = deadline - performance.now()
         if (remaining <= 0) return messages
@@ -244,10 +279,17 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
    */
   [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
     let started = false
+    // The message the loop body is processing; finished when the loop asks for the next one.
+    let current: ConsumerMessage | undefined
     const finish = (): IteratorReturnResult<undefined> => {
       if (started) this.reading = false
       started = false
+      current = undefined
       return { done: true, value: undefined }
+    }
+    const handOut = (message: ConsumerMessage): IteratorYieldResult<ConsumerMessage> => {
+      current = message
+      return { done: false, value: message }
     }
     return {
       next: (): Promise<IteratorResult<ConsumerMessage>> => {
@@ -256,12 +298,16 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
           started = true
         }
         this.group?.notePoll()
+        if (current !== undefined) {
+          this.offsets.finished(current)
+          current = undefined
+        }
         if (this.pendingErrors.size === 0 && !this.closed) {
           const message = this.collector.next()
-          if (message !== undefined) return Promise.resolve({ done: false, value: message })
+          if (message !== undefined) return Promise.resolve(handOut(message))
         }
         return this.nextMessage(undefined).then(
-          (message) => (message === undefined ? finish() : { done: false, value: message }),
+          (message) => (message === undefined ? finish() : handOut(message)),
           (error: unknown) => {
             finish()
             throw error
@@ -293,10 +339,57 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
           }
           throw error
         }
+        this.offsets.finished(message)
       }
     } finally {
       this.reading = false
     }
+  }
+
+  // -- offsets of the group (offsets/group-offsets.ts says when a message counts as finished) ----------------
+
+  /**
+   * Commits and waits for the coordinator's answer ("sync"). Without `offsets`, commits the position of every
+   * assigned partition: everything handed to the application so far. With `offsets`, commits exactly those
+   * (the next offset to read, optional `metadata` up to 4096 bytes); a lower offset than before rewinds the
+   * group on purpose. Earlier commits go first, so commits reach the coordinator in call order.
+   * @throws CommitFailedError (with the partitions) when this member no longer owns them;
+   *   RebalanceInProgressError while the group rebalances; ConfigError / IllegalStateError for bad input,
+   *   before anything is sent.
+   */
+  commit(offsets?: readonly TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
+    this.throwIfClosed()
+    return this.offsets.commit(offsets)
+  }
+
+  /**
+   * Commits without waiting; the outcome goes to `callback` (or to the logger). Never moves a partition's
+   * committed offset backwards, and a failed async commit is not retried once a newer commit is queued.
+   */
+  commitAsync(offsets?: readonly TopicPartitionOffset[], callback?: CommitCallback): void {
+    this.throwIfClosed()
+    this.offsets.commitAsync(offsets, callback)
+  }
+
+  /**
+   * Stores offsets for auto-commit to commit (needs `enableAutoOffsetStore: false`). A message stores
+   * `message.offset + 1`; offsets are stored as given.
+   */
+  storeOffsets(messageOrOffsets: ConsumerMessage | readonly TopicPartitionOffset[]): void {
+    this.throwIfClosed()
+    this.offsets.storeOffsets(messageOrOffsets)
+  }
+
+  /**
+   * The group's committed offsets for `partitions` (assigned or not); `offset` is null where nothing is
+   * committed. Read with requireStable, so offsets a pending transaction holds are waited for.
+   */
+  committed(
+    partitions: readonly TopicPartition[],
+    options: { timeoutMs?: number } = {},
+  ): Promise<CommittedOffset[]> {
+    this.throwIfClosed()
+    return this.offsets.committed(partitions, options)
   }
 
   /**
@@ -432,7 +525,9 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
    */
   async close(): Promise<void> {
     if (this.closed) return
-    // Leave the group first, while positions still exist: revoke listeners may commit them.
+    // Commit what the application finished (auto-commit), then leave the group while positions still
+    // exist: revoke listeners may commit them.
+    await this.offsets.close()
     await this.group?.close()
     this.closed = true
     this.fetcher.close()
@@ -548,14 +643,31 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       .filter((state) => !this.resetsInFlight.has(state.key))
     if (due.length === 0) return
     const lookups: PartitionState[] = []
+    const fromCommitted: PartitionState[] = []
     for (const state of due) {
-      if ((state.resetTarget ?? this.options.autoOffsetReset) === 'none') {
+      if (this.offsets.wantsCommittedOffset(state)) fromCommitted.push(state)
+      else if ((state.resetTarget ?? this.options.autoOffsetReset) === 'none') {
         if (!this.pendingErrors.has(state.key)) this.reportError(new NoOffsetForPartitionError(state))
         // Report it again on a later read unless the application seeks meanwhile.
         state.retryAt = performance.now() + this.options.retryBackoffMs
       } else lookups.push(state)
     }
     if (lookups.length > 0) void this.resetInBackground(lookups)
+    if (fromCommitted.length > 0) void this.positionFromCommitted(fromCommitted)
+  }
+
+  /** Starts newly assigned partitions of a group at its committed offsets (autoOffsetReset where none). */
+  private async positionFromCommitted(states: PartitionState[]): Promise<void> {
+    for (const state of states) this.resetsInFlight.add(state.key)
+    try {
+      await this.offsets.positionFromCommitted(states)
+    } catch (error) {
+      if (error instanceof KafkaError && !error.retriable) this.reportError(error)
+    } finally {
+      for (const state of states) this.resetsInFlight.delete(state.key)
+      this.fetcher.sendFetches()
+      this.buffer.wakeup()
+    }
   }
 
   /** autoOffsetReset as a lookup target; only called for partitions that passed the `none` check. */
@@ -620,6 +732,10 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
 
   /** Resolves pending lookups of `states` now, with retries, for {@link positionAsync}. */
   private async resetNow(states: PartitionState[], timeoutMs?: number): Promise<void> {
+    const fromCommitted = states.filter(
+      (s) => s.state === 'awaiting-reset' && this.offsets.wantsCommittedOffset(s),
+    )
+    if (fromCommitted.length > 0) await this.offsets.positionFromCommitted(fromCommitted)
     const lookups = states.filter((s) => s.state === 'awaiting-reset')
     for (const state of lookups) {
       if ((state.resetTarget ?? this.options.autoOffsetReset) === 'none')

@@ -1,0 +1,256 @@
+/**
+ * Sends a group's offset commits, one at a time.
+ *
+ * Commits are serialized: each waits for the one before it, so they reach the coordinator in the order the
+ * application made them and an in-flight commit is never cancelled or overtaken. That is what keeps an older
+ * commit from overwriting a newer one. Two more rules close the remaining gaps:
+ *
+ * - An asynchronous commit never moves a partition's offset backwards: partitions whose offset is below the
+ *   newest offset already sent (or queued) for them are left out of it. Synchronous commits may rewind on
+ *   purpose (`commit([{ ..., offset: lower }])` is how an application re-reads).
+ * - A commit that failed for a retriable reason (the coordinator moved or is loading) is retried against the
+ *   new coordinator — but an asynchronous one only while no newer commit is queued, since the newer one
+ *   carries newer offsets and retrying the old one after it would rewind.
+ */
+
+import type { RetryOptions } from '../../cluster/retry.ts'
+import { IllegalStateError, KafkaError } from '../../common/errors.ts'
+import type { Logger } from '../../common/logger.ts'
+import type { TopicPartition, TopicPartitionOffset } from '../../common/types.ts'
+import { topicPartitionKey } from '../../common/types.ts'
+import type { Connection } from '../../network/connection.ts'
+import { errorForCode } from '../../protocol/errors/broker-error.ts'
+import {
+  OffsetCommit,
+  type OffsetCommitRequestTopic,
+  type OffsetCommitResponse,
+} from '../../protocol/messages/offset-commit.ts'
+import type { GroupMetadata } from '../group/rebalance-listener.ts'
+import { COORDINATOR_RETRY_CODES, commitErrorFor } from './offset-commit-errors.ts'
+
+/** Topic ids replace names in OffsetCommit v10; names are what a consumer holds, so stay below it. */
+const LAST_VERSION_WITH_TOPIC_NAMES = 9
+const ZERO_TOPIC_ID = '00000000-0000-0000-0000-000000000000'
+
+/** The cluster as the commit manager uses it: requests to the group coordinator, with retries. */
+export interface CoordinatorAccess {
+  withCoordinator<T>(
+    type: 'group',
+    key: string,
+    operation: (connection: Connection) => Promise<T>,
+    overrides?: Partial<RetryOptions>,
+  ): Promise<T>
+}
+
+/**
+ * `cluster` as {@link CoordinatorAccess}. The consumer is typed against a narrow cluster interface; the shared
+ * Cluster offers coordinator access, anything else fails on first use with an error that says so.
+ */
+export function coordinatorAccessOf(cluster: object): CoordinatorAccess {
+  if (typeof (cluster as Partial<CoordinatorAccess>).withCoordinator === 'function') {
+    return cluster as CoordinatorAccess
+  }
+  return {
+    withCoordinator() {
+      return Promise.reject(
+        new IllegalStateError(
+          'commits need the consumer to be built on the shared Cluster (coordinator access)',
+        ),
+      )
+    },
+  }
+}
+
+export interface CommitManagerInit {
+  cluster: CoordinatorAccess
+  groupId: string
+  /** The member's current identity; generation -1 and an empty member id commit as a simple (assign-mode) consumer. */
+  identity: () => GroupMetadata
+  logger: Logger
+}
+
+export type CommitMode = 'sync' | 'async'
+
+/** Sends OffsetCommit requests for one group, serialized. */
+export class CommitManager {
+  private readonly cluster: CoordinatorAccess
+  private readonly groupId: string
+  private readonly identity: () => GroupMetadata
+  private readonly logger: Logger
+  /** Resolves when every commit queued so far has settled. */
+  private tail: Promise<unknown> = Promise.resolve()
+  private sequence = 0
+  private inFlight = 0
+  /** The newest offset sent or queued per partition, for the never-backwards rule of async commits. */
+  private readonly newest = new Map<string, bigint>()
+  /** Offsets the coordinator confirmed, per partition. */
+  private readonly confirmed = new Map<string, bigint>()
+
+  constructor(init: CommitManagerInit) {
+    this.cluster = init.cluster
+    this.groupId = init.groupId
+    this.identity = init.identity
+    this.logger = init.logger
+  }
+
+  /** True while a commit is queued or in flight. */
+  get busy(): boolean {
+    return this.inFlight > 0
+  }
+
+  /** The offset the coordinator last confirmed for `tp` from this consumer, if any. */
+  lastConfirmed(tp: TopicPartition): bigint | undefined {
+    return this.confirmed.get(topicPartitionKey(tp.topic, tp.partition))
+  }
+
+  /**
+   * Queues a commit of `offsets` and resolves with what was committed once the coordinator confirms it. In
+   * `async` mode, partitions that would move backwards are dropped first (and the result omits them).
+   * Rejects with CommitFailedError / RebalanceInProgressError / a BrokerError naming the partitions; partitions
+   * of the same request that succeeded stay committed.
+   */
+  commit(offsets: readonly TopicPartitionOffset[], mode: CommitMode): Promise<TopicPartitionOffset[]> {
+    const toSend = mode === 'async' ? offsets.filter((o) => !this.wouldRewind(o)) : [...offsets]
+    for (const o of toSend) this.newest.set(topicPartitionKey(o.topic, o.partition), o.offset)
+    const sequence = ++this.sequence
+    this.inFlight++
+    const run = this.tail.then(() => this.send(toSend, mode, sequence))
+    this.tail = run.catch(() => {}).finally(() => this.inFlight--)
+    return run
+  }
+
+  /**
+   * Forgets the never-backwards floor of `partitions` (they left this consumer): whoever owns them next may
+   * legitimately commit lower offsets, e.g. after an administrator reset the group.
+   */
+  forget(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      const key = topicPartitionKey(tp.topic, tp.partition)
+      this.newest.delete(key)
+      this.confirmed.delete(key)
+    }
+  }
+
+  /** Resolves once every commit queued before this call has settled (successfully or not). */
+  async drain(): Promise<void> {
+    await this.tail
+  }
+
+  private wouldRewind(o: TopicPartitionOffset): boolean {
+    const newest = this.newest.get(topicPartitionKey(o.topic, o.partition))
+    return newest !== undefined && o.offset < newest
+  }
+
+  private async send(
+    offsets: TopicPartitionOffset[],
+    mode: CommitMode,
+    sequence: number,
+  ): Promise<TopicPartitionOffset[]> {
+    if (offsets.length === 0) return []
+    const identity = this.identity()
+    const topics = new Map<string, OffsetCommitRequestTopic>()
+    for (const o of offsets) {
+      let topic = topics.get(o.topic)
+      if (topic === undefined) {
+        topic = { name: o.topic, topicId: ZERO_TOPIC_ID, partitions: [] }
+        topics.set(o.topic, topic)
+      }
+      topic.partitions.push({
+        partitionIndex: o.partition,
+        committedOffset: o.offset,
+        committedLeaderEpoch: o.leaderEpoch ?? -1,
+        committedMetadata: o.metadata ?? '',
+      })
+    }
+    const request = {
+      groupId: this.groupId,
+      generationIdOrMemberEpoch: identity.generationId,
+      memberId: identity.memberId,
+      groupInstanceId: identity.groupInstanceId,
+      retentionTimeMs: -1n,
+      topics: [...topics.values()],
+    }
+    const response = await this.cluster.withCoordinator(
+      'group',
+      this.groupId,
+      async (connection) => {
+        const answer = await connection.request(OffsetCommit, request, {
+          maxVersion: LAST_VERSION_WITH_TOPIC_NAMES,
+        })
+        throwIfCoordinatorError(answer, connection.address)
+        return { answer, broker: connection.address }
+      },
+      {
+        // A newer commit carries newer offsets; retrying an older async one after it would rewind.
+        isRetriable: (error) =>
+          error instanceof KafkaError && error.retriable && (mode === 'sync' || sequence === this.sequence),
+      },
+    )
+    return this.settle(offsets, response.answer, response.broker)
+  }
+
+  /** Records confirmed partitions and throws one error for the failed ones (grouped by code, worst first). */
+  private settle(
+    offsets: TopicPartitionOffset[],
+    response: OffsetCommitResponse,
+    broker: string,
+  ): TopicPartitionOffset[] {
+    const byKey = new Map(offsets.map((o) => [topicPartitionKey(o.topic, o.partition), o]))
+    const failures = new Map<number, TopicPartition[]>()
+    const committed: TopicPartitionOffset[] = []
+    for (const topic of response.topics) {
+      for (const p of topic.partitions) {
+        const key = topicPartitionKey(topic.name, p.partitionIndex)
+        const sent = byKey.get(key)
+        if (sent === undefined) continue
+        if (p.errorCode === 0) {
+          this.confirmed.set(key, sent.offset)
+          committed.push(sent)
+        } else {
+          const list = failures.get(p.errorCode) ?? []
+          list.push({ topic: topic.name, partition: p.partitionIndex })
+          failures.set(p.errorCode, list)
+        }
+      }
+    }
+    if (failures.size === 0) return committed
+    // Nothing sent for a failed partition reached the log: forget it, so an async commit of a lower offset
+    // than the failed one is not refused as a rewind.
+    for (const partitions of failures.values()) {
+      for (const tp of partitions) {
+        const key = topicPartitionKey(tp.topic, tp.partition)
+        const confirmed = this.confirmed.get(key)
+        if (confirmed === undefined) this.newest.delete(key)
+        else this.newest.set(key, confirmed)
+      }
+    }
+    const [code, partitions] = failures.entries().next().value as [number, TopicPartition[]]
+    const error = commitErrorFor(code, partitions, { groupId: this.groupId, broker })
+    this.logger.debug('offset commit failed', { groupId: this.groupId, error })
+    throw error
+  }
+}
+
+/**
+ * Coordinator-level codes arrive per partition in OffsetCommit; they concern the whole request, so they are
+ * thrown for it and the coordinator retry loop handles them.
+ */
+function throwIfCoordinatorError(response: OffsetCommitResponse, broker: string): void {
+  for (const topic of response.topics) {
+    for (const p of topic.partitions) {
+      if (COORDINATOR_RETRY_CODES.has(p.errorCode)) {
+        throw errorForCode(p.errorCode, { broker, retriable: true }) as KafkaError
+      }
+    }
+  }
+}
+
+/** Throws when the consumer has no group to commit to. */
+export function requireGroupId(groupId: string | undefined, operation: string): string {
+  if (groupId === undefined) {
+    throw new IllegalStateError(
+      `${operation} needs a consumer group: create the consumer with a groupId to commit or read committed offsets`,
+    )
+  }
+  return groupId
+}

@@ -1,0 +1,402 @@
+/**
+ * The consumer's offset API: commits, auto-commit, the offset store, committed-offset reads and the start
+ * positions they give newly assigned partitions.
+ *
+ * ## When is a message finished?
+ * Auto-commit and the automatic offset store only ever use offsets of messages the application has finished
+ * with, never merely received:
+ * - `poll()`: the records of a poll are finished when the application calls `poll()` again;
+ * - `for await (const message of consumer)`: a message is finished when the loop asks for the next one;
+ * - `consume(handler)`: a message is finished when `handler` resolved for it.
+ * So a crash while processing re-delivers what was being processed (at-least-once) and loses nothing.
+ *
+ * ## The committed offset is the next offset to read
+ * As in Kafka, a committed offset is the offset of the first record *not yet* processed: after processing
+ * the record at offset 41, commit 42. `storeOffsets(message)` does the +1 itself; APIs taking
+ * `TopicPartitionOffset`s take the Kafka meaning.
+ *
+ * ## Recipe: async in the loop, sync on close
+ * ```ts
+ * try {
+ *   for (;;) {
+ *     const records = await consumer.poll({ timeoutMs: 1000 })
+ *     await process(records)
+ *     consumer.commitAsync(undefined, (error) => error && log(error))   // never blocks, never goes backwards
+ *   }
+ * } finally {
+ *   await consumer.commit()   // sync: the last word, waits for the queued async commits first
+ *   await consumer.close()
+ * }
+ * ```
+ */
+
+import { CommitFailedError, ConfigError, IllegalStateError, type KafkaError } from '../../common/errors.ts'
+import type { Logger } from '../../common/logger.ts'
+import type { TopicPartition, TopicPartitionOffset } from '../../common/types.ts'
+import { validateOffset, validatePartition, validateTopicName } from '../../common/validate.ts'
+import type { GroupMetadata } from '../group/rebalance-listener.ts'
+import type { ConsumerMessage } from '../message.ts'
+import type { PartitionState, SubscriptionState } from '../subscription-state.ts'
+import { AutoCommitTimer } from './auto-commit.ts'
+import { CommitManager, type CoordinatorAccess, requireGroupId } from './commit-manager.ts'
+import type { ResolvedCommitOptions } from './commit-options.ts'
+import { type CommittedOffset, fetchCommittedOffsets } from './committed-offsets.ts'
+import { OffsetStore } from './offset-store.ts'
+
+/** Broker default of `offset.metadata.max.bytes`; longer metadata is refused with OFFSET_METADATA_TOO_LARGE. */
+export const OFFSET_METADATA_MAX_BYTES = 4096
+
+/** Called when a `commitAsync` settles: the error, or null and the offsets committed. */
+export type CommitCallback = (error: KafkaError | null, offsets: TopicPartitionOffset[]) => void
+
+/** What the offsets need of the group membership: the identity commits carry, and whether it is rebalancing. */
+export interface MembershipView {
+  groupMetadata(): GroupMetadata
+  readonly rebalanceInProgress: boolean
+}
+
+export interface GroupOffsetsInit {
+  cluster: CoordinatorAccess
+  groupId: string | undefined
+  groupInstanceId: string | null
+  options: ResolvedCommitOptions
+  subscriptions: SubscriptionState
+  logger: Logger
+  requestTimeoutMs: number
+  retryBackoffMs: number
+}
+
+export class GroupOffsets {
+  readonly groupId: string | undefined
+  readonly options: ResolvedCommitOptions
+  private readonly cluster: CoordinatorAccess
+  private readonly subscriptions: SubscriptionState
+  private readonly logger: Logger
+  private readonly requestTimeoutMs: number
+  private readonly retryBackoffMs: number
+  private readonly groupInstanceId: string | null
+  private readonly store = new OffsetStore()
+  private readonly manager: CommitManager | undefined
+  private readonly timer: AutoCommitTimer | undefined
+  private membership: MembershipView | undefined
+  /** Partitions whose committed offset was already looked up since they were assigned. */
+  private readonly committedChecked = new WeakSet<PartitionState>()
+  private closed = false
+
+  constructor(init: GroupOffsetsInit) {
+    this.cluster = init.cluster
+    this.groupId = init.groupId
+    this.groupInstanceId = init.groupInstanceId
+    this.options = init.options
+    this.subscriptions = init.subscriptions
+    this.logger = init.logger
+    this.requestTimeoutMs = init.requestTimeoutMs
+    this.retryBackoffMs = init.retryBackoffMs
+    if (init.groupId !== undefined) {
+      this.manager = new CommitManager({
+        cluster: init.cluster,
+        groupId: init.groupId,
+        identity: () => this.identity(),
+        logger: init.logger,
+      })
+      if (init.options.enableAutoCommit) {
+        this.timer = new AutoCommitTimer(init.options.autoCommitIntervalMs, () => this.autoCommit())
+        this.timer.start()
+      }
+    }
+  }
+
+  /** Commits go out with this membership's generation (or member epoch) from now on. */
+  attachMembership(membership: MembershipView | undefined): void {
+    this.membership = membership
+  }
+
+  /** The identity commits carry: the membership's, or a simple consumer's (generation -1) in assign mode. */
+  identity(): GroupMetadata {
+    if (this.membership !== undefined) return this.membership.groupMetadata()
+    return {
+      groupId: this.groupId ?? '',
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: this.groupInstanceId,
+      protocol: null,
+    }
+  }
+
+  // -- the offset store ---------------------------------------------------------------------------------------
+
+  /** The application finished with `message` (see the module comment); stores it if the store is automatic. */
+  finished(message: ConsumerMessage): void {
+    if (!this.options.enableAutoOffsetStore || this.groupId === undefined) return
+    this.store.store(offsetAfter(message))
+  }
+
+  /** Like {@link finished} for the records of one poll: stores the last one of each partition. */
+  finishedAll(messages: readonly ConsumerMessage[]): void {
+    if (!this.options.enableAutoOffsetStore || this.groupId === undefined) return
+    for (const message of messages) this.store.store(offsetAfter(message))
+  }
+
+  /**
+   * Stores offsets for the next commit (auto-commit, or `commit()` on close). A message stores `offset + 1`
+   * with its leader epoch; `TopicPartitionOffset`s are stored as given (the next offset to read).
+   */
+  storeOffsets(input: ConsumerMessage | readonly TopicPartitionOffset[]): void {
+    requireGroupId(this.groupId, 'storeOffsets')
+    if (this.options.enableAutoOffsetStore) {
+      throw new IllegalStateError(
+        'storeOffsets: the consumer stores offsets itself (enableAutoOffsetStore is true); ' +
+          'create it with enableAutoOffsetStore: false to store offsets explicitly',
+      )
+    }
+    const offsets = Array.isArray(input)
+      ? this.validateOffsets('storeOffsets', input as readonly TopicPartitionOffset[])
+      : [offsetAfter(validateMessage(input as ConsumerMessage))]
+    if (!Array.isArray(input)) this.requireOwned('storeOffsets', offsets)
+    for (const offset of offsets) this.store.store(offset)
+  }
+
+  // -- commits ------------------------------------------------------------------------------------------------
+
+  /**
+   * Commits `offsets`, or — without them — the position of every assigned partition (everything handed to
+   * the application so far). Resolves with what was committed; see CommitManager for the ordering rules.
+   */
+  async commit(offsets?: readonly TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
+    const toCommit = this.commitInput('commit', offsets)
+    const manager = this.requireManager('commit')
+    this.store.markCommitted(toCommit)
+    try {
+      return await manager.commit(toCommit, 'sync')
+    } catch (error) {
+      this.store.markFailed(toCommit)
+      throw error
+    }
+  }
+
+  /** Like {@link commit} but never blocks: the outcome goes to `callback`, or to the log without one. */
+  commitAsync(offsets?: readonly TopicPartitionOffset[], callback?: CommitCallback): void {
+    const toCommit = this.commitInput('commitAsync', offsets)
+    const manager = this.requireManager('commitAsync')
+    this.store.markCommitted(toCommit)
+    manager.commit(toCommit, 'async').then(
+      (committed) => callback?.(null, committed),
+      (error: KafkaError) => {
+        this.store.markFailed(toCommit)
+        if (callback === undefined) this.logger.warn('async offset commit failed', { error })
+        else callback(error, toCommit)
+      },
+    )
+  }
+
+  /** The group's committed offsets of `partitions` (assigned or not), read with requireStable. */
+  committed(
+    partitions: readonly TopicPartition[],
+    options: { timeoutMs?: number } = {},
+  ): Promise<CommittedOffset[]> {
+    const groupId = requireGroupId(this.groupId, 'committed')
+    partitions.forEach((tp, i) => {
+      validateTopicName(`committed[${i}].topic`, tp?.topic)
+      validatePartition(`committed[${i}].partition`, tp.partition)
+    })
+    return fetchCommittedOffsets(this.cluster, groupId, partitions, {
+      timeoutMs: options.timeoutMs ?? this.requestTimeoutMs,
+      retryBackoffMs: this.retryBackoffMs,
+    })
+  }
+
+  /** Membership hook: commit what is finished of `partitions` while this member still owns them. */
+  async beforeRevoke(partitions: readonly TopicPartition[]): Promise<void> {
+    if (!this.options.enableAutoCommit || this.manager === undefined) return
+    const keys = new Set(partitions.map((tp) => `${tp.topic}:${tp.partition}`))
+    const pending = this.store.uncommitted((tp) => keys.has(`${tp.topic}:${tp.partition}`))
+    if (pending.length === 0) return
+    this.store.markCommitted(pending)
+    await this.manager.commit(pending, 'sync').catch((error: unknown) => {
+      this.store.markFailed(pending)
+      throw error
+    })
+  }
+
+  /** Partitions left the assignment: their stored offsets are no longer this consumer's to commit. */
+  forget(partitions: readonly TopicPartition[]): void {
+    this.store.forget(partitions)
+    this.manager?.forget(partitions)
+  }
+
+  /** Stops auto-commit after one last commit of what is finished, and waits for queued commits. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.timer?.stop()
+    if (this.manager === undefined) return
+    if (this.options.enableAutoCommit) {
+      const pending = this.store.uncommitted((tp) => this.owns(tp))
+      if (pending.length > 0) {
+        await this.manager.commit(pending, 'sync').catch((error: unknown) => {
+          this.logger.warn('offset commit on close failed', { groupId: this.groupId, error })
+        })
+      }
+    }
+    await this.manager.drain()
+  }
+
+  // -- start positions ----------------------------------------------------------------------------------------
+
+  /** Whether `state` should start from the group's committed offset before falling back to autoOffsetReset. */
+  wantsCommittedOffset(state: PartitionState): boolean {
+    return this.groupId !== undefined && state.resetTarget === undefined && !this.committedChecked.has(state)
+  }
+
+  /**
+   * Positions `states` at their committed offsets; those without one stay awaiting a reset (autoOffsetReset).
+   * A committed offset with a leader epoch is validated before fetching (the log may have been truncated
+   * since it was committed).
+   */
+  async positionFromCommitted(states: readonly PartitionState[]): Promise<void> {
+    const groupId = requireGroupId(this.groupId, 'positionFromCommitted')
+    for (const state of states) this.committedChecked.add(state)
+    const generations = states.map((state) => state.generation)
+    let answers: CommittedOffset[]
+    try {
+      answers = await fetchCommittedOffsets(this.cluster, groupId, states, {
+        timeoutMs: this.requestTimeoutMs,
+        retryBackoffMs: this.retryBackoffMs,
+      })
+    } catch (error) {
+      for (const state of states) {
+        this.committedChecked.delete(state)
+        state.retryAt = performance.now() + this.retryBackoffMs
+      }
+      throw error
+    }
+    states.forEach((state, i) => {
+      const answer = answers[i]
+      const current = this.subscriptions.getByKey(state.key)
+      if (current !== state || state.generation !== generations[i] || state.state !== 'awaiting-reset') return
+      if (answer === undefined || answer.offset === null) {
+        state.retryAt = 0
+        return
+      }
+      const position = { offset: answer.offset, leaderEpoch: answer.leaderEpoch }
+      state.moveTo(position, answer.leaderEpoch === undefined ? 'fetching' : 'awaiting-validation')
+    })
+  }
+
+  // -- internals ----------------------------------------------------------------------------------------------
+
+  private async autoCommit(): Promise<void> {
+    if (this.manager === undefined || this.closed) return
+    // The commit before revoke covers the partitions a rebalance takes away; the next tick covers the rest.
+    if (this.membership?.rebalanceInProgress === true) return
+    const pending = this.store.uncommitted((tp) => this.owns(tp))
+    if (pending.length === 0) return
+    this.store.markCommitted(pending)
+    try {
+      await this.manager.commit(pending, 'async')
+    } catch (error) {
+      this.store.markFailed(pending)
+      this.logger.warn('auto-commit failed; the next one retries', { groupId: this.groupId, error })
+    }
+  }
+
+  private owns(tp: TopicPartition): boolean {
+    return this.subscriptions.get(tp.topic, tp.partition) !== undefined
+  }
+
+  private requireManager(operation: string): CommitManager {
+    requireGroupId(this.groupId, operation)
+    return this.manager as CommitManager
+  }
+
+  /** The offsets a commit call names, validated; all consumed positions when none are given. */
+  private commitInput(
+    operation: string,
+    offsets: readonly TopicPartitionOffset[] | undefined,
+  ): TopicPartitionOffset[] {
+    requireGroupId(this.groupId, operation)
+    if (offsets === undefined) return [...this.subscriptions.allConsumed().values()]
+    if (!Array.isArray(offsets)) {
+      throw new TypeError(`${operation}() takes an array of { topic, partition, offset, metadata? }`)
+    }
+    return this.validateOffsets(operation, offsets)
+  }
+
+  private validateOffsets(
+    operation: string,
+    offsets: readonly TopicPartitionOffset[],
+  ): TopicPartitionOffset[] {
+    const result = offsets.map((o, i) => {
+      const name = `${operation}[${i}]`
+      validateTopicName(`${name}.topic`, o?.topic)
+      validatePartition(`${name}.partition`, o.partition)
+      validateOffset(`${name}.offset`, o.offset)
+      const entry: TopicPartitionOffset = { topic: o.topic, partition: o.partition, offset: o.offset }
+      if (o.metadata !== undefined) {
+        if (typeof o.metadata !== 'string') {
+          throw new ConfigError(`${name}.metadata`, `expected a string, got ${typeof o.metadata}`)
+        }
+        const bytes = Buffer.byteLength(o.metadata, 'utf8')
+        if (bytes > OFFSET_METADATA_MAX_BYTES) {
+          throw new ConfigError(
+            `${name}.metadata`,
+            `is ${bytes} bytes for ${o.topic}-${o.partition}; brokers refuse more than ` +
+              `${OFFSET_METADATA_MAX_BYTES} (offset.metadata.max.bytes) with OFFSET_METADATA_TOO_LARGE`,
+          )
+        }
+        entry.metadata = o.metadata
+      }
+      if (o.leaderEpoch !== undefined) {
+        if (!Number.isInteger(o.leaderEpoch) || o.leaderEpoch < 0) {
+          throw new ConfigError(
+            `${name}.leaderEpoch`,
+            `expected an integer >= 0, got ${String(o.leaderEpoch)}`,
+          )
+        }
+        entry.leaderEpoch = o.leaderEpoch
+      }
+      return entry
+    })
+    this.requireOwned(operation, result)
+    return result
+  }
+
+  /** Refuses offsets of partitions this consumer is not assigned, before anything is sent or stored. */
+  private requireOwned(operation: string, offsets: readonly TopicPartition[]): void {
+    const foreign = offsets.filter((tp) => !this.owns(tp))
+    if (foreign.length === 0) return
+    const names = foreign.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')
+    if (this.membership !== undefined) {
+      throw new CommitFailedError(
+        `${operation}: partitions ${names} are not assigned to this member (a rebalance gave them to another ` +
+          'member, or they were never assigned); their offsets were not committed',
+        foreign.map(({ topic, partition }) => ({ topic, partition })),
+      )
+    }
+    throw new IllegalStateError(
+      `${operation}: partitions ${names} are not assigned to this consumer; assign them first`,
+      { topic: foreign[0]?.topic, partition: foreign[0]?.partition },
+    )
+  }
+}
+
+/** The offset to commit after processing `message`: the next one, with the message's leader epoch. */
+export function offsetAfter(message: ConsumerMessage): TopicPartitionOffset {
+  const offset: TopicPartitionOffset = {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset + 1n,
+  }
+  if (message.leaderEpoch >= 0) offset.leaderEpoch = message.leaderEpoch
+  return offset
+}
+
+function validateMessage(message: ConsumerMessage): ConsumerMessage {
+  if (typeof message !== 'object' || message === null) {
+    throw new TypeError('storeOffsets() takes a consumed message or an array of { topic, partition, offset }')
+  }
+  validateTopicName('storeOffsets.topic', message.topic)
+  validatePartition('storeOffsets.partition', message.partition)
+  validateOffset('storeOffsets.offset', message.offset)
+  return message
+}

@@ -1,0 +1,152 @@
+/**
+ * Checks positions against the leader's log after a leader change (KIP-320).
+ *
+ * A position carries the leader epoch of the record before it. When that epoch is older than the partition's
+ * current one, the log may have been truncated below the position on the new leader (an unclean election, or
+ * the old leader had records no follower copied). OffsetForLeaderEpoch asks the leader where the position's
+ * epoch ended in its log: an end offset below the position means the records between them are gone.
+ *
+ * Then, rather than silently skipping or re-reading:
+ * - `autoOffsetReset: 'none'`: the consumer reports a DataLossError naming the partition, the consumed offset
+ *   and the offset where the log now diverges, and continues from the divergence point;
+ * - otherwise the position moves back to the divergence point, with a warning in the log, as Java does.
+ */
+
+import { DataLossError, type KafkaError } from '../../common/errors.ts'
+import type { Logger } from '../../common/logger.ts'
+import { errorForCode } from '../../protocol/errors/broker-error.ts'
+import {
+  OffsetForLeaderEpoch,
+  type OffsetForLeaderEpochResponse,
+} from '../../protocol/messages/offset-for-leader-epoch.ts'
+import { type ConsumerCluster, partitionInfo } from '../consumer-cluster.ts'
+import type { PartitionState, SubscriptionState } from '../subscription-state.ts'
+
+const CONSUMER_REPLICA_ID = -1
+
+export interface PositionValidatorInit {
+  cluster: ConsumerCluster
+  logger: Logger
+  retryBackoffMs: number
+  /** Reports an error to the application (the next read throws it). */
+  report: (error: KafkaError) => void
+}
+
+/** A validator for `Consumer.positionValidator`. */
+export function createPositionValidator(init: PositionValidatorInit) {
+  return async (states: PartitionState[], subscriptions: SubscriptionState): Promise<void> => {
+    const byLeader = new Map<number, { state: PartitionState; generation: number }[]>()
+    let retryLater = false
+    for (const state of states) {
+      const epoch = state.position?.leaderEpoch
+      const info = partitionInfo(init.cluster.currentMetadata, state.topic, state.partition)
+      // Without an epoch (old commit, old broker) there is nothing to compare: the position stands.
+      if (epoch === undefined || info === undefined || info.leaderEpoch < 0) {
+        if (epoch === undefined) subscriptions.completeValidation(state, state.generation)
+        else retryLater = true
+        continue
+      }
+      const list = byLeader.get(info.leaderId) ?? []
+      list.push({ state, generation: state.generation })
+      byLeader.set(info.leaderId, list)
+    }
+    if (retryLater) {
+      await init.cluster.refreshMetadata([...new Set(states.map((s) => s.topic))]).catch(() => {})
+    }
+    await Promise.all(
+      [...byLeader].map(async ([leaderId, entries]) => {
+        try {
+          const connection = await init.cluster.connectionTo(leaderId)
+          const topics = new Map<
+            string,
+            { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[]
+          >()
+          for (const { state } of entries) {
+            const list = topics.get(state.topic) ?? []
+            list.push({
+              partition: state.partition,
+              currentLeaderEpoch:
+                partitionInfo(init.cluster.currentMetadata, state.topic, state.partition)?.leaderEpoch ?? -1,
+              leaderEpoch: state.position?.leaderEpoch ?? -1,
+            })
+            topics.set(state.topic, list)
+          }
+          const response = await connection.request(OffsetForLeaderEpoch, {
+            replicaId: CONSUMER_REPLICA_ID,
+            topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+          })
+          if (!apply(response, entries, subscriptions, init, connection.address)) retryLater = true
+        } catch (error) {
+          init.logger.debug('position validation failed; will retry', { error })
+          retryLater = true
+        }
+      }),
+    )
+    if (retryLater) {
+      await init.cluster.refreshMetadata([...new Set(states.map((s) => s.topic))]).catch(() => {})
+      // Validation reruns on the next read; pausing here keeps a broken leader from being asked in a loop.
+      await new Promise((resolve) => setTimeout(resolve, init.retryBackoffMs))
+    }
+  }
+}
+
+/** Applies the answers; false when some partition must be asked again (leader moved, epoch fenced...). */
+function apply(
+  response: OffsetForLeaderEpochResponse,
+  entries: { state: PartitionState; generation: number }[],
+  subscriptions: SubscriptionState,
+  init: PositionValidatorInit,
+  broker: string,
+): boolean {
+  let complete = true
+  const byKey = new Map(entries.map((e) => [e.state.key, e]))
+  for (const topic of response.topics) {
+    for (const answer of topic.partitions) {
+      const entry = byKey.get(`${topic.topic}:${answer.partition}`)
+      if (entry === undefined) continue
+      const { state, generation } = entry
+      if (answer.errorCode !== 0) {
+        const error = errorForCode(answer.errorCode, {
+          broker,
+          topic: topic.topic,
+          partition: answer.partition,
+        })
+        if (error?.retriable) complete = false
+        else if (error !== null) init.report(error)
+        continue
+      }
+      const position = state.position
+      if (position === undefined) continue
+      if (answer.endOffset < 0n || answer.leaderEpoch < 0) {
+        // The leader knows no epoch at or below ours: nothing of the position's history is left to compare.
+        subscriptions.requestReset(state)
+        continue
+      }
+      if (answer.endOffset >= position.offset) {
+        subscriptions.completeValidation(state, generation)
+        continue
+      }
+      const divergence = { offset: answer.endOffset, leaderEpoch: answer.leaderEpoch }
+      const message =
+        `log truncation detected on ${state.topic}-${state.partition}: the consumer's position ${position.offset} ` +
+        `(leader epoch ${position.leaderEpoch}) is beyond the end of that epoch on the current leader ` +
+        `(${answer.endOffset}, epoch ${answer.leaderEpoch}); records ${answer.endOffset}..${position.offset - 1n} ` +
+        'were lost or replaced after a leader change'
+      if (subscriptions.completeValidation(state, generation, divergence)) {
+        if (subscriptions.autoOffsetReset === 'none') {
+          init.report(
+            new DataLossError(`${message}. Reading continues at ${answer.endOffset}.`, {
+              topic: state.topic,
+              partition: state.partition,
+              consumedOffset: position.offset,
+              resetOffset: answer.endOffset,
+            }),
+          )
+        } else {
+          init.logger.warn(`${message}; resetting to ${answer.endOffset}`)
+        }
+      }
+    }
+  }
+  return complete
+}
