@@ -71,8 +71,8 @@ export class BatchDelivery implements DeliverySink {
   }
 
   /**
-   * Fails the records from `index` on that were never handed to a batch (validation or buffer failure
-   * part-way through the call), so the promise settles.
+   * Rejects the whole call because some of its records could not be appended at all (buffer full, producer
+   * closed, partitioner error). Records appended before that still complete on their own.
    */
   abandon(error: Error): void {
     if (this.settled) return
