@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest'
+import { Kafka } from '../src/kafka.ts'
+import {
+  asyncInLoopSyncOnClose,
+  automaticCommit,
+  commitSpecifiedOffset,
+  seekFromExternalStore,
+  synchronousCommit,
+} from './definitive-guide-commits.ts'
+import { bootstrapAddress, topicWithRecords, uniqueName } from './example-support.ts'
+
+const partitions = 3
+const count = 60
+const all = Array.from({ length: count }, (_, i) => `record-${i}`).sort()
+
+/** The group's committed offsets summed over the partitions: equals `count` when everything is committed. */
+async function committedTotal(topic: string, groupId: string): Promise<bigint> {
+  const consumer = new Kafka({ bootstrap: [bootstrapAddress()] }).consumer({
+    groupId,
+    enableAutoCommit: false,
+  })
+  try {
+    const committed = await consumer.committed(
+      Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
+    )
+    return committed.reduce((sum, c) => sum + (c.offset ?? 0n), 0n)
+  } finally {
+    await consumer.close()
+  }
+}
+
+describe('Kafka: The Definitive Guide — commits and offsets', () => {
+  for (const [name, scenario] of [
+    ['automatic commit', automaticCommit],
+    ['synchronous commit', synchronousCommit],
+    ['async in the loop, sync on close', asyncInLoopSyncOnClose],
+    ['committing a specified offset', commitSpecifiedOffset],
+  ] as const) {
+    it(`${name}: every record processed, everything committed, a restart reads nothing twice`, async () => {
+      const topic = uniqueName('dg')
+      const groupId = uniqueName('dg-group')
+      await topicWithRecords(topic, partitions, count)
+      const processed = await scenario({ topic, groupId, expected: count, autoCommitIntervalMs: 200 })
+      expect([...processed].sort()).toEqual(all)
+      expect(await committedTotal(topic, groupId)).toBe(BigInt(count))
+    })
+  }
+
+  it('consuming from specific offsets: seek on assignment restores the external store position', async () => {
+    const topic = uniqueName('dg-seek')
+    const groupId = uniqueName('dg-group')
+    await topicWithRecords(topic, partitions, count)
+    const store = new Map<string, bigint>()
+    const results: string[] = []
+    await seekFromExternalStore({ topic, groupId, expected: 20 }, store, results)
+    // The first run may have read a little past 20 in its last poll; all of it is in the store with its offsets.
+    const afterFirst = results.length
+    await seekFromExternalStore({ topic, groupId, expected: count }, store, results)
+    expect(results.length).toBe(count)
+    expect([...results].sort()).toEqual(all)
+    expect(afterFirst).toBeGreaterThanOrEqual(20)
+    expect([...store.values()].reduce((a, b) => a + b, 0n)).toBe(BigInt(count))
+  })
+})

@@ -1,0 +1,32 @@
+/**
+ * What every offset example needs around it: a topic with records to read, and where the broker is.
+ * Kept apart so each example file shows only the pattern it is about.
+ */
+
+import { randomUUID } from 'node:crypto'
+import { Kafka } from '../src/kafka.ts'
+
+export function bootstrapAddress(): string {
+  return process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092'
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`
+}
+
+/** Creates `topic` and writes `count` records, values `record-0` ... spread over the partitions by key. */
+export async function topicWithRecords(topic: string, partitions: number, count: number): Promise<void> {
+  const kafka = new Kafka({ bootstrap: [bootstrapAddress()] })
+  const admin = kafka.admin()
+  const producer = kafka.producer()
+  try {
+    await admin.createTopics([{ topic, partitions, replicationFactor: 1 }])
+    await producer.sendBatch(
+      Array.from({ length: count }, (_, i) => ({ topic, key: `key-${i}`, value: `record-${i}` })),
+    )
+    await producer.flush()
+  } finally {
+    await producer.close()
+    await admin.close()
+  }
+}
