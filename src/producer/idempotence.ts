@@ -76,6 +76,16 @@ export class IdempotenceState {
   }
 
   /**
+   * Takes a producer id and epoch obtained elsewhere: by a transactional producer's `initTransactions()`, or
+   * from an EndTxn answer that bumped the epoch (transaction version 2). Each partition restarts its
+   * sequences at 0 the next time it sends, as after an epoch bump.
+   */
+  assign(producerId: bigint, producerEpoch: number): void {
+    this.currentProducerId = producerId
+    this.currentEpoch = producerEpoch
+  }
+
+  /**
    * Moves to the next epoch so sequences can restart at 0. At the last epoch the producer id is dropped
    * instead, and the sender obtains a new one before sending again.
    */

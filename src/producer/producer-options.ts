@@ -54,6 +54,18 @@ export interface ProducerOptions {
   compression?: CompressionType
   /** Chooses partitions for records without an explicit one; default: murmur2 of the key, sticky for null keys. */
   partitioner?: Partitioner
+  /**
+   * Makes the producer transactional (exactly-once across partitions and with consumer offsets): records are
+   * sent only inside `beginTransaction()` ... `commitTransaction()` / `abortTransaction()`, after
+   * `initTransactions()`. The id must stay the same across restarts of one logical producer: a new producer
+   * with the same id fences the old one and aborts its open transaction. Implies `idempotent` and `acks: 'all'`.
+   */
+  transactionalId?: string
+  /**
+   * How long the transaction coordinator lets a transaction stay open before it aborts it, in ms. Must not
+   * exceed the broker's `transaction.max.timeout.ms` (default 900000). Default 60000.
+   */
+  transactionTimeoutMs?: number
 }
 
 /** {@link ProducerOptions} after validation, with every default applied. */
@@ -73,6 +85,9 @@ export interface ResolvedProducerOptions {
   maxInFlightRequests: number
   compression: CompressionType
   partitioner: Partitioner | undefined
+  /** Null for producers that are not transactional. */
+  transactionalId: string | null
+  transactionTimeoutMs: number
 }
 
 const knownOptions: readonly (keyof ProducerOptions)[] = [
@@ -90,6 +105,8 @@ const knownOptions: readonly (keyof ProducerOptions)[] = [
   'maxInFlightRequests',
   'compression',
   'partitioner',
+  'transactionalId',
+  'transactionTimeoutMs',
 ]
 
 /** The most Produce requests in flight per partition the broker can de-duplicate (it remembers 5 batches). */
@@ -114,8 +131,30 @@ export function resolveProducerOptions(options: ProducerOptions = {}): ResolvedP
     1000,
   )
 
+  const transactionalId = resolveTransactionalId(options.transactionalId)
   let idempotent: boolean
-  if (options.idempotent === undefined) {
+  if (transactionalId !== null) {
+    // Transactions are built on the idempotent producer's id, epoch and sequences.
+    if (options.idempotent === false) {
+      throw new ConfigError(
+        'producer.idempotent',
+        'a transactional producer (transactionalId set) is always idempotent; remove idempotent: false',
+      )
+    }
+    if (acks !== -1) {
+      throw new ConfigError(
+        'producer.acks',
+        `transactional producers need acks 'all', got ${String(acksInput)}`,
+      )
+    }
+    if (maxInFlightRequests > maxIdempotentInFlight) {
+      throw new ConfigError(
+        'producer.maxInFlightRequests',
+        `transactional producers allow at most ${maxIdempotentInFlight} requests in flight, got ${maxInFlightRequests}`,
+      )
+    }
+    idempotent = true
+  } else if (options.idempotent === undefined) {
     // As in the Java client: idempotence is the default only where it is possible, so an explicit
     // `acks: 1` quietly means "not idempotent" instead of an error the user never asked about.
     idempotent = acks === -1 && maxInFlightRequests <= maxIdempotentInFlight
@@ -204,5 +243,24 @@ export function resolveProducerOptions(options: ProducerOptions = {}): ResolvedP
     maxInFlightRequests,
     compression: enumOption('producer.compression', options.compression, COMPRESSION_TYPES, 'none'),
     partitioner,
+    transactionalId,
+    transactionTimeoutMs: integerOption(
+      'producer.transactionTimeoutMs',
+      options.transactionTimeoutMs,
+      60_000,
+      1,
+      int32Max,
+    ),
   }
+}
+
+function resolveTransactionalId(value: unknown): string | null {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'string' || value.length === 0 || value.length > 0x7fff) {
+    throw new ConfigError(
+      'producer.transactionalId',
+      `expected a non-empty string of at most 32767 characters, got ${typeof value === 'string' ? 'an empty string' : typeof value}`,
+    )
+  }
+  return value
 }

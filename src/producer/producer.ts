@@ -10,7 +10,7 @@
 
 import type { Cluster } from '../cluster/cluster.ts'
 import type { TopicInfo } from '../cluster/metadata.ts'
-import { ClosedError, ConfigError, TimeoutError } from '../common/errors.ts'
+import { ClosedError, ConfigError, IllegalStateError, TimeoutError } from '../common/errors.ts'
 import type { Logger } from '../common/logger.ts'
 import { validateTopicName } from '../common/validate.ts'
 import { BufferMemory } from './buffer-memory.ts'
@@ -26,6 +26,13 @@ import {
 import { RecordAccumulator } from './record-accumulator.ts'
 import { type EncodableRecord, type EncodedHeader, estimateRecordBytes } from './record-batch-builder.ts'
 import { Sender } from './sender.ts'
+import { Transaction } from './transactions/transaction.ts'
+import { TransactionManager } from './transactions/transaction-manager.ts'
+import type {
+  TransactionGroupMetadata,
+  TransactionOffsets,
+  TransactionVersion,
+} from './transactions/types.ts'
 import type { ProducerRecord, RecordMetadata } from './types.ts'
 
 /** Options of {@link Producer.close}. */
@@ -58,6 +65,7 @@ export class Producer {
   private readonly accumulator: RecordAccumulator
   private readonly sender: Sender
   private readonly idempotence: IdempotenceState | null
+  private readonly transactions: TransactionManager | null
   private readonly defaultPartitioner = new DefaultPartitioner()
   private state: ProducerState = 'open'
   private closing: Promise<void> | null = null
@@ -71,7 +79,12 @@ export class Producer {
    * Validates `options` (throwing {@link ConfigError} naming the option) and creates a producer that
    * shares `cluster`'s metadata and connections. Nothing is sent until the first record.
    */
-  constructor(cluster: Cluster, options: ProducerOptions = {}) {
+  constructor(
+    cluster: Cluster,
+    options: ProducerOptions = {},
+    /** @internal Forces a transaction protocol version instead of asking the coordinator (tests). */
+    transactionVersion?: TransactionVersion,
+  ) {
     this.options = resolveProducerOptions(options)
     this.cluster = cluster
     this.logger = cluster.options.logger
@@ -82,14 +95,141 @@ export class Producer {
       onBatchClosed: (topic, partition) => this.defaultPartitioner.batchClosed(topic, partition),
     })
     this.idempotence = this.options.idempotent ? new IdempotenceState() : null
+    const transactionalId = this.options.transactionalId
+    this.transactions =
+      transactionalId === null
+        ? null
+        : new TransactionManager({
+            cluster,
+            transactionalId,
+            transactionTimeoutMs: this.options.transactionTimeoutMs,
+            maxBlockMs: this.options.maxBlockMs,
+            requestTimeoutMs: this.options.requestTimeoutMs,
+            idempotence: this.idempotence!,
+            logger: this.logger,
+            flush: () => this.flush(),
+            failUnsent: (error) => this.sender.failUnsent(error),
+            wakeSender: () => this.sender.wake(),
+            ...(transactionVersion === undefined ? {} : { transactionVersion }),
+          })
     this.sender = new Sender({
       cluster,
       options: this.options,
       accumulator: this.accumulator,
       memory: this.memory,
       idempotence: this.idempotence,
+      transactions: this.transactions,
       logger: this.logger,
     })
+  }
+
+  // -- transactions --------------------------------------------------------------------------------------
+
+  /**
+   * Transactional producers: registers `transactionalId` with its coordinator and obtains the producer id.
+   * Call once, before the first transaction. Fences any older producer with the same `transactionalId`
+   * (its next operation fails with {@link ProducerFencedError}) and aborts the transaction it left open.
+   */
+  initTransactions(): Promise<void> {
+    return this.transactional('initTransactions').initTransactions()
+  }
+
+  /** Opens a transaction: records sent from now until commit or abort belong to it. */
+  beginTransaction(): void {
+    this.transactional('beginTransaction').beginTransaction()
+  }
+
+  /**
+   * Adds consumer offsets to the open transaction, so the input is marked consumed exactly when the output
+   * commits (consume-transform-produce). `offsets` are the next offsets to read (last processed offset + 1);
+   * `group` is `consumer.groupMetadata()`. A {@link CommitFailedError} means the consumer lost the
+   * partitions: abort the transaction.
+   */
+  sendOffsetsToTransaction(offsets: TransactionOffsets, group: TransactionGroupMetadata): Promise<void> {
+    try {
+      return this.transactional('sendOffsetsToTransaction').sendOffsetsToTransaction(offsets, group)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /**
+   * Sends every buffered record and commits the open transaction. Rejects with
+   * {@link TransactionAbortableError} if a record or the offsets failed (call `abortTransaction()`), or
+   * {@link ProducerFencedError} if another producer took over the `transactionalId` (close this one).
+   */
+  commitTransaction(): Promise<void> {
+    try {
+      return this.transactional('commitTransaction').commitTransaction()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Aborts the open transaction: its records stay invisible to `read_committed` consumers, its offsets uncommitted. */
+  abortTransaction(): Promise<void> {
+    try {
+      return this.transactional('abortTransaction').abortTransaction()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /**
+   * Runs `work` in a transaction: begins one (calling `initTransactions()` first if it was never called),
+   * commits when `work` resolves and aborts when it throws, rethrowing its error. Resolves with what
+   * `work` returned.
+   */
+  async transaction<T>(work: (transaction: Transaction) => Promise<T>): Promise<T> {
+    const manager = this.transactional('transaction')
+    if (manager.state === 'uninitialized') await manager.initTransactions()
+    manager.beginTransaction()
+    const transaction = new Transaction(this)
+    let result: T
+    try {
+      result = await work(transaction)
+    } catch (error) {
+      transaction.end()
+      await this.abortAfter(manager, error)
+      throw error
+    }
+    transaction.end()
+    try {
+      await manager.commitTransaction()
+    } catch (error) {
+      // A commit that cannot succeed leaves the transaction to abort; fencing leaves nothing to do.
+      if (manager.state === 'abortable-error') await this.abortAfter(manager, error)
+      throw error
+    }
+    return result
+  }
+
+  /** The transactional state, for diagnostics: `'uninitialized'`, `'ready'`, `'in-transaction'`, ... */
+  get transactionState(): string | null {
+    return this.transactions?.state ?? null
+  }
+
+  private async abortAfter(manager: TransactionManager, cause: unknown): Promise<void> {
+    if (manager.state === 'fatal-error') return
+    try {
+      await manager.abortTransaction()
+    } catch (abortError) {
+      this.logger.warn('could not abort the transaction after a failure', {
+        transactionalId: manager.transactionalId,
+        error: abortError,
+        cause,
+      })
+    }
+  }
+
+  private transactional(operation: string): TransactionManager {
+    if (this.transactions === null) {
+      throw new IllegalStateError(
+        `${operation}() needs a transactional producer: create it with the transactionalId option`,
+      )
+    }
+    if (this.state !== 'open') throw this.closedError()
+    return this.transactions
   }
 
   /** The producer id and epoch the broker assigned (idempotent producers), or -1 before the first send. */
@@ -110,6 +250,7 @@ export class Producer {
     if (this.state !== 'open') return Promise.reject(this.closedError())
     const delivery = new SingleDelivery()
     try {
+      this.transactions?.ensureCanSend()
       const prepared = this.prepare(record, Date.now())
       if (this.slowAppends > 0 || !this.tryAppend(prepared, delivery, 0)) {
         this.appendSlowly([prepared], delivery, 0).catch((error: unknown) =>
@@ -136,6 +277,7 @@ export class Producer {
     const prepared = new Array<PreparedRecord>(count)
     const now = Date.now()
     try {
+      this.transactions?.ensureCanSend()
       for (let i = 0; i < count; i++) prepared[i] = this.prepare(records[i]!, now)
     } catch (error) {
       return Promise.reject(error)
@@ -333,6 +475,7 @@ export class Producer {
   }
 
   private appendTo(prepared: PreparedRecord, partition: number, sink: DeliverySink, index: number): void {
+    this.transactions?.addPartition(prepared.topic, partition)
     const now = Date.now()
     const ready = this.accumulator.append(
       prepared.topic,

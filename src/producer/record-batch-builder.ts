@@ -33,6 +33,7 @@ import {
   PRODUCER_ID_OFFSET,
   RECORD_COUNT_OFFSET,
   RECORDS_OFFSET,
+  TRANSACTIONAL_BIT,
 } from '../protocol/records/batch-layout.ts'
 import { crc32c } from '../protocol/records/crc32c.ts'
 import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../protocol/records/varint.ts'
@@ -85,6 +86,8 @@ export interface BatchIdentity {
   producerId: bigint
   producerEpoch: number
   baseSequence: number
+  /** Sets the attributes' transactional bit: the batch is part of the producer's open transaction. */
+  transactional?: boolean
 }
 
 /** Compresses the records section; returns the bytes to put after the header. */
@@ -179,7 +182,7 @@ export class RecordBatchBuilder {
     bytes.writeInt32BE(bytes.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET)
     bytes.writeInt32BE(NO_PARTITION_LEADER_EPOCH, PARTITION_LEADER_EPOCH_OFFSET)
     bytes[MAGIC_OFFSET] = CURRENT_MAGIC
-    // Only the codec bits: create-time timestamps, not transactional, not a control batch.
+    // Only the codec bits: create-time timestamps, not a control batch; stamp() sets the transactional bit.
     bytes.writeInt16BE(compressionCode & COMPRESSION_MASK, ATTRIBUTES_OFFSET)
     bytes.writeInt32BE(this.count - 1, LAST_OFFSET_DELTA_OFFSET)
     bytes.writeBigInt64BE(BigInt(this.baseTimestamp), BASE_TIMESTAMP_OFFSET)
@@ -204,11 +207,17 @@ export class RecordBatchBuilder {
       last !== null &&
       last.producerId === identity.producerId &&
       last.producerEpoch === identity.producerEpoch &&
-      last.baseSequence === identity.baseSequence
+      last.baseSequence === identity.baseSequence &&
+      last.transactional === identity.transactional
     ) {
       return bytes
     }
     this.stamped = { ...identity }
+    const attributes = bytes.readInt16BE(ATTRIBUTES_OFFSET)
+    bytes.writeInt16BE(
+      identity.transactional === true ? attributes | TRANSACTIONAL_BIT : attributes & ~TRANSACTIONAL_BIT,
+      ATTRIBUTES_OFFSET,
+    )
     bytes.writeBigInt64BE(identity.producerId, PRODUCER_ID_OFFSET)
     bytes.writeInt16BE(identity.producerEpoch, PRODUCER_EPOCH_OFFSET)
     bytes.writeInt32BE(identity.baseSequence, BASE_SEQUENCE_OFFSET)

@@ -36,6 +36,7 @@ import type { ProducerBatch } from './producer-batch.ts'
 import type { ResolvedProducerOptions } from './producer-options.ts'
 import type { PartitionQueue, RecordAccumulator } from './record-accumulator.ts'
 import type { RecordsCompressor } from './record-batch-builder.ts'
+import type { TransactionManager } from './transactions/transaction-manager.ts'
 
 /**
  * Produce v13 names topics by id only; v12 still takes names and has every field the producer uses
@@ -59,6 +60,8 @@ export interface SenderDependencies {
   memory: BufferMemory
   /** Null for producers without idempotence. */
   idempotence: IdempotenceState | null
+  /** Null for producers that are not transactional. */
+  transactions?: TransactionManager | null
   logger: Logger
 }
 
@@ -68,6 +71,7 @@ export class Sender {
   private readonly accumulator: RecordAccumulator
   private readonly memory: BufferMemory
   private readonly idempotence: IdempotenceState | null
+  private readonly transactions: TransactionManager | null
   private readonly logger: Logger
   private readonly compressionCode: number
   private readonly compress: RecordsCompressor | undefined
@@ -92,6 +96,7 @@ export class Sender {
     this.accumulator = dependencies.accumulator
     this.memory = dependencies.memory
     this.idempotence = dependencies.idempotence
+    this.transactions = dependencies.transactions ?? null
     this.logger = dependencies.logger
     const compression = this.options.compression
     this.compressionCode = compressionTypeId(compression)
@@ -162,7 +167,8 @@ export class Sender {
         })
       }
       if (!idempotence.hasProducerId) {
-        if (this.accumulator.incompleteBatches > 0) this.obtainProducerId(now)
+        // A transactional producer gets its id from initTransactions(), before it may append anything.
+        if (this.accumulator.incompleteBatches > 0 && this.transactions === null) this.obtainProducerId(now)
         this.wakeAt(nextAt)
         return
       }
@@ -198,6 +204,7 @@ export class Sender {
           plans.set(leader, plan)
         }
         if (plan.batches.length > 0 && plan.bytes + head.sizeBytes > this.options.maxRequestBytes) continue
+        if (this.transactions !== null && !this.admitToTransaction(queue)) continue
         if (idempotence !== null && !idempotence.prepare(queue, head)) continue
         const batch = this.accumulator.take(queue)
         batch.attempts++
@@ -222,6 +229,31 @@ export class Sender {
       this.refreshMetadata()
     }
     if (nextAt !== Number.POSITIVE_INFINITY) this.wakeAt(nextAt)
+  }
+
+  /**
+   * Transaction version 1: a partition is written only after the coordinator added it to the transaction.
+   * Returns false while it waits; fails the partition's queued batches if the transaction failed first.
+   */
+  private admitToTransaction(queue: PartitionQueue): boolean {
+    const verdict = this.transactions!.admit(queue.topic, queue.partition)
+    if (verdict === true) return true
+    if (verdict !== false) {
+      for (const batch of queue.batches.splice(0)) this.finish(batch, verdict)
+    }
+    return false
+  }
+
+  /**
+   * Fails every batch not yet handed to a broker with `error` (an aborted transaction drops what it has not
+   * sent); batches in flight complete as the broker answers.
+   */
+  failUnsent(error: KafkaError): void {
+    for (const batch of this.accumulator.incompleteBatchList()) {
+      if (batch.inFlightTo >= 0) continue
+      this.accumulator.remove(batch)
+      this.finish(batch, error)
+    }
   }
 
   /** Fails queued batches older than `deliveryTimeoutMs`; returns when the next one would expire. */
@@ -255,12 +287,13 @@ export class Sender {
     try {
       const request = await this.buildRequest(batches)
       const connection = await this.cluster.connectionTo(node)
+      const maxVersion = this.transactions?.maxProduceVersion ?? maxProduceVersion
       if (this.options.acks === 0) {
-        await connection.request(Produce, request, { maxVersion: maxProduceVersion, expectResponse: false })
+        await connection.request(Produce, request, { maxVersion, expectResponse: false })
         for (const batch of batches) this.succeed(batch, -1n, -1)
       } else {
         const response = await connection.request(Produce, request, {
-          maxVersion: maxProduceVersion,
+          maxVersion,
           timeoutMs: this.options.requestTimeoutMs,
         })
         this.handleResponse(batches, response, connection.address)
@@ -279,6 +312,7 @@ export class Sender {
 
   private async buildRequest(batches: ProducerBatch[]): Promise<ProduceRequest> {
     const idempotence = this.idempotence
+    const transactional = this.transactions !== null
     const topics = new Map<string, TopicProduceData>()
     for (const batch of batches) {
       const builder = batch.builder
@@ -290,6 +324,7 @@ export class Sender {
         producerId: idempotence === null ? -1n : idempotence.producerId,
         producerEpoch: idempotence === null ? -1 : batch.producerEpoch,
         baseSequence: batch.baseSequence,
+        transactional,
       })
       let topic = topics.get(batch.topic)
       if (topic === undefined) {
@@ -300,7 +335,7 @@ export class Sender {
       topic.partitionData.push(partitionData)
     }
     return {
-      transactionalId: null,
+      transactionalId: this.transactions?.transactionalId ?? null,
       acks: this.options.acks,
       timeoutMs: this.options.requestTimeoutMs,
       topicData: [...topics.values()],
@@ -370,12 +405,13 @@ export class Sender {
         { topic: batch.topic, partition: batch.partition, sizeBytes: batch.sizeBytes, maxBytes: -1, code },
       )
     }
-    return errorForCode(code, {
+    const error = errorForCode(code, {
       topic: batch.topic,
       partition: batch.partition,
       broker,
       errorMessage: message,
     })!
+    return this.transactions === null ? error : this.transactions.produceError(error)
   }
 
   /** Decides, for a failed attempt, between sending the batch again and failing its records. */
@@ -386,7 +422,10 @@ export class Sender {
     const idempotence = this.idempotence
     let retry = error.retriable
     if (idempotence !== null && batch.producerEpoch === idempotence.producerEpoch) {
-      if (code === IdempotenceErrorCode.unknownProducerId) {
+      if (this.transactions !== null && code === IdempotenceErrorCode.unknownProducerId) {
+        // A transactional producer cannot restart its sequences on its own: the transaction must abort.
+        retry = false
+      } else if (code === IdempotenceErrorCode.unknownProducerId) {
         // The broker has no state for this producer here (e.g. it expired with the log's retention), so this
         // batch cannot have been written: renumber from 0 under a new epoch and send it again.
         if (idempotence.isNextToAcknowledge(batch, queue.key)) this.epochBumpRequired = true
@@ -430,6 +469,13 @@ export class Sender {
   /** Fails a batch that is no longer queued or in flight. */
   private fail(batch: ProducerBatch, error: KafkaError): void {
     const idempotence = this.idempotence
+    if (this.transactions !== null) {
+      // No client-side epoch bump inside a transaction: the failure dooms the transaction, and its abort
+      // (with a new epoch) restarts the sequences.
+      this.transactions.batchFailed(error, batch.baseSequence >= 0)
+      this.finish(batch, error)
+      return
+    }
     // Its sequence numbers are used up and will never be written: the partition's later batches can only be
     // accepted after renumbering under a new epoch.
     if (

@@ -29,6 +29,8 @@ describe('resolveProducerOptions', () => {
       maxInFlightRequests: 5,
       compression: 'none',
       partitioner: undefined,
+      transactionalId: null,
+      transactionTimeoutMs: 60_000,
     })
   })
 
