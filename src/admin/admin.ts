@@ -10,7 +10,7 @@
  */
 
 import type { Cluster } from '../cluster/cluster.ts'
-import { type BrokerError, KafkaError } from '../common/errors.ts'
+import { type BrokerError, isRetriable, KafkaError } from '../common/errors.ts'
 import { validateTopicName } from '../common/validate.ts'
 import type { Connection, RequestOptions } from '../network/connection.ts'
 import type { ApiDefinition } from '../protocol/api.ts'
@@ -323,10 +323,19 @@ export class Admin {
     return entries
   }
 
-  /** Sets and removes topic config overrides; configs not named are left as they are. */
-  async alterTopicConfigs(topic: string, change: TopicConfigChange): Promise<void> {
+  /**
+   * Sets and removes topic config overrides, then waits until the brokers report them; configs not named
+   * are left as they are.
+   */
+  async alterTopicConfigs(
+    topic: string,
+    change: TopicConfigChange,
+    options: { timeoutMs?: number } = {},
+  ): Promise<void> {
     const name = validateTopicName('topic', topic)
     const { set, delete: deleted } = resolveTopicConfigChange(change)
+    const { timeoutMs } = resolveTimeoutOptions(options)
+    const deadline = Date.now() + timeoutMs
     const response = await this.#toController(IncrementalAlterConfigs, {
       resources: [
         {
@@ -344,6 +353,14 @@ export class Admin {
     if (result !== undefined && result.errorCode !== 0) {
       throw topicError({ topic: name, code: result.errorCode, detail: result.errorMessage })
     }
+    // The controller has committed the change; brokers apply it from the metadata log a moment later.
+    await waitUntil(`the new configs of topic "${name}" to take effect`, deadline, async () => {
+      const configs = await this.describeTopicConfigs(name)
+      const applied =
+        set.every((entry) => configs.get(entry.name)?.value === entry.value) &&
+        deleted.every((config) => configs.get(config)?.source !== 'topic')
+      return applied ? true : undefined
+    })
   }
 
   /** The earliest and latest offset of every partition of `topic`, sorted by partition. */
@@ -520,24 +537,44 @@ export class Admin {
     return described
   }
 
-  /**
-   * Sends a request that must reach the controller. In KRaft any broker forwards it; the cluster's retry
-   * policy covers broken connections and NOT_CONTROLLER while the controller moves.
-   */
+  /** Sends a request that must reach the controller; in KRaft any broker forwards it. */
   #toController<Req, Res>(
     api: ApiDefinition<Req, Res>,
     request: Req,
     options?: RequestOptions,
   ): Promise<Res> {
-    return this.#cluster.retry(async () =>
-      (await this.#cluster.controllerConnection()).request(api, request, options),
-    )
+    return this.#send(() => this.#cluster.controllerConnection(), api, request, options)
   }
 
-  /** Sends a request any broker can answer, with the cluster's retry policy. */
+  /** Sends a request any broker can answer. */
   #toAnyBroker<Req, Res>(api: ApiDefinition<Req, Res>, request: Req, options?: RequestOptions): Promise<Res> {
-    return this.#cluster.retry(async () =>
-      (await this.#cluster.anyConnection()).request(api, request, options),
+    return this.#send(() => this.#cluster.anyConnection(), api, request, options)
+  }
+
+  /**
+   * Sends a request with the cluster's retry policy, so a connection that breaks mid-request is replaced.
+   * Failing to connect in the first place is not retried here: the cluster already retried that, and
+   * doing it again would multiply the wait before an unreachable cluster is reported.
+   */
+  #send<Req, Res>(
+    connect: () => Promise<Connection>,
+    api: ApiDefinition<Req, Res>,
+    request: Req,
+    options: RequestOptions | undefined,
+  ): Promise<Res> {
+    const connectFailures = new WeakSet<object>()
+    return this.#cluster.retry(
+      async () => {
+        const connection = await connect().catch((error: unknown) => {
+          if (typeof error === 'object' && error !== null) connectFailures.add(error)
+          throw error
+        })
+        return connection.request(api, request, options)
+      },
+      {
+        isRetriable: (error) =>
+          isRetriable(error) && !(typeof error === 'object' && error !== null && connectFailures.has(error)),
+      },
     )
   }
 

@@ -90,5 +90,12 @@ describe('samsa topics', () => {
     const badBootstrap = await runSamsa(['topics', 'list', '--bootstrap', 'nowhere'])
     expect(badBootstrap.code).toBe(1)
     expect(badBootstrap.stderr).toMatch(/^samsa: .*--bootstrap.*nowhere/)
+
+    // Nothing listens on port 1: the error names the address, and comes after the cluster's own retries only.
+    const started = Date.now()
+    const unreachable = await runSamsa(['topics', 'list', '--bootstrap', '127.0.0.1:1'])
+    expect(unreachable.code).toBe(1)
+    expect(unreachable.stderr).toMatch(/^samsa: .*127\.0\.0\.1:1/)
+    expect(Date.now() - started).toBeLessThan(20_000)
   })
 })
