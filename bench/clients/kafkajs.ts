@@ -1,0 +1,172 @@
+/**
+ * kafkajs 2.2.4, configured as its documentation suggests for throughput: many messages per `send()` call
+ * (it does no batching of its own), several calls in flight, `eachBatch` consumption.
+ */
+
+import { createRequire } from 'node:module'
+import { Kafka, logLevel } from 'kafkajs'
+import { deferred } from '../lib/deferred.ts'
+import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
+import { LatencyRecorder } from '../lib/stats.ts'
+import {
+  type ConsumeTask,
+  type LatencyTask,
+  type ProduceTask,
+  runAdapter,
+  type Settings,
+} from '../lib/task.ts'
+import { sendInChunks } from '../lib/windowed.ts'
+
+const version = (createRequire(import.meta.url)('kafkajs/package.json') as { version: string }).version
+
+const chunkRecords = 1000
+const chunksInFlight = 32
+
+function kafkaFor(bootstrap: string) {
+  return new Kafka({ clientId: 'bench-kafkajs', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING })
+}
+
+async function produce(task: ProduceTask) {
+  const producer = kafkaFor(task.bootstrap).producer()
+  await producer.connect()
+  const value = makeValue(task.sizeBytes)
+  const messages = Array.from({ length: chunkRecords }, () => ({ value }))
+  const start = performance.now()
+  await sendInChunks(task.messages, chunkRecords, chunksInFlight, (count) =>
+    producer.send({
+      topic: task.topic,
+      acks: -1,
+      messages: count === chunkRecords ? messages : messages.slice(0, count),
+    }),
+  )
+  const elapsedMs = performance.now() - start
+  await producer.disconnect()
+  const settings: Settings = {
+    acks: -1,
+    idempotent: 'default (false)',
+    api: `send(${chunkRecords} messages) × ${chunksInFlight} in flight`,
+  }
+  return {
+    elapsedMs,
+    messages: task.messages,
+    bytes: task.messages * task.sizeBytes,
+    p50Ms: null,
+    p99Ms: null,
+    p999Ms: null,
+    settings,
+  }
+}
+
+async function consume(task: ConsumeTask) {
+  const consumer = kafkaFor(task.bootstrap).consumer({ groupId: task.group })
+  await consumer.connect()
+  await consumer.subscribe({ topics: [task.topic], fromBeginning: true })
+  const autoCommit = task.commit === 'auto'
+  let received = 0
+  let bytes = 0
+  let first = 0
+  let last = 0
+  const { promise: done, resolve } = deferred()
+  const count = (size: number) => {
+    if (received === 0) first = performance.now()
+    received++
+    bytes += size
+    if (received === task.messages) {
+      last = performance.now()
+      resolve()
+    }
+  }
+  if (task.commit === 'message') {
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        count(message.value?.length ?? 0)
+        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
+      },
+    })
+  } else {
+    await consumer.run({
+      autoCommit,
+      ...(autoCommit ? { autoCommitInterval: 5000 } : {}),
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        for (const message of batch.messages) {
+          count(message.value?.length ?? 0)
+          resolveOffset(message.offset)
+        }
+        if (task.commit === 'batch' && batch.messages.length > 0) {
+          await consumer.commitOffsets([
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: (BigInt(batch.lastOffset()) + 1n).toString(),
+            },
+          ])
+        }
+        await heartbeat()
+      },
+    })
+  }
+  await done
+  await consumer.disconnect()
+  const settings: Settings = {
+    mode: 'subscribe (classic group, eager)',
+    api: task.commit === 'message' ? 'eachMessage' : 'eachBatch',
+    autoCommit,
+    ...(autoCommit ? { autoCommitInterval: 5000 } : {}),
+    commit: task.commit,
+  }
+  return {
+    elapsedMs: last - first,
+    messages: received,
+    bytes,
+    p50Ms: null,
+    p99Ms: null,
+    p999Ms: null,
+    settings,
+  }
+}
+
+async function latency(task: LatencyTask) {
+  const kafka = kafkaFor(task.bootstrap)
+  const producer = kafka.producer()
+  const consumer = kafka.consumer({ groupId: task.group })
+  await Promise.all([producer.connect(), consumer.connect()])
+  await consumer.subscribe({ topics: [task.topic], fromBeginning: true })
+  const latencies = new LatencyRecorder(task.messages)
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()))
+  const { promise: done, resolve } = deferred()
+  let received = 0
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      const now = nowMs()
+      for (const message of batch.messages)
+        if (message.value) latencies.record(now - readStamp(message.value))
+      received += batch.messages.length
+      if (received >= task.messages) resolve()
+    },
+  })
+  await joined
+  const template = makeValue(task.sizeBytes)
+  const start = performance.now()
+  await paceSends(task.ratePerSec, task.messages, (count) => {
+    const messages = Array.from({ length: count }, () => ({ value: stampedValue(template) }))
+    producer.send({ topic: task.topic, acks: -1, messages }).catch((error: unknown) => {
+      process.stderr.write(`send failed: ${String(error)}\n`)
+      process.exit(1)
+    })
+  })
+  await done
+  const elapsedMs = performance.now() - start
+  await Promise.all([producer.disconnect(), consumer.disconnect()])
+  const settings: Settings = { acks: -1, api: 'send per 5 ms tick + eachBatch' }
+  return {
+    elapsedMs,
+    messages: task.messages,
+    bytes: task.messages * task.sizeBytes,
+    ...latencies.summary(),
+    settings,
+  }
+}
+
+await runAdapter({ client: 'kafkajs', version, produce, consume, latency })

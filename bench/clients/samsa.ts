@@ -1,0 +1,140 @@
+/** samsa, this project's client, run from source. */
+
+import { readFileSync } from 'node:fs'
+import { Cluster } from '../../src/cluster/cluster.ts'
+import { Consumer } from '../../src/consumer/consumer.ts'
+import type { ConsumerMessage } from '../../src/consumer/message.ts'
+import { Producer } from '../../src/producer/producer.ts'
+import type { ProducerRecord } from '../../src/producer/types.ts'
+import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
+import { LatencyRecorder } from '../lib/stats.ts'
+import {
+  type ConsumeTask,
+  type LatencyTask,
+  NotMeasurable,
+  type ProduceTask,
+  runAdapter,
+  type Settings,
+} from '../lib/task.ts'
+
+const version = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version
+
+/** Records per `sendBatch` call, and how many such calls may be unresolved at once. */
+const chunkRecords = 1000
+const chunksInFlight = 32
+
+const producerSettings = { acks: 'all', lingerMs: 10, batchBytes: 262_144 } as const
+
+async function produce(task: ProduceTask) {
+  const cluster = Cluster.create({ bootstrap: task.bootstrap, clientId: 'bench-samsa' })
+  const producer = new Producer(cluster, producerSettings)
+  const value = makeValue(task.sizeBytes)
+  const chunk: ProducerRecord[] = Array.from({ length: chunkRecords }, () => ({ topic: task.topic, value }))
+  // Metadata and the producer id are fetched by the first send; warm up outside the clock, as the other
+  // clients connect before theirs starts.
+  await cluster.refreshMetadata([task.topic])
+  const start = performance.now()
+  const inFlight = new Set<Promise<unknown>>()
+  for (let sent = 0; sent < task.messages; sent += chunkRecords) {
+    const records = task.messages - sent >= chunkRecords ? chunk : chunk.slice(0, task.messages - sent)
+    const sending = producer.sendBatch(records)
+    inFlight.add(sending)
+    void sending.then(() => inFlight.delete(sending))
+    if (inFlight.size >= chunksInFlight) await Promise.race(inFlight)
+  }
+  await Promise.all(inFlight)
+  const elapsedMs = performance.now() - start
+  await producer.close()
+  await cluster.close()
+  return {
+    elapsedMs,
+    messages: task.messages,
+    bytes: task.messages * task.sizeBytes,
+    p50Ms: null,
+    p99Ms: null,
+    p999Ms: null,
+    settings: {
+      ...producerSettings,
+      idempotent: producer.options.idempotent,
+      api: 'sendBatch×1000',
+    } as Settings,
+  }
+}
+
+async function consume(task: ConsumeTask) {
+  if (task.commit !== 'none') {
+    throw new NotMeasurable('group offset commits are not wired into samsa’s Consumer yet')
+  }
+  const cluster = Cluster.create({ bootstrap: task.bootstrap, clientId: 'bench-samsa' })
+  const consumer = new Consumer(cluster, { autoOffsetReset: 'earliest' })
+  consumer.assign(
+    Array.from({ length: task.partitions }, (_, partition) => ({ topic: task.topic, partition })),
+  )
+  let received = 0
+  let bytes = 0
+  let first = 0
+  while (received < task.messages) {
+    const records = await consumer.poll({ timeoutMs: 1000 })
+    if (records.length > 0 && received === 0) first = performance.now()
+    for (const record of records) bytes += record.value?.length ?? 0
+    received += records.length
+  }
+  const elapsedMs = performance.now() - first
+  await consumer.close()
+  await cluster.close()
+  return {
+    elapsedMs,
+    messages: received,
+    bytes,
+    p50Ms: null,
+    p99Ms: null,
+    p999Ms: null,
+    settings: { mode: 'assign (group subscribe not in Consumer yet)', api: 'poll', commit: 'none' },
+  }
+}
+
+async function latency(task: LatencyTask) {
+  const cluster = Cluster.create({ bootstrap: task.bootstrap, clientId: 'bench-samsa' })
+  const producer = new Producer(cluster, { acks: 'all' })
+  const consumer = new Consumer(cluster, { autoOffsetReset: 'earliest' })
+  consumer.assign(
+    Array.from({ length: task.partitions }, (_, partition) => ({ topic: task.topic, partition })),
+  )
+  await cluster.refreshMetadata([task.topic])
+  const template = makeValue(task.sizeBytes)
+  const latencies = new LatencyRecorder(task.messages)
+  const consumed = (async () => {
+    let received = 0
+    while (received < task.messages) {
+      const records: ConsumerMessage[] = await consumer.poll({ timeoutMs: 1000 })
+      const now = nowMs()
+      for (const record of records) if (record.value) latencies.record(now - readStamp(record.value))
+      received += records.length
+    }
+  })()
+  const start = performance.now()
+  await paceSends(task.ratePerSec, task.messages, (count) => {
+    for (let i = 0; i < count; i++) {
+      producer.send({ topic: task.topic, value: stampedValue(template) }).catch((error: unknown) => {
+        process.stderr.write(`send failed: ${String(error)}\n`)
+        process.exit(1)
+      })
+    }
+  })
+  await consumed
+  const elapsedMs = performance.now() - start
+  await producer.close()
+  await consumer.close()
+  await cluster.close()
+  return {
+    elapsedMs,
+    messages: task.messages,
+    bytes: task.messages * task.sizeBytes,
+    ...latencies.summary(),
+    settings: { acks: 'all', lingerMs: producer.options.lingerMs, mode: 'assign', api: 'send + poll' },
+  }
+}
+
+await runAdapter({ client: 'samsa', version, produce, consume, latency })

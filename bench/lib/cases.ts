@@ -1,0 +1,95 @@
+/** The benchmark's cases, sized from the command-line options. */
+
+import { COMMIT_POLICIES, type CommitPolicy } from './task.ts'
+
+export interface CaseOptions {
+  /** Records of 100 B in the produce and consume cases. */
+  messages: number
+  /** Records of 1 KiB in the large-record produce case. */
+  largeMessages: number
+  /** Records consumed per commit-policy case (per-message commits make this the slowest case). */
+  commitMessages: number
+  partitions: number
+  latencyRatePerSec: number
+  latencySeconds: number
+}
+
+interface CaseBase {
+  /** Stable name, used in the results and with `--cases`. */
+  name: string
+  /** One line for the report. */
+  description: string
+  messages: number
+  sizeBytes: number
+  partitions: number
+}
+
+export type BenchCase =
+  | (CaseBase & { kind: 'produce' })
+  /** Consumes a backlog made once per case by the runner; `backlog` names the shared backlog. */
+  | (CaseBase & { kind: 'consume'; commit: CommitPolicy; backlog: string })
+  | (CaseBase & { kind: 'latency'; ratePerSec: number })
+  /** A case the harness does not measure yet; every client gets a row saying why. */
+  | (CaseBase & { kind: 'pending'; reason: string })
+
+export function buildCases(options: CaseOptions): BenchCase[] {
+  const { partitions } = options
+  const commitCases: BenchCase[] = COMMIT_POLICIES.map((commit) => ({
+    kind: 'consume',
+    name: `consume-commit-${commit}`,
+    description: `consume ${options.commitMessages} × 100 B in a group, commits: ${commit}`,
+    messages: options.commitMessages,
+    sizeBytes: 100,
+    partitions,
+    commit,
+    backlog: 'commit',
+  }))
+  return [
+    {
+      kind: 'produce',
+      name: 'produce-100B',
+      description: `produce ${options.messages} × 100 B, acks=all`,
+      messages: options.messages,
+      sizeBytes: 100,
+      partitions,
+    },
+    {
+      kind: 'produce',
+      name: 'produce-1KB',
+      description: `produce ${options.largeMessages} × 1 KiB, acks=all`,
+      messages: options.largeMessages,
+      sizeBytes: 1024,
+      partitions,
+    },
+    {
+      kind: 'consume',
+      name: 'consume-100B',
+      description: `consume ${options.messages} × 100 B from ${partitions} partitions, no commits`,
+      messages: options.messages,
+      sizeBytes: 100,
+      partitions,
+      commit: 'none',
+      backlog: 'consume',
+    },
+    ...commitCases,
+    {
+      kind: 'latency',
+      name: 'latency-10k',
+      description: `end-to-end latency at ${options.latencyRatePerSec} msg/s for ${options.latencySeconds} s, 100 B`,
+      messages: options.latencyRatePerSec * options.latencySeconds,
+      sizeBytes: 100,
+      partitions,
+      ratePerSec: options.latencyRatePerSec,
+    },
+    {
+      kind: 'pending',
+      name: 'rebalance-pause',
+      description: 'time from a second member joining until every partition is processed again',
+      messages: 0,
+      sizeBytes: 0,
+      partitions,
+      reason:
+        'not yet measured: the harness has no two-member scenario yet (and samsa’s Consumer has no group subscribe yet)',
+    },
+  ]
+}

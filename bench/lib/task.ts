@@ -1,0 +1,131 @@
+/**
+ * The small protocol between the benchmark runner and each client adapter. The runner starts one child
+ * process per measurement, passing a {@link BenchTask} as JSON in argv; the child does the work with its
+ * client and prints one line `BENCH-RESULT <json>` ({@link ChildReport}) on stdout. Running every client in
+ * its own process keeps peak RSS per client and keeps one client's garbage collector out of another's run.
+ */
+
+/** What a consumer commits, from cheapest to safest. */
+export type CommitPolicy = 'none' | 'auto' | 'batch' | 'message'
+
+export const COMMIT_POLICIES: readonly CommitPolicy[] = ['none', 'auto', 'batch', 'message']
+
+/** Produce `messages` records of `sizeBytes` bytes each (null key, so the client's partitioner spreads them). */
+export interface ProduceTask {
+  kind: 'produce'
+  bootstrap: string
+  topic: string
+  messages: number
+  sizeBytes: number
+}
+
+/** Consume `messages` records from the start of `topic` as member of the fresh group `group`. */
+export interface ConsumeTask {
+  kind: 'consume'
+  bootstrap: string
+  topic: string
+  partitions: number
+  messages: number
+  /** Size of each value in the backlog, for clients that count records but not bytes. */
+  sizeBytes: number
+  group: string
+  commit: CommitPolicy
+}
+
+/**
+ * Produce at `ratePerSec` until `messages` were sent, consuming them in the same process; each value carries
+ * its send time, so the consumer measures end-to-end latency.
+ */
+export interface LatencyTask {
+  kind: 'latency'
+  bootstrap: string
+  topic: string
+  partitions: number
+  messages: number
+  sizeBytes: number
+  ratePerSec: number
+  group: string
+}
+
+export type BenchTask = ProduceTask | ConsumeTask | LatencyTask
+
+/** Settings a client ran with, listed in the report next to its numbers. */
+export type Settings = Record<string, string | number | boolean>
+
+/** One measurement, as a child reports it. */
+export interface Measurement {
+  /** Wall time of the measured part, in ms (see each case for where the clock starts and stops). */
+  elapsedMs: number
+  messages: number
+  /** Payload bytes (values only) moved in the measured part. */
+  bytes: number
+  /** End-to-end latencies (latency case only), in ms. */
+  p50Ms: number | null
+  p99Ms: number | null
+  p999Ms: number | null
+}
+
+export interface ChildReport extends Measurement {
+  client: string
+  version: string
+  settings: Settings
+  /** Peak resident set size of the child process, in MiB; null when it could not be observed. */
+  peakRssMb: number | null
+}
+
+export const RESULT_PREFIX = 'BENCH-RESULT '
+export const UNSUPPORTED_PREFIX = 'BENCH-UNSUPPORTED '
+
+/** Thrown by an adapter for a case its client cannot do (yet); the report shows the reason instead of a number. */
+export class NotMeasurable extends Error {}
+
+/** Throws when the argv payload is not a task; the runner is the only caller, so this is a sanity check. */
+export function parseTask(argv: readonly string[]): BenchTask {
+  const raw = argv[2]
+  if (raw === undefined) throw new Error('usage: <adapter> <task-json>')
+  const task = JSON.parse(raw) as BenchTask
+  if (task.kind !== 'produce' && task.kind !== 'consume' && task.kind !== 'latency') {
+    throw new Error(`unknown task kind ${(task as { kind: unknown }).kind}`)
+  }
+  return task
+}
+
+/** What one Node adapter implements. A case the client cannot do is left undefined. */
+export interface ClientAdapter {
+  client: string
+  version: string
+  produce(task: ProduceTask): Promise<Measurement & { settings: Settings }>
+  consume(task: ConsumeTask): Promise<Measurement & { settings: Settings }>
+  latency(task: LatencyTask): Promise<Measurement & { settings: Settings }>
+}
+
+/**
+ * The entry point of a Node adapter: runs the task from argv, prints the report line, and exits (clients
+ * that leave timers or sockets behind must not keep the benchmark waiting).
+ */
+export async function runAdapter(adapter: ClientAdapter): Promise<void> {
+  try {
+    const task = parseTask(process.argv)
+    const measured =
+      task.kind === 'produce'
+        ? await adapter.produce(task)
+        : task.kind === 'consume'
+          ? await adapter.consume(task)
+          : await adapter.latency(task)
+    const report: ChildReport = {
+      ...measured,
+      client: adapter.client,
+      version: adapter.version,
+      // maxRSS is in KiB on Linux.
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    }
+    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(report)}\n`, () => process.exit(0))
+  } catch (error) {
+    if (error instanceof NotMeasurable) {
+      process.stdout.write(`${UNSUPPORTED_PREFIX}${error.message}\n`, () => process.exit(0))
+      return
+    }
+    process.stderr.write(`${adapter.client}: ${(error as Error)?.stack ?? String(error)}\n`)
+    process.exit(1)
+  }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Optional peers of the benchmark that are too heavy (or not npm packages at all) to be devDependencies:
+#   - kcat, from Debian;
+#   - @confluentinc/kafka-javascript, whose librdkafka binding is compiled here against Debian's libraries.
+# It is installed into bench/.peers (git-ignored), not the project's node_modules, so an ordinary
+# `npm install` neither builds it (minutes on two cores) nor prunes it.
+#
+# Idempotent: each step is skipped when its result is already there. A step that fails leaves a note in
+# bench/.peers/<peer>.unavailable that the benchmark quotes instead of a number; the script itself never
+# fails the benchmark.
+set -u
+
+here="$(cd "$(dirname "$0")" && pwd)"
+peers="$here/.peers"
+confluent_version="1.10.1"
+mkdir -p "$peers"
+
+note() { printf 'bench setup: %s\n' "$*" >&2; }
+
+apt_updated=0
+apt_install() {
+  if [ "$(id -u)" != "0" ] && ! command -v sudo >/dev/null 2>&1; then
+    return 1
+  fi
+  local sudo=""
+  [ "$(id -u)" != "0" ] && sudo="sudo"
+  if [ "$apt_updated" = "0" ]; then
+    $sudo apt-get update -qq >/dev/null 2>&1 || return 1
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null 2>&1
+}
+
+# kcat
+if command -v kcat >/dev/null 2>&1; then
+  rm -f "$peers/kcat.unavailable"
+else
+  note "installing kcat (apt-get)"
+  if apt_install kcat && command -v kcat >/dev/null 2>&1; then
+    rm -f "$peers/kcat.unavailable"
+  else
+    echo "apt-get install kcat failed (needs root or sudo and the Debian archive)" >"$peers/kcat.unavailable"
+    note "kcat unavailable"
+  fi
+fi
+
+# @confluentinc/kafka-javascript
+confluent_pkg="$peers/node_modules/@confluentinc/kafka-javascript/package.json"
+if [ -f "$confluent_pkg" ] && grep -q "\"version\": \"$confluent_version\"" "$confluent_pkg" &&
+  [ -n "$(find "$peers/node_modules/@confluentinc/kafka-javascript/build" -name '*.node' 2>/dev/null | head -1)" ]; then
+  rm -f "$peers/confluent.unavailable"
+else
+  note "building @confluentinc/kafka-javascript@$confluent_version against system librdkafka deps (a few minutes)"
+  log="$peers/confluent-build.log"
+  if ! apt_install build-essential python3 zlib1g-dev libssl-dev libzstd-dev libsasl2-dev liblz4-dev libcurl4-openssl-dev; then
+    echo "apt-get could not install the build dependencies of librdkafka" >"$peers/confluent.unavailable"
+    note "confluent unavailable: build dependencies missing"
+  else
+    [ -f "$peers/package.json" ] || echo '{ "name": "samsa-bench-peers", "private": true }' >"$peers/package.json"
+    # The binding must be built for the Node that runs the benchmark (the project's Node 24), so put its
+    # directory first on PATH for node-gyp.
+    node_dir="$(cd "$here/.." && pwd)/node_modules/node/bin"
+    if (cd "$peers" && PATH="$node_dir:$PATH" CKJS_LINKING=dynamic npm install --no-audit --no-fund \
+      "@confluentinc/kafka-javascript@$confluent_version" >"$log" 2>&1); then
+      rm -f "$peers/confluent.unavailable"
+      note "confluent built"
+    else
+      { echo "npm install @confluentinc/kafka-javascript@$confluent_version failed; last lines of $log:"; tail -5 "$log"; } \
+        >"$peers/confluent.unavailable"
+      note "confluent unavailable: build failed (see $log)"
+    fi
+  fi
+fi
+exit 0
