@@ -1,0 +1,131 @@
+/**
+ * Which offset of one partition may be committed, given which of its messages are marked consumed.
+ *
+ * Messages are handed to handlers in offset order, but may be finished out of order (a batch acks its
+ * messages one by one, a manual handler marks whatever it likes). The committed offset means "everything
+ * before this is done", so it only advances over an unbroken run of marked messages: with 5 and 7 marked
+ * and 6 still open, the committable offset is 6. It never moves backwards.
+ */
+
+import type { TopicPartitionOffset } from '../common/types.ts'
+
+export interface MarkedMessage {
+  offset: bigint
+  /** The message's leader epoch, or -1; committed with the offset so a restart can detect log truncation. */
+  leaderEpoch: number
+}
+
+export class PartitionMarks {
+  readonly topic: string
+  readonly partition: number
+  /** Offsets handed out and not yet marked, ascending. */
+  private readonly open: bigint[] = []
+  /** The first offset handed out; the committable offset only counts once it is past it. */
+  private firstBegun: bigint | undefined
+  /** The highest offset handed out (and not taken back by a rewind); nothing above it can be marked. */
+  private lastBegun: bigint | undefined
+  private highestMarked: MarkedMessage | undefined
+  private committableOffset: TopicPartitionOffset | undefined
+  private committedOffset: bigint | undefined
+
+  constructor(topic: string, partition: number) {
+    this.topic = topic
+    this.partition = partition
+  }
+
+  /** Messages handed out and not marked yet. */
+  get openCount(): number {
+    return this.open.length
+  }
+
+  /** The next offset to read that may be committed, or undefined while nothing contiguous is marked. */
+  get committable(): TopicPartitionOffset | undefined {
+    return this.committableOffset
+  }
+
+  /** Whether `offset` is already covered by the committable offset (marked through). */
+  isConsumed(offset: bigint): boolean {
+    return this.committableOffset !== undefined && offset < this.committableOffset.offset
+  }
+
+  /** `offset` was handed to a handler. Offsets are handed out in ascending order (again after a rewind). */
+  begin(offset: bigint): void {
+    if (this.lastBegun !== undefined && offset <= this.lastBegun) {
+      throw new RangeError(`offset ${offset} handed out after ${this.lastBegun}; offsets must ascend`)
+    }
+    this.firstBegun ??= offset
+    this.lastBegun = offset
+    this.open.push(offset)
+  }
+
+  /** Marks one message consumed. Returns true when the committable offset advanced. */
+  mark(message: MarkedMessage): boolean {
+    const index = this.open.indexOf(message.offset)
+    if (index < 0) return false
+    this.open.splice(index, 1)
+    this.noteMarked(message)
+    return this.advance()
+  }
+
+  /**
+   * Marks `message` and every message handed out before it consumed (Karafka's `mark_as_consumed`: "up to
+   * here is done"). Returns true when the committable offset advanced.
+   */
+  markThrough(message: MarkedMessage): boolean {
+    if (this.isConsumed(message.offset)) return false
+    if (this.lastBegun === undefined || message.offset > this.lastBegun) return false
+    let removed = 0
+    while (removed < this.open.length && (this.open[removed] as bigint) <= message.offset) removed++
+    this.open.splice(0, removed)
+    this.noteMarked(message)
+    return this.advance()
+  }
+
+  /**
+   * The partition goes back to `offset` (a nack): messages from there on will be handed out again, so they
+   * are no longer open and marks above it no longer count. Returns false, changing nothing, when `offset` is
+   * already consumed (a nack after the message was marked has no effect).
+   */
+  rewind(offset: bigint): boolean {
+    if (this.isConsumed(offset)) return false
+    while (this.open.length > 0 && (this.open.at(-1) as bigint) >= offset) this.open.pop()
+    if (this.lastBegun !== undefined && this.lastBegun >= offset) this.lastBegun = offset - 1n
+    if (this.highestMarked !== undefined && this.highestMarked.offset >= offset) {
+      this.highestMarked = { offset: offset - 1n, leaderEpoch: -1 }
+    }
+    return true
+  }
+
+  /** The committable offset if it was not committed yet. */
+  uncommitted(): TopicPartitionOffset | undefined {
+    const committable = this.committableOffset
+    if (committable === undefined || committable.offset === this.committedOffset) return undefined
+    return committable
+  }
+
+  /** `offset` reached the coordinator. */
+  committed(offset: bigint): void {
+    if (this.committedOffset === undefined || offset > this.committedOffset) this.committedOffset = offset
+  }
+
+  private noteMarked(message: MarkedMessage): void {
+    if (this.highestMarked === undefined || message.offset > this.highestMarked.offset) {
+      this.highestMarked = { offset: message.offset, leaderEpoch: message.leaderEpoch }
+    }
+  }
+
+  private advance(): boolean {
+    const highest = this.highestMarked
+    if (highest === undefined || this.firstBegun === undefined) return false
+    const lowestOpen = this.open[0]
+    const candidate = lowestOpen === undefined ? highest.offset + 1n : lowestOpen
+    // Nothing before the first open message was marked: there is no progress to commit yet.
+    if (candidate <= this.firstBegun) return false
+    if (this.committableOffset !== undefined && candidate <= this.committableOffset.offset) return false
+    const next: TopicPartitionOffset = { topic: this.topic, partition: this.partition, offset: candidate }
+    // The epoch is known for the usual case, the record just before the committable offset.
+    if (candidate === highest.offset + 1n && highest.leaderEpoch >= 0) next.leaderEpoch = highest.leaderEpoch
+    this.committableOffset = next
+    return true
+  }
+}

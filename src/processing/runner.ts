@@ -1,0 +1,604 @@
+/**
+ * `consumer.run()`: a processing loop over a group consumer, in the style of Karafka and FastStream. One
+ * background loop polls and queues messages per partition; workers hand each partition's messages to the
+ * handler in offset order, up to `partitionsConcurrency` partitions at once. Handlers mark messages consumed
+ * (by `ack` mode, by `markAsConsumed`, or by `ack()`/`reject()`/throwing an outcome); marks become committed
+ * offsets on the commit cadence, only over an unbroken run of marked messages (see {@link PartitionMarks}).
+ *
+ * The consumer must not commit on its own behind the runner's back: auto-commit of *automatically stored*
+ * offsets would commit what was polled, not what was processed. So the consumer needs
+ * `enableAutoCommit: false` or `enableAutoOffsetStore: false`.
+ *
+ * Rebalances: when the group revokes partitions, the runner stops handing out their messages, waits (up to
+ * `drainTimeoutMs`) for their handlers, commits their marks while this member still owns them, and only then
+ * lets the rebalance go on. Lost partitions (another member may own them already) are dropped uncommitted.
+ */
+
+import { CommitFailedError, ConfigError, KafkaError } from '../common/errors.ts'
+import { createConsoleLogger, type Logger } from '../common/logger.ts'
+import type { TopicPartition, TopicPartitionOffset } from '../common/types.ts'
+import { topicPartitionKey } from '../common/types.ts'
+import type { Consumer } from '../consumer/consumer.ts'
+import type { ConsumerMessage } from '../consumer/message.ts'
+import {
+  AckMessage,
+  describeReason,
+  NackMessage,
+  PartitionStoppedError,
+  RejectMessage,
+  validateDelay,
+} from './outcomes.ts'
+import { PartitionMarks } from './partition-marks.ts'
+import {
+  type MarkAsConsumed,
+  type ProcessingMessage,
+  type ResolvedRunOptions,
+  type RunOptions,
+  resolveRunOptions,
+} from './run-options.ts'
+
+/** What a running `run()` gives back. */
+export interface RunHandle {
+  /**
+   * Stops gracefully: no more messages are handed out, in-flight handlers may finish (their signal aborts
+   * after `timeoutMs`, default `drainTimeoutMs`), `onShutdown` runs, marked offsets are committed, and the
+   * consumer leaves the group and closes. Calling it again returns the same promise.
+   */
+  stop(options?: { timeoutMs?: number }): Promise<void>
+  /** Settles when the run has ended: resolves after `stop()`, rejects with the error that ended it otherwise. */
+  readonly done: Promise<void>
+  /** Partitions stopped by exhausted retries, with the message they stopped at. */
+  stoppedPartitions(): PartitionStoppedError[]
+}
+
+/** Longest one poll waits, so a stop request is noticed quickly. */
+const pollTimeoutMs = 200
+/** Queued messages per partition above which the partition is paused until its queue drains. */
+const queueHighWater = 1000
+
+type PauseReason = 'backpressure' | 'nack-delay' | 'revoking' | 'stopped'
+
+type Settlement = 'open' | 'acked' | 'nacked' | 'rejected'
+
+/** One message in a handler's hands, with how it was settled. */
+interface Delivery {
+  message: ConsumerMessage
+  state: Settlement
+  nackDelayMs: number
+}
+
+/** The runner's state of one partition while it is assigned. */
+class PartitionWork {
+  readonly tp: TopicPartition
+  readonly key: string
+  readonly marks: PartitionMarks
+  readonly queue: ConsumerMessage[] = []
+  readonly pauseReasons = new Set<PauseReason>()
+  readonly controller = new AbortController()
+  /** The next offset expected from the fetcher; older ones are duplicates after a seek. */
+  nextOffset: bigint | undefined
+  /** Value of the runner's seek counter at this partition's last seek; polls started before it are stale. */
+  lastSeek = 0
+  /** The handler call in progress, if any. */
+  current: Promise<void> | undefined
+  /** Consecutive failures of the message at `failingOffset`. */
+  failingOffset: bigint | undefined
+  failures = 0
+  detached = false
+  stopped: PartitionStoppedError | undefined
+  nackTimer: NodeJS.Timeout | undefined
+
+  constructor(topic: string, partition: number) {
+    this.tp = { topic, partition }
+    this.key = topicPartitionKey(topic, partition)
+    this.marks = new PartitionMarks(topic, partition)
+  }
+
+  get runnable(): boolean {
+    return (
+      !this.detached &&
+      this.current === undefined &&
+      this.queue.length > 0 &&
+      this.stopped === undefined &&
+      !this.pauseReasons.has('nack-delay') &&
+      !this.pauseReasons.has('revoking')
+    )
+  }
+}
+
+export class MessageRunner implements RunHandle {
+  readonly done: Promise<void>
+  private readonly consumer: Consumer
+  private readonly options: ResolvedRunOptions
+  private readonly logger: Logger
+  private readonly works = new Map<string, PartitionWork>()
+  private readonly stopController = new AbortController()
+  private active = 0
+  private seeks = 0
+  private marksSinceCommit = 0
+  private commitTimer: NodeJS.Timeout | undefined
+  private committing: Promise<void> | undefined
+  private commitAgain = false
+  private stopping = false
+  private stopPromise: Promise<void> | undefined
+  private loop: Promise<void> | undefined
+  private fatal: unknown
+  private resolveDone!: () => void
+  private rejectDone!: (error: unknown) => void
+  private readonly stopped: PartitionStoppedError[] = []
+  private readonly onSignal = (): void => {
+    void this.stop()
+  }
+
+  constructor(consumer: Consumer, options: RunOptions, logger: Logger) {
+    this.consumer = consumer
+    this.options = resolveRunOptions(options)
+    this.logger = logger
+    const commitOptions = consumer.offsets.options
+    if (commitOptions.enableAutoCommit && commitOptions.enableAutoOffsetStore) {
+      throw new ConfigError(
+        'consumer.enableAutoCommit',
+        'run() commits the offsets of processed messages itself, but this consumer also auto-commits the ' +
+          'offsets of polled messages; create it with enableAutoCommit: false (or enableAutoOffsetStore: false)',
+      )
+    }
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolveDone = resolve
+      this.rejectDone = reject
+    })
+    // `done` is for whoever wants it; an unobserved failure is still reported through stop()/onError.
+    this.done.catch(() => {})
+  }
+
+  /** Subscribes (when `topics` is given) and starts the poll loop and the commit clock. */
+  start(): void {
+    const { topics, rebalanceListener: user } = this.options
+    if (topics !== undefined) {
+      this.consumer.subscribe(topics, {
+        onPartitionsAssigned: (partitions) => user.onPartitionsAssigned?.(partitions),
+        onPartitionsRevoked: async (partitions) => {
+          await this.release(partitions, true)
+          await user.onPartitionsRevoked?.(partitions)
+        },
+        onPartitionsLost: async (partitions) => {
+          await this.release(partitions, false)
+          await (user.onPartitionsLost ?? user.onPartitionsRevoked)?.(partitions)
+        },
+      })
+    }
+    this.commitTimer = setInterval(() => void this.commit(), this.options.everyMs)
+    this.commitTimer.unref()
+    if (this.options.handleSignals) {
+      process.once('SIGTERM', this.onSignal)
+      process.once('SIGINT', this.onSignal)
+    }
+    this.loop = this.pollLoop()
+  }
+
+  stoppedPartitions(): PartitionStoppedError[] {
+    return [...this.stopped]
+  }
+
+  stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.stopPromise ??= this.shutdown(options.timeoutMs ?? this.options.drainTimeoutMs)
+    return this.stopPromise
+  }
+
+  // -- fetching -----------------------------------------------------------------------------------------------
+
+  private async pollLoop(): Promise<void> {
+    while (!this.stopping) {
+      const seeksBefore = this.seeks
+      let messages: ConsumerMessage[]
+      try {
+        messages = await this.consumer.poll({ timeoutMs: pollTimeoutMs })
+      } catch (error) {
+        if (this.stopping) return
+        if (error instanceof KafkaError && error.retriable) {
+          this.logger.warn('poll failed; retrying', { error })
+          continue
+        }
+        this.fatal = error
+        void this.stop()
+        return
+      }
+      for (const message of messages) this.enqueue(message, seeksBefore)
+      this.schedule()
+    }
+  }
+
+  private enqueue(message: ConsumerMessage, seeksBefore: number): void {
+    let work = this.works.get(topicPartitionKey(message.topic, message.partition))
+    if (work === undefined) {
+      work = new PartitionWork(message.topic, message.partition)
+      this.works.set(work.key, work)
+    }
+    // Fetched before the partition was sought back (a nack), or already queued once: not for handing out.
+    if (work.detached || work.lastSeek > seeksBefore || work.pauseReasons.has('revoking')) return
+    if (work.nextOffset !== undefined && message.offset < work.nextOffset) return
+    work.nextOffset = message.offset + 1n
+    work.queue.push(message)
+    if (work.queue.length >= queueHighWater) this.pause(work, 'backpressure')
+  }
+
+  private pause(work: PartitionWork, reason: PauseReason): void {
+    const wasPaused = work.pauseReasons.size > 0
+    work.pauseReasons.add(reason)
+    if (wasPaused || work.detached) return
+    try {
+      this.consumer.pause([work.tp])
+    } catch {
+      // Not assigned any more: nothing to pause.
+    }
+  }
+
+  private resume(work: PartitionWork, reason: PauseReason): void {
+    if (!work.pauseReasons.delete(reason) || work.pauseReasons.size > 0 || work.detached) return
+    try {
+      this.consumer.resume([work.tp])
+    } catch {
+      // Not assigned any more.
+    }
+  }
+
+  // -- handing out --------------------------------------------------------------------------------------------
+
+  /** Starts handlers for runnable partitions while slots are free, longest-waiting partition first. */
+  private schedule(): void {
+    if (this.stopping) return
+    for (const work of this.works.values()) {
+      if (this.active >= this.options.partitionsConcurrency) return
+      if (!work.runnable) continue
+      // Re-inserting moves the partition to the back, so busy partitions take turns.
+      this.works.delete(work.key)
+      this.works.set(work.key, work)
+      this.runStep(work)
+    }
+  }
+
+  private runStep(work: PartitionWork): void {
+    const messages =
+      this.options.handler.kind === 'message' ? [work.queue.shift() as ConsumerMessage] : work.queue.splice(0)
+    this.active++
+    work.current = this.process(work, messages)
+      .catch((error: unknown) => this.report(error))
+      .finally(() => {
+        this.active--
+        work.current = undefined
+        if (work.queue.length === 0) this.resume(work, 'backpressure')
+        this.schedule()
+      })
+  }
+
+  private async process(work: PartitionWork, messages: ConsumerMessage[]): Promise<void> {
+    const deliveries: Delivery[] = []
+    for (const message of messages) {
+      if (work.marks.isConsumed(message.offset)) continue
+      work.marks.begin(message.offset)
+      deliveries.push({ message, state: 'open', nackDelayMs: 0 })
+    }
+    const first = deliveries[0]
+    const last = deliveries.at(-1)
+    if (first === undefined || last === undefined) return
+    if (this.options.ack === 'before-processing') this.markThrough(work, last.message)
+    const signal = AbortSignal.any([this.stopController.signal, work.controller.signal])
+    const markAsConsumed: MarkAsConsumed = (message) => this.markAsConsumed(message)
+    let outcome: { ok: true } | { ok: false; error: unknown }
+    try {
+      const handler = this.options.handler
+      if (handler.kind === 'message') {
+        await handler.eachMessage({ message: this.decorate(work, first), signal, markAsConsumed })
+      } else {
+        const batchMessages = deliveries.map((d) => this.decorate(work, d))
+        await handler.eachBatch({
+          batch: {
+            topic: work.tp.topic,
+            partition: work.tp.partition,
+            messages: batchMessages,
+            firstOffset: first.message.offset,
+            lastOffset: last.message.offset,
+          },
+          signal,
+          markAsConsumed,
+        })
+      }
+      outcome = { ok: true }
+    } catch (error) {
+      outcome = { ok: false, error }
+    }
+    if (work.detached) return
+    this.conclude(work, deliveries, outcome)
+  }
+
+  /** Settles what the handler left open, by its outcome, then applies a nack if any. */
+  private conclude(
+    work: PartitionWork,
+    deliveries: Delivery[],
+    outcome: { ok: true } | { ok: false; error: unknown },
+  ): void {
+    const open = deliveries.filter((d) => d.state === 'open')
+    const error = outcome.ok ? undefined : outcome.error
+    if (outcome.ok) {
+      if (this.options.ack === 'after-success') for (const d of open) this.settle(work, d, 'acked')
+    } else if (error instanceof AckMessage) {
+      for (const d of open) this.settle(work, d, 'acked')
+    } else if (error instanceof RejectMessage) {
+      for (const d of open) this.settle(work, d, 'rejected', error.reason)
+    } else if (error instanceof NackMessage) {
+      const d = open[0]
+      if (d !== undefined) this.settle(work, d, 'nacked', undefined, error.delayMs)
+    } else if (this.options.ack === 'before-processing') {
+      // At-most-once: the messages were marked before the handler ran; they are not tried again.
+      this.report(error)
+    } else {
+      const d = open[0]
+      if (d !== undefined) this.fail(work, d, error)
+    }
+    const nacked = deliveries.find((d) => d.state === 'nacked')
+    if (nacked !== undefined) this.redeliver(work, nacked.message.offset, nacked.nackDelayMs)
+    else if (work.failingOffset !== undefined && work.marks.isConsumed(work.failingOffset)) {
+      work.failingOffset = undefined
+      work.failures = 0
+    }
+  }
+
+  /** A handler failure: deliver the message again after a backoff, or stop the partition after the last try. */
+  private fail(work: PartitionWork, delivery: Delivery, error: unknown): void {
+    const offset = delivery.message.offset
+    if (work.failingOffset !== offset) {
+      work.failingOffset = offset
+      work.failures = 0
+    }
+    work.failures++
+    if (work.failures >= this.options.attempts) {
+      const stopped = new PartitionStoppedError(
+        work.tp.topic,
+        work.tp.partition,
+        offset,
+        work.failures,
+        error,
+      )
+      work.stopped = stopped
+      work.queue.length = 0
+      this.pause(work, 'stopped')
+      this.stopped.push(stopped)
+      this.report(stopped)
+      this.options.onPartitionStopped?.(stopped)
+      return
+    }
+    const { initialBackoffMs, maxBackoffMs } = this.options
+    const delayMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (work.failures - 1))
+    this.logger.warn('message handler failed; delivering the message again', {
+      topic: work.tp.topic,
+      partition: work.tp.partition,
+      offset,
+      attempt: work.failures,
+      error,
+    })
+    this.settle(work, delivery, 'nacked', undefined, delayMs)
+  }
+
+  /** The partition goes back to `offset`: drop what is queued, seek, and pause for `delayMs`. */
+  private redeliver(work: PartitionWork, offset: bigint, delayMs: number): void {
+    if (!work.marks.rewind(offset)) return
+    work.queue.length = 0
+    work.nextOffset = offset
+    work.lastSeek = ++this.seeks
+    try {
+      this.consumer.seek({ topic: work.tp.topic, partition: work.tp.partition, offset })
+    } catch (error) {
+      this.report(error)
+      return
+    }
+    if (delayMs > 0) {
+      this.pause(work, 'nack-delay')
+      clearTimeout(work.nackTimer)
+      work.nackTimer = setTimeout(() => {
+        work.nackTimer = undefined
+        this.resume(work, 'nack-delay')
+        this.schedule()
+      }, delayMs)
+    }
+  }
+
+  private decorate(work: PartitionWork, delivery: Delivery): ProcessingMessage {
+    return {
+      ...delivery.message,
+      ack: () => this.settle(work, delivery, 'acked'),
+      nack: (options = {}) =>
+        this.settle(work, delivery, 'nacked', undefined, validateDelay('nack.delayMs', options.delayMs)),
+      reject: (reason?: unknown) => this.settle(work, delivery, 'rejected', reason),
+    }
+  }
+
+  /** The first settlement of a delivery wins; acks and rejects mark it, a nack is applied when the handler ends. */
+  private settle(
+    work: PartitionWork,
+    delivery: Delivery,
+    state: Exclude<Settlement, 'open'>,
+    reason?: unknown,
+    nackDelayMs = 0,
+  ): void {
+    if (delivery.state !== 'open' || work.detached) return
+    delivery.state = state
+    if (state === 'nacked') {
+      delivery.nackDelayMs = nackDelayMs
+      return
+    }
+    if (state === 'rejected') {
+      if (this.options.onRejected !== undefined) this.options.onRejected(delivery.message, reason)
+      else {
+        this.logger.warn('message rejected by its handler', {
+          topic: work.tp.topic,
+          partition: work.tp.partition,
+          offset: delivery.message.offset,
+          reason: describeReason(reason),
+        })
+      }
+    }
+    if (work.marks.mark(delivery.message)) this.noteMarked()
+  }
+
+  // -- marks and commits --------------------------------------------------------------------------------------
+
+  private markAsConsumed(message: ConsumerMessage): void {
+    const work = this.works.get(topicPartitionKey(message?.topic, message?.partition))
+    if (work === undefined || work.detached) {
+      throw new CommitFailedError(
+        `markAsConsumed: partition ${message?.topic}-${message?.partition} is not being processed by this ` +
+          'consumer (it was revoked, or the message did not come from this run)',
+        message === undefined ? [] : [{ topic: message.topic, partition: message.partition }],
+      )
+    }
+    this.markThrough(work, message)
+  }
+
+  private markThrough(work: PartitionWork, message: ConsumerMessage): void {
+    if (work.marks.markThrough(message)) this.noteMarked()
+  }
+
+  private noteMarked(): void {
+    this.marksSinceCommit++
+    const every = this.options.everyMessages
+    if (every !== undefined && this.marksSinceCommit >= every) void this.commit()
+  }
+
+  /** Commits every owned partition's committable offset; one commit at a time, a request during one follows it. */
+  private commit(): Promise<void> {
+    if (this.committing !== undefined) {
+      this.commitAgain = true
+      return this.committing
+    }
+    this.committing = (async () => {
+      do {
+        this.commitAgain = false
+        await this.commitOnce()
+      } while (this.commitAgain)
+    })().finally(() => {
+      this.committing = undefined
+    })
+    return this.committing
+  }
+
+  private async commitOnce(): Promise<void> {
+    const offsets: TopicPartitionOffset[] = []
+    const owned = new Set(this.consumer.assignment().map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+    for (const work of this.works.values()) {
+      const offset = work.marks.uncommitted()
+      if (offset !== undefined && !work.detached && owned.has(work.key)) offsets.push({ ...offset })
+    }
+    if (offsets.length === 0) return
+    this.marksSinceCommit = 0
+    try {
+      await this.consumer.commit(offsets)
+      for (const offset of offsets) {
+        this.works.get(topicPartitionKey(offset.topic, offset.partition))?.marks.committed(offset.offset)
+      }
+    } catch (error) {
+      // The marks stay; the next commit sends them again (unless their partitions are revoked meanwhile).
+      this.report(error)
+    }
+  }
+
+  // -- rebalances and shutdown ----------------------------------------------------------------------------------
+
+  /**
+   * Revoked (`commit`) or lost partitions: stop handing out their messages, wait for their handlers, commit
+   * their marks if this member still owns them, and forget them.
+   */
+  private async release(partitions: readonly TopicPartition[], commit: boolean): Promise<void> {
+    const works = partitions
+      .map((tp) => this.works.get(topicPartitionKey(tp.topic, tp.partition)))
+      .filter((work) => work !== undefined)
+    for (const work of works) {
+      work.queue.length = 0
+      this.pause(work, 'revoking')
+      if (!commit) work.controller.abort()
+    }
+    const drained = await this.drain(works, this.options.drainTimeoutMs)
+    if (!drained) for (const work of works) work.controller.abort()
+    if (commit) await this.commit()
+    for (const work of works) this.detach(work)
+  }
+
+  private detach(work: PartitionWork): void {
+    work.detached = true
+    clearTimeout(work.nackTimer)
+    if (this.works.get(work.key) === work) this.works.delete(work.key)
+  }
+
+  /** Waits for the handlers in progress on `works`; false when `timeoutMs` passed first. */
+  private async drain(works: Iterable<PartitionWork>, timeoutMs: number): Promise<boolean> {
+    const running = [...works].map((w) => w.current).filter((p) => p !== undefined)
+    if (running.length === 0) return true
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs)
+    })
+    try {
+      return await Promise.race([Promise.all(running).then(() => true), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    this.stopping = true
+    clearInterval(this.commitTimer)
+    process.off('SIGTERM', this.onSignal)
+    process.off('SIGINT', this.onSignal)
+    try {
+      await this.loop
+      for (const work of this.works.values()) work.queue.length = 0
+      if (!(await this.drain(this.works.values(), timeoutMs))) {
+        this.logger.warn('stop: handlers still running after the timeout; aborting their signal', {
+          timeoutMs,
+        })
+        this.stopController.abort()
+        await this.drain(this.works.values(), timeoutMs)
+      }
+      for (const work of this.works.values()) clearTimeout(work.nackTimer)
+      if (this.options.onShutdown !== undefined) {
+        try {
+          await this.options.onShutdown({ markAsConsumed: (message) => this.markAsConsumed(message) })
+        } catch (error) {
+          this.report(error)
+        }
+      }
+      await this.commit()
+    } finally {
+      await this.consumer.close()
+    }
+    if (this.fatal !== undefined) this.rejectDone(this.fatal)
+    else this.resolveDone()
+    if (this.fatal !== undefined) throw this.fatal
+  }
+
+  private report(error: unknown): void {
+    if (this.options.onError !== undefined) {
+      try {
+        this.options.onError(error)
+        return
+      } catch (callbackError) {
+        this.logger.error('run onError callback threw', { error: callbackError })
+      }
+    }
+    this.logger.error('processing error', { error })
+  }
+}
+
+/**
+ * Runs `options.eachMessage` / `eachBatch` over `consumer` until the handle's `stop()`. With `topics`, it
+ * subscribes the consumer itself (so it can drain and commit partitions before they are revoked); without,
+ * it processes whatever the consumer is assigned. Resolves once processing started.
+ * @throws ConfigError for bad options, or a consumer that auto-commits polled offsets.
+ */
+export async function runConsumer(
+  consumer: Consumer,
+  options: RunOptions,
+  context: { logger?: Logger } = {},
+): Promise<RunHandle> {
+  const runner = new MessageRunner(consumer, options, context.logger ?? createConsoleLogger('warn'))
+  runner.start()
+  return runner
+}
