@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { PartitionMarks } from '../../../src/processing/partition-marks.ts'
+
+function handedOut(...offsets: number[]): PartitionMarks {
+  const marks = new PartitionMarks('orders', 3)
+  for (const offset of offsets) marks.begin(BigInt(offset))
+  return marks
+}
+
+const at = (offset: number, leaderEpoch = 4) => ({ offset: BigInt(offset), leaderEpoch })
+
+describe('PartitionMarks', () => {
+  it('commits the next offset after a contiguous run of marks, with the epoch of the last record', () => {
+    const marks = handedOut(5, 6, 7)
+    expect(marks.mark(at(5))).toBe(true)
+    expect(marks.committable).toEqual({ topic: 'orders', partition: 3, offset: 6n, leaderEpoch: 4 })
+  })
+
+  it('stops at the first open offset: 5 and 7 done, 6 open, commits 6', () => {
+    const marks = handedOut(5, 6, 7)
+    marks.mark(at(5))
+    expect(marks.mark(at(7))).toBe(false)
+    expect(marks.committable?.offset).toBe(6n)
+    expect(marks.mark(at(6))).toBe(true)
+    expect(marks.committable?.offset).toBe(8n)
+  })
+
+  it('has nothing to commit while the first handed-out message is open', () => {
+    const marks = handedOut(10, 11)
+    expect(marks.mark(at(11))).toBe(false)
+    expect(marks.committable).toBeUndefined()
+    expect(marks.uncommitted()).toBeUndefined()
+  })
+
+  it('markThrough marks everything handed out up to the message, but nothing not yet handed out', () => {
+    const marks = handedOut(0, 1, 2, 3)
+    expect(marks.markThrough(at(2))).toBe(true)
+    expect(marks.committable?.offset).toBe(3n)
+    expect(marks.openCount).toBe(1)
+    expect(marks.markThrough(at(9))).toBe(false)
+    expect(marks.committable?.offset).toBe(3n)
+  })
+
+  it('skips gaps in the offsets (compaction, transaction markers)', () => {
+    const marks = handedOut(0, 4, 9)
+    marks.mark(at(0))
+    marks.mark(at(4))
+    expect(marks.committable?.offset).toBe(9n)
+    marks.mark(at(9))
+    expect(marks.committable?.offset).toBe(10n)
+  })
+
+  it('never moves backwards and reports each committable offset once', () => {
+    const marks = handedOut(0, 1)
+    marks.markThrough(at(1))
+    expect(marks.uncommitted()?.offset).toBe(2n)
+    marks.committed(2n)
+    expect(marks.uncommitted()).toBeUndefined()
+    expect(marks.markThrough(at(0))).toBe(false)
+    expect(marks.committable?.offset).toBe(2n)
+  })
+
+  it('rewind (a nack) takes back the open messages from the offset on; they can be handed out again', () => {
+    const marks = handedOut(5, 6, 7)
+    marks.mark(at(5))
+    marks.mark(at(7))
+    expect(marks.rewind(6n)).toBe(true)
+    expect(marks.openCount).toBe(0)
+    // 7 was marked but comes again after 6, so the commit stays at 6.
+    expect(marks.committable?.offset).toBe(6n)
+    marks.begin(6n)
+    marks.begin(7n)
+    marks.mark(at(6))
+    expect(marks.committable?.offset).toBe(7n)
+  })
+
+  it('ignores a rewind to an offset already consumed', () => {
+    const marks = handedOut(5, 6)
+    marks.markThrough(at(6))
+    expect(marks.rewind(5n)).toBe(false)
+    expect(marks.committable?.offset).toBe(7n)
+  })
+
+  it('refuses offsets handed out out of order', () => {
+    const marks = handedOut(5)
+    expect(() => marks.begin(5n)).toThrow(RangeError)
+  })
+})
