@@ -3,23 +3,17 @@
  * for it and how hard to retry. Validated once, at construction, by {@link resolveClientOptions}.
  */
 
-import type { ConnectionOptions as NodeTlsOptions } from 'node:tls'
 import { ConfigError } from '../common/errors.ts'
 import { type Logger, silentLogger } from '../common/logger.ts'
 import { integerOption, rejectUnknownOptions, stringOption } from '../common/validate.ts'
 import type { Authenticator } from '../network/connection.ts'
+import { createSaslAuthenticator } from '../network/sasl/index.ts'
+import type { SaslOptions } from '../network/sasl/sasl-options.ts'
 import type { BrokerEndpoint, SocketFactory } from '../network/socket-factory.ts'
+import { createTlsSocketFactory, type TlsOptions } from '../network/tls-socket-factory.ts'
 
-/**
- * TLS settings: `true` for TLS with the system's trusted CAs, or Node's `tls.connect` options (`ca`, `cert`,
- * `key`, `servername`, `rejectUnauthorized`, ...). Not implemented yet.
- */
-export type TlsOptions = true | NodeTlsOptions
-
-/** SASL credentials. Not implemented yet. */
-export type SaslOptions =
-  | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
-  | { mechanism: 'oauthbearer'; token: () => Promise<string> | string }
+export type { OAuthBearerToken, SaslOptions } from '../network/sasl/sasl-options.ts'
+export type { TlsOptions } from '../network/tls-socket-factory.ts'
 
 /** Options shared by every client. Only `bootstrap` is required. */
 export interface ClientOptions {
@@ -56,9 +50,9 @@ export interface ClientOptions {
   maxResponseBytes?: number
   /** Where samsa logs. Default: nothing is logged. */
   logger?: Logger
-  /** Connect with TLS. Not implemented yet: setting it throws ConfigError. */
+  /** Connect with TLS (`true`, or Node's `tls.connect` options such as `ca`, `cert`, `key`). */
   tls?: TlsOptions
-  /** Authenticate with SASL. Not implemented yet: setting it throws ConfigError. */
+  /** Authenticate with SASL: PLAIN, SCRAM-SHA-256/512 or OAUTHBEARER. */
   sasl?: SaslOptions
 }
 
@@ -159,14 +153,8 @@ export function resolveClientOptions(
       0x7fffffff,
     ),
     logger: resolveLogger(input.logger),
-    socketFactory: undefined,
-    authenticate: undefined,
-  }
-  if (input.tls !== undefined) {
-    throw new ConfigError('tls', 'TLS connections are not implemented yet in this version of samsa')
-  }
-  if (input.sasl !== undefined) {
-    throw new ConfigError('sasl', 'SASL authentication is not implemented yet in this version of samsa')
+    socketFactory: resolveTls(input.tls),
+    authenticate: input.sasl === undefined ? undefined : createSaslAuthenticator(input.sasl),
   }
   return resolved
 }
@@ -212,6 +200,14 @@ function parseEndpoint(text: string, option: string): BrokerEndpoint {
     )
   }
   return { host, port }
+}
+
+function resolveTls(tls: unknown): SocketFactory | undefined {
+  if (tls === undefined || tls === false) return undefined
+  if (tls !== true && (typeof tls !== 'object' || tls === null)) {
+    throw new ConfigError('tls', `expected true or tls.connect options, got ${typeof tls}`)
+  }
+  return createTlsSocketFactory(tls as TlsOptions)
 }
 
 function resolveLogger(logger: unknown): Logger {

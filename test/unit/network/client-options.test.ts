@@ -44,8 +44,10 @@ describe('resolveClientOptions', () => {
     ['clientId', { clientId: '' }],
     ['logger', { logger: { debug() {}, info() {} } }],
     ['options.requestTimeout', { requestTimeout: 1000 }],
-    ['tls', { tls: true }],
-    ['sasl', { sasl: { mechanism: 'plain', username: 'u', password: 'p' } }],
+    ['tls', { tls: 'yes' }],
+    ['sasl.mechanism', { sasl: { mechanism: 'gssapi', username: 'u', password: 'p' } }],
+    ['sasl.password', { sasl: { mechanism: 'plain', username: 'u', password: '' } }],
+    ['sasl.token', { sasl: { mechanism: 'oauthbearer', token: 'not-a-function' } }],
   ])('names %s when it is invalid', (option, overrides) => {
     const error = configErrorOf(() =>
       resolveClientOptions({ bootstrap: 'localhost:9092', ...(overrides as object) } as never),
