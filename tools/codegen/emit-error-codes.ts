@@ -8,8 +8,8 @@
  */
 
 import { existsSync, readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { kafkaHome, kafkaLibsDir } from '../../src/cli/broker/paths.ts'
 import { zipEntries } from './zip.ts'
 
 export interface ErrorCodeSpec {
@@ -23,7 +23,7 @@ const ERRORS_JAVA = 'org/apache/kafka/common/protocol/Errors.java'
 export function kafkaClientsSourcesJarPath(): string {
   return (
     process.env.SAMSA_KAFKA_CLIENTS_SOURCES_JAR ??
-    join(homedir(), '.cache', 'samsa', 'kafka-4.3.1', 'sources', 'kafka-clients-4.3.1-sources.jar')
+    join(kafkaHome(), 'sources', 'kafka-clients-4.3.1-sources.jar')
   )
 }
 

@@ -13,6 +13,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { emitErrorCodesModule } from './emit-error-codes.ts'
 import { BANNER, emitApiModule, emitHeaderModule, kebabCase } from './emit-message.ts'
+import { ensureGeneratorInputs } from './kafka-inputs.ts'
 import { loadApis } from './schema.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -106,4 +107,5 @@ function main(): void {
   console.log(`${files.size} files generated, ${differing.length} changed.`)
 }
 
+await ensureGeneratorInputs()
 main()

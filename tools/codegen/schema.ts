@@ -5,8 +5,8 @@
  */
 
 import { readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { kafkaHome, kafkaLibsDir } from '../../src/cli/broker/paths.ts'
 import { parseJsonWithComments } from './json-with-comments.ts'
 import { zipEntries } from './zip.ts'
 
@@ -259,10 +259,7 @@ export function resolveMessage(raw: RawMessage): MessageSpec {
 
 /** Where the pinned kafka-clients jar lives; `SAMSA_KAFKA_CLIENTS_JAR` overrides it. */
 export function kafkaClientsJarPath(): string {
-  return (
-    process.env.SAMSA_KAFKA_CLIENTS_JAR ??
-    join(homedir(), '.cache', 'samsa', 'kafka-4.3.1', 'libs', 'kafka-clients-4.3.1.jar')
-  )
+  return process.env.SAMSA_KAFKA_CLIENTS_JAR ?? join(kafkaLibsDir(), 'kafka-clients-4.3.1.jar')
 }
 
 /** Reads every `common/message/*.json` schema in the jar, keyed by message name (e.g. `FetchRequest`). */
