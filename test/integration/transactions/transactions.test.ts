@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Admin } from '../../../src/admin/admin.ts'
 import { Cluster } from '../../../src/cluster/cluster.ts'
-import { IllegalStateError, ProducerFencedError } from '../../../src/common/errors.ts'
+import {
+  CommitFailedError,
+  IllegalStateError,
+  ProducerFencedError,
+  TransactionAbortableError,
+} from '../../../src/common/errors.ts'
 import { Consumer } from '../../../src/consumer/consumer.ts'
 import type { IsolationLevel } from '../../../src/consumer/consumer-options.ts'
 import { Producer } from '../../../src/producer/producer.ts'
@@ -157,6 +162,75 @@ describe.each([2, 1] as const)('transactions (transaction version %i)', (version
     }
     const all = await readValues(topic, 1, 'read_uncommitted', 0)
     expect(all).toEqual([])
+  })
+})
+
+describe('a failed send dooms the transaction', () => {
+  it('commit refuses with TransactionAbortableError; after the abort the next transaction commits', async () => {
+    const topic = uniqueName('txn-abortable')
+    await admin.createTopics([{ topic, partitions: 1, configs: { 'max.message.bytes': '1000' } }])
+    topics.push(topic)
+    const producer = transactionalProducer(uniqueName('txn-abortable'))
+    try {
+      await producer.initTransactions()
+      producer.beginTransaction()
+      const small = producer.send({ topic, value: 'small-but-doomed' })
+      await expect(producer.send({ topic, value: 'x'.repeat(4000) })).rejects.toThrow(/too large/)
+      await small.catch(() => undefined)
+      await expect(producer.commitTransaction()).rejects.toBeInstanceOf(TransactionAbortableError)
+      expect(producer.transactionState).toBe('abortable-error')
+      await expect(producer.send({ topic, value: 'more' })).rejects.toBeInstanceOf(TransactionAbortableError)
+      await producer.abortTransaction()
+
+      producer.beginTransaction()
+      await producer.send({ topic, value: 'after-abort' })
+      await producer.commitTransaction()
+    } finally {
+      await producer.close()
+    }
+    expect(await readValues(topic, 1, 'read_committed', 1)).toEqual(['after-abort'])
+  })
+})
+
+describe('offsets in a transaction (KIP-447)', () => {
+  it('commits the offsets with the transaction, and rejects a member that is not the owner', async () => {
+    const topic = await createTopic('txn-offsets')
+    const groupId = uniqueName('txn-offsets-group')
+    const consumer = new Consumer(cluster, {
+      groupId,
+      groupProtocol: 'consumer',
+      enableAutoCommit: false,
+      autoOffsetReset: 'earliest',
+    })
+    const producer = transactionalProducer(uniqueName('txn-offsets'))
+    try {
+      consumer.subscribe([topic])
+      const deadline = Date.now() + 20_000
+      while (consumer.assignment().length === 0 && Date.now() < deadline)
+        await consumer.poll({ timeoutMs: 200 })
+      const member = consumer.groupMetadata()
+      expect(member.memberId).not.toBe('')
+
+      await producer.initTransactions()
+      await producer.transaction(async (tx) => {
+        await tx.sendOffsets([{ topic, partition: 0, offset: 42n }], member)
+      })
+      const [committed] = await consumer.committed([{ topic, partition: 0 }])
+      expect(committed?.offset).toBe(42n)
+
+      producer.beginTransaction()
+      const impostor = { ...member, memberId: 'not-a-member-of-this-group' }
+      await expect(
+        producer.sendOffsetsToTransaction([{ topic, partition: 0, offset: 50n }], impostor),
+      ).rejects.toBeInstanceOf(CommitFailedError)
+      expect(producer.transactionState).toBe('abortable-error')
+      await producer.abortTransaction()
+      const [unchanged] = await consumer.committed([{ topic, partition: 0 }])
+      expect(unchanged?.offset).toBe(42n)
+    } finally {
+      await producer.close()
+      await consumer.close()
+    }
   })
 })
 
