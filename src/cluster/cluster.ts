@@ -8,7 +8,14 @@
  * `metadataMaxAgeMs` or when an error says it is stale, and concurrent refreshes share one request.
  */
 
-import { BrokerError, ClosedError, ConnectionError, KafkaError, TimeoutError } from '../common/errors.ts'
+import {
+  AuthenticationError,
+  BrokerError,
+  ClosedError,
+  ConnectionError,
+  KafkaError,
+  TimeoutError,
+} from '../common/errors.ts'
 import { validatePartition, validateTopicName } from '../common/validate.ts'
 import type { Connection } from '../network/connection.ts'
 import type { BrokerEndpoint } from '../network/socket-factory.ts'
@@ -339,7 +346,8 @@ export class Cluster {
       try {
         return await this.pool.openUnpooled(endpoint)
       } catch (error) {
-        if (error instanceof ClosedError) throw error
+        // Credentials or certificates another broker of the same cluster would refuse just the same.
+        if (error instanceof ClosedError || error instanceof AuthenticationError) throw error
         failures.push(
           `${formatEndpoint(endpoint)} (${error instanceof Error ? error.message : String(error)})`,
         )

@@ -37,6 +37,7 @@ import { Fifo } from './fifo.ts'
 import { DEFAULT_MAX_FRAME_BYTES, FrameReader } from './frame-reader.ts'
 import { encodeClientId, readResponseHeader, writeRequestHeader } from './headers.ts'
 import { type BrokerEndpoint, plaintextSocketFactory, type SocketFactory } from './socket-factory.ts'
+import { tlsAuthenticationFailure } from './tls-socket-factory.ts'
 
 /** Per-request choices. */
 export interface RequestOptions {
@@ -356,6 +357,12 @@ export class Connection {
       }
     })
     socket.on('error', (error) => {
+      // A TLS alert after the handshake (a broker refusing our client certificate) is not worth retrying.
+      const refused = tlsAuthenticationFailure(error, this.address)
+      if (refused !== undefined) {
+        this.destroy(refused)
+        return
+      }
       this.destroy(
         new ConnectionError(`connection to ${this.address} failed: ${error.message}`, {
           broker: this.address,

@@ -49,25 +49,32 @@ export function createTlsSocketFactory(options: TlsOptions): SocketFactory {
     try {
       return await whenSocketReady(socket, 'secureConnect', signal)
     } catch (error) {
-      throw describeTlsFailure(error, `${endpoint.host}:${endpoint.port}`)
+      throw tlsAuthenticationFailure(error, `${endpoint.host}:${endpoint.port}`) ?? error
     }
   }
 }
 
-/** Verification failures become AuthenticationErrors; anything else stays a connection problem. */
-function describeTlsFailure(error: unknown, broker: string): unknown {
-  if (error instanceof KafkaError) return error
+/**
+ * The {@link AuthenticationError} for a socket error that is a certificate problem, on our side or
+ * reported by the broker in a TLS alert; undefined for anything else (which stays a connection problem).
+ */
+export function tlsAuthenticationFailure(error: unknown, broker: string): AuthenticationError | undefined {
+  if (error instanceof KafkaError) return undefined
   const code = (error as { code?: unknown }).code
-  if (
-    typeof code === 'string' &&
-    // Also the broker refusing our certificate (ssl.client.auth=required): a TLS alert from its side.
-    (VERIFICATION_CODES.has(code) || /^ERR_SSL_.*(CERTIFICATE|UNKNOWN_CA)/.test(code))
-  ) {
+  if (typeof code !== 'string') return undefined
+  if (VERIFICATION_CODES.has(code)) {
     return new AuthenticationError(
       `TLS certificate of broker ${broker} did not verify (${code}): ${(error as Error).message}; ` +
         'check the tls.ca option and that the broker address matches its certificate',
       { broker, cause: error },
     )
   }
-  return error
+  // A TLS alert from the broker's side: it refused our certificate (or its absence, ssl.client.auth=required).
+  if (/^ERR_SSL_.*(CERTIFICATE|UNKNOWN_CA)/.test(code)) {
+    return new AuthenticationError(
+      `broker ${broker} refused the TLS client certificate (${code}); check the tls.cert and tls.key options`,
+      { broker, cause: error },
+    )
+  }
+  return undefined
 }

@@ -29,6 +29,13 @@ import {
   removeRigRecord,
   writeRigRecord,
 } from './rig-record.ts'
+import {
+  describeSecurity,
+  prepareCertificates,
+  type RigSecurity,
+  scramFormatArguments,
+  securityConfig,
+} from './security.ts'
 import { type ExtraConfig, planNodes, type RigNode, renderServerProperties } from './server-properties.ts'
 
 const HOST = '127.0.0.1'
@@ -51,6 +58,11 @@ export interface StartBrokerOptions {
   startTimeoutMs?: number
   /** Receives progress lines; defaults to stderr. */
   progress?: (line: string) => void
+  /**
+   * Also open a SASL_SSL listener (PLAIN, SCRAM-SHA-256/512, OAUTHBEARER) and an SSL listener requiring
+   * client certificates, with rig-made certificates and users; see {@link RigSecurity}. Default false.
+   */
+  security?: boolean
 }
 
 export interface RunningBroker {
@@ -61,6 +73,8 @@ export interface RunningBroker {
   /** True when a cluster this rig had started earlier was already running and answering, and was kept. */
   reused: boolean
   nodes: RigRecordNode[]
+  /** The secure listeners and the files and credentials to use them, when started with `security`. */
+  security?: RigSecurity
 }
 
 export interface BrokerLocation {
@@ -267,6 +281,7 @@ function validateStartOptions(options: StartBrokerOptions): void {
     'extraConfig',
     'startTimeoutMs',
     'progress',
+    'security',
   ])
   if (options.nodes !== undefined && options.nodes !== 1 && options.nodes !== 3) {
     throw new ConfigError('nodes', `expected 1 or 3, got ${String(options.nodes)}`)
@@ -302,7 +317,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       }
       // Alive and ours: it is either serving or still starting (another process launched it); wait for it.
       await waitUntilReady(existing, timeoutMs, async () => {})
-      return { ...summarize(existing, stateDir), reused: true }
+      return { ...summarize(existing, stateDir, options.security === true ? port : undefined), reused: true }
     }
     // Partly dead: a cluster missing a node is not what anyone asked for. Stop what is left and start over.
     progress(`the rig recorded in ${stateDir} is not fully running; restarting it`)
@@ -319,13 +334,18 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const brokerLog4j = join(stateDir, 'log4j2.properties')
   writeFileSync(brokerLog4j, brokerLog4jConfig())
   const clusterId = randomClusterId()
+  if (options.security === true) prepareCertificates(stateDir)
   progress(`formatting ${nodeCount}-node KRaft storage in ${stateDir}`)
   await Promise.all(
     nodes.map(async (node) => {
       rmSync(join(node.dir, 'data'), { recursive: true, force: true })
       mkdirSync(node.dir, { recursive: true })
       const propertiesPath = join(node.dir, 'server.properties')
-      writeFileSync(propertiesPath, renderServerProperties(node, nodes, options.extraConfig))
+      const security = options.security === true ? securityConfig(node, nodes.length, port, stateDir) : {}
+      writeFileSync(
+        propertiesPath,
+        renderServerProperties(node, nodes, { ...security, ...options.extraConfig }),
+      )
       const format = await runToCompletion(
         java,
         [
@@ -338,6 +358,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
           clusterId,
           '-c',
           propertiesPath,
+          ...(options.security === true ? scramFormatArguments() : []),
         ],
         node.dir,
       )
@@ -395,15 +416,20 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   progress(
     `ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (pids ${started.map((n) => n.pid).join(', ')})`,
   )
-  return { ...summarize(record, stateDir), reused: false }
+  return { ...summarize(record, stateDir, options.security === true ? port : undefined), reused: false }
 }
 
-function summarize(record: RigRecord, stateDir: string): Omit<RunningBroker, 'reused'> {
+function summarize(
+  record: RigRecord,
+  stateDir: string,
+  securePort: number | undefined,
+): Omit<RunningBroker, 'reused'> {
   return {
     bootstrap: record.bootstrap,
     pids: record.nodes.map((node) => node.pid),
     stateDir,
     nodes: record.nodes,
+    ...(securePort === undefined ? {} : { security: describeSecurity(record.nodes, securePort, stateDir) }),
   }
 }
 

@@ -16,4 +16,9 @@ export { javaExecutable } from './java.ts'
 export { defaultCacheDir, defaultStateDir, KAFKA_VERSION, kafkaLibsDir } from './paths.ts'
 export { type ProbeResult, probeApiVersions } from './probe.ts'
 export { RigError, type RigErrorReason } from './rig-error.ts'
+export {
+  RIG_SASL_PASSWORD,
+  RIG_SASL_USER,
+  type RigSecurity,
+} from './security.ts'
 export type { ExtraConfig, RigNode } from './server-properties.ts'
