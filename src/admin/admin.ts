@@ -1,5 +1,5 @@
 /**
- * The admin client: topics, their configs and offsets, and a description of the cluster.
+ * The admin client: topics, their configs and offsets, consumer groups, and a description of the cluster.
  *
  * Every call validates its arguments before touching the network and throws {@link ConfigError} naming the
  * bad option. Calls that change topics wait until the brokers' metadata shows the change (bounded by
@@ -39,6 +39,15 @@ import {
   resolveTopicNames,
 } from './admin-options.ts'
 import { configSourceName } from './config-source.ts'
+import type {
+  GroupDescription,
+  GroupListing,
+  GroupOffsetReset,
+  GroupPartitionOffsets,
+  ListGroupsOptions,
+  ResetGroupOffsetsOptions,
+} from './group-types.ts'
+import { GroupAdmin } from './groups.ts'
 import { type TopicFailure, throwTopicFailures, topicError } from './topic-errors.ts'
 import type {
   ClusterDescription,
@@ -81,9 +90,11 @@ const requestSlackMs = 5_000
 
 export class Admin {
   readonly #cluster: Cluster
+  readonly #groups: GroupAdmin
 
   constructor(cluster: Cluster) {
     this.#cluster = cluster
+    this.#groups = new GroupAdmin(cluster, this)
   }
 
   /**
@@ -434,6 +445,31 @@ export class Admin {
       },
     )
     return [...deleted.values()].sort((a, b) => a.partition - b.partition)
+  }
+
+  /** Every consumer group of either protocol, sorted by id; see {@link GroupAdmin.listGroups}. */
+  listGroups(options?: ListGroupsOptions): Promise<GroupListing[]> {
+    return this.#groups.listGroups(options)
+  }
+
+  /** A group's type, state, assignor and members; see {@link GroupAdmin.describeGroup}. */
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    return this.#groups.describeGroup(groupId)
+  }
+
+  /** A group's committed offsets, log ends and lag; see {@link GroupAdmin.listGroupOffsets}. */
+  listGroupOffsets(groupId: string): Promise<GroupPartitionOffsets[]> {
+    return this.#groups.listGroupOffsets(groupId)
+  }
+
+  /** Moves an inactive group's offsets (a dry run unless `dryRun: false`); see {@link GroupAdmin.resetGroupOffsets}. */
+  resetGroupOffsets(groupId: string, options: ResetGroupOffsetsOptions): Promise<GroupOffsetReset[]> {
+    return this.#groups.resetGroupOffsets(groupId, options)
+  }
+
+  /** Deletes an inactive group and its offsets; see {@link GroupAdmin.deleteGroup}. */
+  deleteGroup(groupId: string): Promise<void> {
+    return this.#groups.deleteGroup(groupId)
   }
 
   /** The offset (and its record's timestamp) for `timestamp` in every partition of `topic`. */
