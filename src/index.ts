@@ -19,9 +19,12 @@ export type { GroupOptions, GroupProtocol } from './consumer/group/group-options
 export type { GroupMetadata, RebalanceListener } from './consumer/group/rebalance-listener.ts'
 export type { ConsumerMessage, TimestampType } from './consumer/message.ts'
 export { Kafka } from './kafka.ts'
+export { RecordTooLargeError } from './producer/errors.ts'
 export type { ProducerCloseOptions } from './producer/producer.ts'
 export { Producer } from './producer/producer.ts'
 export type { ProducerOptions } from './producer/producer-options.ts'
+export { Transaction } from './producer/transactions/transaction.ts'
+export type { TransactionGroupMetadata, TransactionOffsets } from './producer/transactions/types.ts'
 export type {
   Acks,
   Partitioner,
