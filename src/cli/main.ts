@@ -9,6 +9,7 @@ import { KafkaError } from '../common/errors.ts'
 import type { RegisterCommand } from './command-module.ts'
 import { registerBrokerCommand } from './commands/broker.ts'
 import { registerConsumeCommand } from './commands/consume.ts'
+import { registerGroupsCommand } from './commands/groups.ts'
 import { registerProduceCommand } from './commands/produce.ts'
 import { registerTopicsCommand } from './commands/topics.ts'
 
@@ -18,6 +19,7 @@ const commandModules: readonly RegisterCommand[] = [
   registerTopicsCommand,
   registerProduceCommand,
   registerConsumeCommand,
+  registerGroupsCommand,
 ]
 
 function packageVersion(): string {
