@@ -11,6 +11,12 @@
  * it received them, so responses are matched against the oldest in-flight request and a mismatched
  * correlation id means the stream is broken.
  *
+ * Re-authentication (KIP-368): when the authenticator reports a session lifetime, the connection
+ * authenticates again at a random point between 85% and 95% of it. New requests then queue instead of
+ * going out, the requests already on the wire are answered, the handshake runs alone on the connection
+ * (a broker rejects other requests in the middle of it), and the queue then drains in order. A failed
+ * re-authentication closes the connection with the authenticator's error.
+ *
  * Failure: when the socket errors or closes, every in-flight and queued request fails with a
  * {@link ConnectionError} naming the broker. When a sent request outlives its timeout it fails with a
  * {@link TimeoutError} and the connection is closed too, as the Java client does: a broker that stopped
@@ -66,11 +72,22 @@ export interface HandshakeChannel {
   request<Req, Res>(api: ApiDefinition<Req, Res>, request: Req, options?: RequestOptions): Promise<Res>
 }
 
+/** What an authenticator may report about the session it opened. */
+export interface AuthenticatedSession {
+  /**
+   * How long the broker keeps the session (KIP-368 `sessionLifetimeMs`); 0 or absent for no limit. Before
+   * it ends the connection authenticates again, see {@link Connection}.
+   */
+  sessionLifetimeMs?: number
+}
+
 /**
  * Runs after ApiVersions and before the connection is marked ready; the extension point for SASL
- * (SaslHandshake + SaslAuthenticate). Rejecting fails the connection with that error.
+ * (SaslHandshake + SaslAuthenticate). Rejecting fails the connection with that error. It runs again on
+ * the same connection when the session it reported is about to expire.
  */
-export type Authenticator = (channel: HandshakeChannel) => Promise<void>
+// biome-ignore lint/suspicious/noConfusingVoidType: an authenticator that reports nothing is a plain `async () => {}`.
+export type Authenticator = (channel: HandshakeChannel) => Promise<AuthenticatedSession | void>
 
 export interface ConnectionOptions {
   host: string
@@ -143,6 +160,9 @@ export class Connection {
   private nextCorrelationId = 0
   private readonly inFlight = new Fifo<PendingRequest>()
   private readonly waiting = new Fifo<PendingRequest>()
+  /** Set while a re-authentication waits for in-flight requests or runs; requests queue meanwhile. */
+  private reauthentication: 'waiting' | 'running' | null = null
+  private reauthenticationTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(options: ConnectionOptions) {
     this.host = options.host
@@ -318,13 +338,8 @@ export class Connection {
         this.send(api, version, request, this.requestTimeoutMs, true),
       )
       if (this.authenticator !== undefined) {
-        await this.authenticator({
-          broker: this.address,
-          host: this.host,
-          versions: this.brokerVersions,
-          request: <Req, Res>(api: ApiDefinition<Req, Res>, request: Req, options?: RequestOptions) =>
-            this.sendNegotiated(api, request, options) as Promise<Res>,
-        })
+        const session = await this.authenticator(this.handshakeChannel())
+        this.scheduleReauthentication(session ?? undefined)
       }
     } catch (error) {
       const failure =
@@ -340,6 +355,55 @@ export class Connection {
     if (this.isClosed()) throw this.closeReason
     this.currentState = 'ready'
     this.logger.debug('connected', { broker: this.address, nodeId: this.nodeId })
+  }
+
+  private handshakeChannel(): HandshakeChannel {
+    return {
+      broker: this.address,
+      host: this.host,
+      versions: this.versions,
+      request: <Req, Res>(api: ApiDefinition<Req, Res>, request: Req, options?: RequestOptions) =>
+        this.sendNegotiated(api, request, options, true) as Promise<Res>,
+    }
+  }
+
+  private scheduleReauthentication(session: AuthenticatedSession | undefined): void {
+    const lifetimeMs = session?.sessionLifetimeMs ?? 0
+    if (!(lifetimeMs > 0)) return
+    // Spread over 85-95% of the lifetime, so connections opened together do not all pause together.
+    const delayMs = Math.max(0, Math.floor(lifetimeMs * (0.85 + Math.random() * 0.1)))
+    this.reauthenticationTimer = setTimeout(() => {
+      this.reauthenticationTimer = undefined
+      if (this.isClosed()) return
+      this.reauthentication = 'waiting'
+      this.maybeReauthenticate()
+    }, delayMs)
+    this.reauthenticationTimer.unref?.()
+  }
+
+  /** Starts the pending re-authentication once nothing is in flight. */
+  private maybeReauthenticate(): void {
+    if (this.reauthentication !== 'waiting' || this.inFlight.length > 0 || this.socket === null) return
+    this.reauthentication = 'running'
+    this.logger.debug('re-authenticating', { broker: this.address })
+    this.authenticator!(this.handshakeChannel()).then(
+      (session) => {
+        this.reauthentication = null
+        this.scheduleReauthentication(session ?? undefined)
+        this.afterCompletion()
+      },
+      (error: unknown) => {
+        this.reauthentication = null
+        this.destroy(
+          error instanceof KafkaError
+            ? error
+            : new ConnectionError(`re-authentication with ${this.address} failed: ${describeError(error)}`, {
+                broker: this.address,
+                cause: error,
+              }),
+        )
+      },
+    )
   }
 
   private attach(socket: Socket): void {
@@ -387,6 +451,7 @@ export class Connection {
     api: ApiDefinition<Req, Res>,
     request: Req,
     options: RequestOptions | undefined,
+    handshake = false,
   ): Promise<Res | undefined> {
     let version: number
     try {
@@ -400,6 +465,7 @@ export class Connection {
       request,
       options?.timeoutMs ?? this.requestTimeoutMs,
       options?.expectResponse ?? true,
+      handshake,
     ) as Promise<Res | undefined>
   }
 
@@ -410,6 +476,8 @@ export class Connection {
     request: Req,
     timeoutMs: number,
     expectResponse: boolean,
+    /** Authentication requests go out even while other requests are held back for re-authentication. */
+    handshake = false,
   ): Promise<Res> {
     if (this.closeReason !== null) return Promise.reject(this.closeReason)
     if (this.draining !== null) {
@@ -436,7 +504,13 @@ export class Connection {
       timer: undefined,
     }
     pending.timer = setTimeout(this.onRequestTimeout, timeoutMs, pending)
-    if (this.waiting.length === 0 && this.inFlight.length < this.maxInFlightRequests) this.transmit(pending)
+    if (handshake && this.reauthentication === 'running') this.transmit(pending)
+    else if (
+      this.reauthentication === null &&
+      this.waiting.length === 0 &&
+      this.inFlight.length < this.maxInFlightRequests
+    )
+      this.transmit(pending)
     else this.waiting.push(pending)
     return promise
   }
@@ -474,7 +548,9 @@ export class Connection {
 
   /** Moves queued requests onto the wire as slots free up, and finishes a pending close(). */
   private afterCompletion(): void {
+    if (this.reauthentication === 'waiting') this.maybeReauthenticate()
     while (
+      this.reauthentication === null &&
       this.waiting.length > 0 &&
       this.inFlight.length < this.maxInFlightRequests &&
       this.socket !== null
@@ -572,6 +648,7 @@ export class Connection {
     if (this.currentState === 'closed') return
     this.currentState = 'closed'
     this.closeReason = reason
+    clearTimeout(this.reauthenticationTimer)
     this.closedSignal.resolve(reason)
     this.logger.debug('connection closed', {
       broker: this.address,

@@ -21,9 +21,7 @@ export {
  */
 export function createSaslAuthenticator(options: SaslOptions): Authenticator {
   const sasl = validateSaslOptions(options)
-  return async (channel) => {
-    await authenticateSasl(channel, sasl)
-  }
+  return (channel) => authenticateSasl(channel, sasl)
 }
 
 function validateSaslOptions(options: unknown): SaslOptions {
