@@ -561,11 +561,18 @@ export class ClassicMembership implements GroupMembership {
   private async leaveGroup(reason: string): Promise<void> {
     try {
       const connection = await this.coordinator()
-      const response = await connection.request(LeaveGroup, {
-        groupId: this.options.groupId,
-        memberId: this.memberId,
-        members: [{ memberId: this.memberId, groupInstanceId: null, reason }],
-      })
+      // v3 moved the member id into a list of leaving members; the codec refuses the field a version lacks.
+      const version = connection.versions.pick(LeaveGroup)
+      const batched = version >= 3
+      const response = await connection.request(
+        LeaveGroup,
+        {
+          groupId: this.options.groupId,
+          memberId: batched ? '' : this.memberId,
+          members: batched ? [{ memberId: this.memberId, groupInstanceId: null, reason }] : [],
+        },
+        { version },
+      )
       if (response.errorCode !== 0) {
         this.logger.warn('LeaveGroup failed', { groupId: this.options.groupId, code: response.errorCode })
       }
