@@ -5,14 +5,18 @@
  * `--count` records, after `--timeout-ms` without records, on SIGINT/SIGTERM, or when the reader of stdout
  * goes away (`| head`), and exits 0 in each of those cases.
  *
- * Where the records come from is decided by {@link startAssigned}; a group mode (`--group`) would replace only
- * that step with a subscription, keeping the printing loop.
+ * With `--group G` it joins the group instead (subscribing to the topic) and resumes from the group's
+ * committed offsets; `--from-beginning` then only decides where a partition without a commit starts.
+ * `--commit` says when printed records are committed: `auto` (periodically and on exit, the default),
+ * `sync` (after each printed batch, waiting for the coordinator) or `none`. Only printed records are ever
+ * committed, so a run stopped by `--count` leaves the rest for the next one.
  */
 
 import { type Command, Option } from 'commander'
 import { Admin } from '../../admin/admin.ts'
+import type { Cluster } from '../../cluster/cluster.ts'
 import { ConfigError } from '../../common/errors.ts'
-import type { TopicPartition } from '../../common/types.ts'
+import type { TopicPartition, TopicPartitionOffset } from '../../common/types.ts'
 import { Consumer } from '../../consumer/consumer.ts'
 import type { ConsumerMessage } from '../../consumer/message.ts'
 import type { RegisterCommand } from '../command-module.ts'
@@ -25,7 +29,14 @@ import { bootstrapOption, formatOption, type OutputFormat } from '../data/shared
 /** Longest single wait for records; bounds how late a signal, `--timeout-ms` or a closed pipe is noticed. */
 const pollTimeoutMs = 200
 
+/** When a group consumer commits what it printed. */
+const commitModes = ['auto', 'sync', 'none'] as const
+type CommitMode = (typeof commitModes)[number]
+
 interface ConsumeFlags {
+  group?: string
+  commit?: CommitMode
+  groupProtocol?: 'classic' | 'consumer'
   fromBeginning?: boolean
   offset?: bigint
   timestamp?: number
@@ -75,6 +86,39 @@ async function startAssigned(
   }
 }
 
+/**
+ * Rejects the flags that set positions by hand: in a group the partitions and where they resume are the
+ * group's to decide (`samsa groups reset-offsets` moves a group's offsets).
+ */
+function rejectPositionFlags(flags: ConsumeFlags): void {
+  const byHand: Array<[string, unknown]> = [
+    ['--offset', flags.offset],
+    ['--timestamp', flags.timestamp],
+    ['--partition', flags.partition],
+  ]
+  for (const [flag, value] of byHand) {
+    if (value !== undefined) {
+      throw new ConfigError(
+        flag,
+        'cannot be combined with --group: the group assigns partitions and resumes from its committed offsets (move them with `samsa groups reset-offsets`)',
+      )
+    }
+  }
+}
+
+/** A consumer in group `flags.group`, subscribed to `topic`; with auto commit only printed records are stored. */
+function startInGroup(cluster: Cluster, topic: string, group: string, flags: ConsumeFlags): Consumer {
+  const consumer = new Consumer(cluster, {
+    groupId: group,
+    ...(flags.groupProtocol === undefined ? {} : { groupProtocol: flags.groupProtocol }),
+    autoOffsetReset: flags.fromBeginning === true ? 'earliest' : 'latest',
+    enableAutoCommit: flags.commit === 'auto',
+    enableAutoOffsetStore: false,
+  })
+  consumer.subscribe([topic])
+  return consumer
+}
+
 /** Resolves when the process is asked to stop; a second signal is left to Node's default (exit). */
 function stopSignal(): { promise: Promise<void>; dispose: () => void } {
   let onSignal = () => {}
@@ -93,6 +137,18 @@ function stopSignal(): { promise: Promise<void>; dispose: () => void } {
 }
 
 async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
+  if (flags.group === undefined && flags.commit !== undefined) {
+    throw new ConfigError(
+      '--commit',
+      'only applies with --group: without a group there is nothing to commit to',
+    )
+  }
+  if (flags.group === undefined && flags.groupProtocol !== undefined) {
+    throw new ConfigError('--group-protocol', 'only applies with --group')
+  }
+  if (flags.group !== undefined) rejectPositionFlags(flags)
+  const commit: CommitMode = flags.commit ?? 'auto'
+
   const output = new DataOutput(process.stdout)
   const print =
     flags.format === 'json'
@@ -109,20 +165,34 @@ async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
 
   try {
     await withCluster(flags.bootstrap, async (cluster) => {
+      const group = flags.group
       // Out-of-range start positions (an --offset past the end, records deleted by retention) fall back to
       // the earliest record still in the log, as the Java console consumer does.
-      const consumer = new Consumer(cluster, { autoOffsetReset: 'earliest' })
+      const consumer =
+        group === undefined
+          ? new Consumer(cluster, { autoOffsetReset: 'earliest' })
+          : startInGroup(cluster, topic, group, { ...flags, commit })
       try {
-        await startAssigned(consumer, new Admin(cluster), topic, flags)
+        if (group === undefined) await startAssigned(consumer, new Admin(cluster), topic, flags)
         let printed = 0
         let lastRecordAt = performance.now()
         while (!stopping) {
           const messages = await consumer.poll({ timeoutMs: pollTimeoutMs })
           if (messages.length > 0) lastRecordAt = performance.now()
+          const done = new Map<string, TopicPartitionOffset>()
           for (const message of messages) {
             if (stopping || (flags.count !== undefined && printed >= flags.count)) break
             await print(message)
             printed++
+            if (group !== undefined && commit === 'auto') consumer.storeOffsets(message)
+            done.set(`${message.topic}:${message.partition}`, {
+              topic: message.topic,
+              partition: message.partition,
+              offset: message.offset + 1n,
+            })
+          }
+          if (group !== undefined && commit === 'sync' && done.size > 0) {
+            await consumer.commit([...done.values()])
           }
           if (flags.count !== undefined && printed >= flags.count) break
           if (flags.timeoutMs !== undefined && performance.now() - lastRecordAt >= flags.timeoutMs) break
@@ -173,6 +243,24 @@ export const registerConsumeCommand: RegisterCommand = (program: Command) => {
       new Option('--timeout-ms <ms>', 'exit after this long without a new record').argParser(
         parsePositiveInteger,
       ),
+    )
+    .addOption(
+      new Option(
+        '-g, --group <group>',
+        'consume as a member of this group, resuming from its committed offsets',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--commit <mode>',
+        'with --group: when printed records are committed (default: auto)',
+      ).choices(commitModes),
+    )
+    .addOption(
+      new Option(
+        '--group-protocol <protocol>',
+        'with --group: classic or consumer (KIP-848); default classic',
+      ).choices(['classic', 'consumer']),
     )
     .addOption(bootstrapOption())
     .addOption(
