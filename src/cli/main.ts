@@ -12,6 +12,7 @@ import { registerConsumeCommand } from './commands/consume.ts'
 import { registerGroupsCommand } from './commands/groups.ts'
 import { registerProduceCommand } from './commands/produce.ts'
 import { registerTopicsCommand } from './commands/topics.ts'
+import { registerSecurityOptions } from './data/security-options.ts'
 
 /** Every command group, in the order `samsa --help` lists them. Add new groups here. */
 const commandModules: readonly RegisterCommand[] = [
@@ -41,6 +42,7 @@ export function createProgram(): Command {
       outputError: (message, write) => write(message.replace(/^error: /, 'samsa: ')),
     })
     .exitOverride()
+  registerSecurityOptions(program)
   for (const register of commandModules) register(program)
   // Subcommands copy these settings only when created after them, so apply them to the whole tree here.
   const configure = (command: Command) => {

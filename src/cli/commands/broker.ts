@@ -40,7 +40,8 @@ export const registerBrokerCommand: RegisterCommand = (program: Command) => {
     )
     .addOption(portOption())
     .option('--state-dir <dir>', 'where config, data and logs go (default <cache>/brokers/<port>)')
-    .action(async (options: { nodes: string; port: number; stateDir?: string }) => {
+    .option('--security', 'also open SASL_SSL and mutual-TLS listeners with rig-made certificates and users')
+    .action(async (options: { nodes: string; port: number; stateDir?: string; security?: boolean }) => {
       const external = externalBootstrap()
       if (external !== undefined) {
         await checkExternalCluster(external)
@@ -52,9 +53,21 @@ export const registerBrokerCommand: RegisterCommand = (program: Command) => {
         nodes: options.nodes === '3' ? 3 : 1,
         port: options.port,
         ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+        ...(options.security === true ? { security: true } : {}),
         progress,
       })
       if (running.reused) progress(`already running (pid ${running.pids.join(', ')}); reusing it`)
+      const security = running.security
+      if (security !== undefined) {
+        progress(`SASL_SSL on ${security.saslSslBootstrap}, mutual TLS on ${security.sslBootstrap}`)
+        progress(
+          `CA ${security.caFile}; SASL user ${security.username} (its password is RIG_SASL_PASSWORD in src/cli/broker/security.ts)`,
+        )
+        progress(
+          `e.g. SAMSA_TLS_CA=${security.caFile} SAMSA_SASL_MECHANISM=scram-sha-256 SAMSA_SASL_USERNAME=${security.username} ` +
+            `SAMSA_SASL_PASSWORD=… samsa topics list --bootstrap ${security.saslSslBootstrap}`,
+        )
+      }
       process.stdout.write(`${running.bootstrap}\n`)
     })
 
