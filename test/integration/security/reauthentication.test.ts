@@ -15,11 +15,11 @@ import { type SecureRig, startSecureRig, stopSecureRig, unsecuredJwt } from './s
 let rig: SecureRig
 
 beforeAll(async () => {
-  rig = await startSecureRig()
+  rig = await startSecureRig(1)
 }, 180_000)
 
 afterAll(async () => {
-  await stopSecureRig()
+  await stopSecureRig(rig)
 }, 60_000)
 
 it('re-authenticates with a fresh token before a short-lived session ends, on the same connection', async () => {

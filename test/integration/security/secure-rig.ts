@@ -1,32 +1,31 @@
 /**
- * A security-mode rig of its own for these tests (the shared broker has only a PLAINTEXT listener). It
- * runs on `SAMSA_SECURE_RIG_PORT` (default 39092..39095) and is stopped when the tests are done.
+ * A security-mode rig of its own for each test file (the shared broker has only a PLAINTEXT listener).
+ * Test files run in parallel, so each passes its own offset from `SAMSA_SECURE_RIG_PORT` (default 39092;
+ * a rig takes four ports). The rig is stopped when the file's tests are done.
  */
 
 import { readFileSync } from 'node:fs'
 import { type RigSecurity, startBroker, stopBroker } from '../../../src/cli/broker/index.ts'
 
-export const SECURE_RIG_PORT = Number(process.env.SAMSA_SECURE_RIG_PORT ?? 39092)
+const BASE_PORT = Number(process.env.SAMSA_SECURE_RIG_PORT ?? 39092)
 
 export interface SecureRig extends RigSecurity {
+  /** The rig's first port. */
+  port: number
   /** The PLAINTEXT listener of the same broker, for setup that needs no credentials. */
   plaintextBootstrap: string
   ca: Buffer
 }
 
-export async function startSecureRig(): Promise<SecureRig> {
-  const running = await startBroker({
-    port: SECURE_RIG_PORT,
-    security: true,
-    heapMb: 384,
-    progress: () => {},
-  })
+export async function startSecureRig(offset: number): Promise<SecureRig> {
+  const port = BASE_PORT + 10 * offset
+  const running = await startBroker({ port, security: true, heapMb: 384, progress: () => {} })
   const security = running.security!
-  return { ...security, plaintextBootstrap: running.bootstrap, ca: readFileSync(security.caFile) }
+  return { ...security, port, plaintextBootstrap: running.bootstrap, ca: readFileSync(security.caFile) }
 }
 
-export async function stopSecureRig(): Promise<void> {
-  await stopBroker({ port: SECURE_RIG_PORT })
+export async function stopSecureRig(rig: SecureRig | undefined): Promise<void> {
+  if (rig !== undefined) await stopBroker({ port: rig.port })
 }
 
 /** An unsigned JWT, which the rig's OAUTHBEARER validator accepts: it checks only the claims. */

@@ -19,7 +19,7 @@ let rig: SecureRig
 let topic: string
 
 beforeAll(async () => {
-  rig = await startSecureRig()
+  rig = await startSecureRig(0)
   topic = uniqueName('security')
   const cluster = Cluster.create({ bootstrap: rig.plaintextBootstrap })
   await new Admin(cluster).createTopics([{ topic, partitions: 1 }])
@@ -27,7 +27,7 @@ beforeAll(async () => {
 }, 180_000)
 
 afterAll(async () => {
-  await stopSecureRig()
+  await stopSecureRig(rig)
 }, 60_000)
 
 /** Produces three records and reads back everything in the topic, all through one secured client. */
