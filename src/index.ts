@@ -19,6 +19,7 @@ export type { GroupOptions, GroupProtocol } from './consumer/group/group-options
 export type { GroupMetadata, RebalanceListener } from './consumer/group/rebalance-listener.ts'
 export type { ConsumerMessage, TimestampType } from './consumer/message.ts'
 export { Kafka } from './kafka.ts'
+export type { OAuthBearerToken } from './network/sasl/sasl-options.ts'
 export { RecordTooLargeError } from './producer/errors.ts'
 export type { ProducerCloseOptions } from './producer/producer.ts'
 export { Producer } from './producer/producer.ts'
@@ -32,4 +33,12 @@ export type {
   ProducerRecord,
   RecordMetadata,
 } from './producer/types.ts'
-export type { CompressionType } from './protocol/compression/index.ts'
+export type { CompressionCodec, CompressionType, DecompressLimits } from './protocol/compression/index.ts'
+export {
+  createGzipCodec,
+  createLz4Codec,
+  createSnappyCodec,
+  createZstdCodec,
+  hasNodeZstd,
+  registerCodec,
+} from './protocol/compression/index.ts'
