@@ -18,8 +18,29 @@ export type { PartitionAssignor } from './consumer/group/assignors/assignor.ts'
 export type { GroupOptions, GroupProtocol } from './consumer/group/group-options.ts'
 export type { GroupMetadata, RebalanceListener } from './consumer/group/rebalance-listener.ts'
 export type { ConsumerMessage, TimestampType } from './consumer/message.ts'
-export { Kafka } from './kafka.ts'
+export { Kafka, KafkaConsumer } from './kafka.ts'
 export type { OAuthBearerToken } from './network/sasl/sasl-options.ts'
+export type {
+  AckMode,
+  CommitCadence,
+  EachBatchPayload,
+  EachMessagePayload,
+  MarkAsConsumed,
+  MessageBatch,
+  NackOptions,
+  ProcessingMessage,
+  RetryOptions,
+  RunHandle,
+  RunOptions,
+  ShutdownPayload,
+} from './processing/index.ts'
+export {
+  AckMessage,
+  NackMessage,
+  PartitionStoppedError,
+  RejectMessage,
+  runConsumer,
+} from './processing/index.ts'
 export { RecordTooLargeError } from './producer/errors.ts'
 export type { ProducerCloseOptions } from './producer/producer.ts'
 export { Producer } from './producer/producer.ts'

@@ -14,8 +14,11 @@ import {
   resolveClientOptions,
 } from './cluster/client-options.ts'
 import { Cluster } from './cluster/cluster.ts'
+import { IllegalStateError } from './common/errors.ts'
 import { Consumer } from './consumer/consumer.ts'
 import type { ConsumerOptions } from './consumer/consumer-options.ts'
+import type { RunOptions } from './processing/run-options.ts'
+import { type RunHandle, runConsumer } from './processing/runner.ts'
 import type { ProducerCloseOptions } from './producer/producer.ts'
 import { Producer } from './producer/producer.ts'
 import type { ProducerOptions } from './producer/producer-options.ts'
@@ -36,13 +39,37 @@ class OwningProducer extends Producer {
   }
 }
 
-/** A consumer that closes its own connections when it is closed. */
-class OwningConsumer extends Consumer {
+/**
+ * The consumer `kafka.consumer()` returns: the full {@link Consumer} API plus the processing surface,
+ * `run()` / `stop()`, and it closes its own connections when it is closed.
+ */
+export class KafkaConsumer extends Consumer {
   readonly #cluster: Cluster
+  #runner: RunHandle | undefined
+
   constructor(cluster: Cluster, options: ConsumerOptions | undefined) {
     super(cluster, options)
     this.#cluster = cluster
   }
+
+  /**
+   * Processes messages with handlers and commits what they finished, by the acknowledgement mode chosen
+   * (`after-success`: at-least-once; `before-processing`: at-most-once; `manual`). `run` owns commits, so
+   * the consumer must be created with `enableAutoCommit: false`. Resolves once the runner started;
+   * `stop()` drains in-flight handlers, commits and leaves the group.
+   */
+  async run(options: RunOptions): Promise<RunHandle> {
+    if (this.#runner !== undefined) throw new IllegalStateError('run() was already called on this consumer')
+    this.#runner = await runConsumer(this, options, { logger: this.#cluster.options.logger })
+    return this.#runner
+  }
+
+  /** Stops a `run()`: stops fetching, waits for in-flight handlers, runs `onShutdown`, commits, closes. */
+  async stop(options?: { timeoutMs?: number }): Promise<void> {
+    if (this.#runner === undefined) throw new IllegalStateError('stop() needs a consumer started with run()')
+    await this.#runner.stop(options)
+  }
+
   override async close(): Promise<void> {
     try {
       await super.close()
@@ -83,8 +110,8 @@ export class Kafka {
   }
 
   /** A new consumer. Call `close()` when done: it commits (in group mode), leaves the group and disconnects. */
-  consumer(options?: ConsumerOptions): Consumer {
-    return new OwningConsumer(new Cluster(this.options), options)
+  consumer(options?: ConsumerOptions): KafkaConsumer {
+    return new KafkaConsumer(new Cluster(this.options), options)
   }
 
   /** A new admin client. Call `close()` when done. */
