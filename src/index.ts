@@ -6,6 +6,17 @@
  */
 
 export { Admin } from './admin/admin.ts'
+export type {
+  GroupDescription,
+  GroupListing,
+  GroupMemberDescription,
+  GroupOffsetReset,
+  GroupPartitionOffsets,
+  GroupType,
+  ListGroupsOptions,
+  OffsetResetTarget,
+  ResetGroupOffsetsOptions,
+} from './admin/group-types.ts'
 export type * from './admin/types.ts'
 export type { ClientOptions, SaslOptions, TlsOptions } from './cluster/client-options.ts'
 export * from './common/errors.ts'
