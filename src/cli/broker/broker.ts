@@ -27,6 +27,7 @@ import {
   type RigRecordNode,
   readRigRecord,
   removeRigRecord,
+  rigHasSecurity,
   writeRigRecord,
 } from './rig-record.ts'
 import {
@@ -34,6 +35,7 @@ import {
   prepareCertificates,
   type RigSecurity,
   scramFormatArguments,
+  securePorts,
   securityConfig,
 } from './security.ts'
 import { type ExtraConfig, planNodes, type RigNode, renderServerProperties } from './server-properties.ts'
@@ -168,20 +170,32 @@ function isPortFree(port: number): Promise<boolean> {
   })
 }
 
-async function assertPortsFree(nodes: readonly RigNode[]): Promise<void> {
-  for (const node of nodes) {
-    for (const port of [node.brokerPort, node.controllerPort]) {
-      if (await isPortFree(port)) continue
-      const probe = await probeApiVersions(HOST, port, 1500)
-      const what =
-        probe.kind === 'kafka'
-          ? `a Kafka broker this rig did not start (set KAFKA_BOOTSTRAP=${HOST}:${port} to use it)`
-          : 'another process'
-      throw new RigError(
-        'port-busy',
-        `port ${port} is busy with ${what}; choose another port with --port (a rig on port P uses P..P+${2 * nodes.length - 1})`,
-      )
-    }
+/** Every port a rig of `nodes` binds: each node's client and controller ports, then its secure pair. */
+function rigPorts(nodes: readonly RigNode[], port: number, security: boolean): number[] {
+  const plain = nodes.flatMap((node) => [node.brokerPort, node.controllerPort])
+  if (!security) return plain
+  const secure = nodes.flatMap((node) => {
+    const { saslSsl, ssl } = securePorts(node, nodes.length, port)
+    return [saslSsl, ssl]
+  })
+  return [...plain, ...secure]
+}
+
+async function assertPortsFree(ports: readonly number[]): Promise<void> {
+  // Checked before anything is formatted or spawned: a JVM that dies binding its last listener leaves
+  // only a log line behind, and a half-started rig is worse than none.
+  for (const busy of ports) {
+    if (await isPortFree(busy)) continue
+    const probe = await probeApiVersions(HOST, busy, 1500)
+    const what =
+      probe.kind === 'kafka'
+        ? `a Kafka broker this rig did not start (set KAFKA_BOOTSTRAP=${HOST}:${busy} to use it)`
+        : 'another process'
+    const first = ports[0] ?? busy
+    throw new RigError(
+      'port-busy',
+      `port ${busy} is busy with ${what}; choose another port with --port (this rig on port ${first} uses ${first}..${Math.max(...ports)})`,
+    )
   }
 }
 
@@ -292,14 +306,17 @@ function validateStartOptions(options: StartBrokerOptions): void {
  * Starts a local KRaft cluster and waits until every node answers ApiVersions, or reuses the one this rig
  * already runs on the same port and state directory.
  *
- * @throws RigError `java-missing`, `mvn-missing`, `download-failed`, `port-busy`, `startup-failed` or
+ * @throws RigError `java-missing`, `mvn-missing`, `download-failed`, `port-busy` (naming the first busy port),
+ *   `rig-mismatch` (a rig with another node count or security mode runs there), `startup-failed` or
  *   `startup-timeout`; ConfigError for a bad option.
  */
 export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
   validateStartOptions(options)
   const nodeCount = options.nodes ?? 1
+  const security = options.security === true
   const { port, stateDir } = resolveStateDir(options)
-  const lastPort = port + 2 * nodeCount - 1
+  // Security mode adds two listeners per node after all the plain ports (see securePorts).
+  const lastPort = port + (security ? 4 : 2) * nodeCount - 1
   if (lastPort > 65_535)
     throw new ConfigError('port', `a ${nodeCount}-node rig needs ports up to ${lastPort}`)
   const heapMb = integerOption('heapMb', options.heapMb, nodeCount === 1 ? 1024 : 512, 256)
@@ -309,15 +326,20 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const existing = readRigRecord(stateDir)
   if (existing !== undefined) {
     if (allAlive(existing)) {
-      if (existing.nodes.length !== nodeCount) {
+      // Reusing a rig started differently would hand back listeners that do not exist (or hide ones that
+      // do), so anything but an exact match is refused rather than quietly restarted under its owner.
+      const runningSecurity = rigHasSecurity(existing)
+      if (existing.nodes.length !== nodeCount || runningSecurity !== security) {
+        const describe = (nodes: number, secure: boolean) =>
+          `${nodes}-node rig ${secure ? 'with' : 'without'} security`
         throw new RigError(
-          'port-busy',
-          `a ${existing.nodes.length}-node rig is already running on port ${port}; stop it first (samsa broker stop --port ${port})`,
+          'rig-mismatch',
+          `a ${describe(existing.nodes.length, runningSecurity)} is already running on port ${port}, but a ${describe(nodeCount, security)} was asked for; stop it first (samsa broker stop --port ${port})`,
         )
       }
       // Alive and ours: it is either serving or still starting (another process launched it); wait for it.
       await waitUntilReady(existing, timeoutMs, async () => {})
-      return { ...summarize(existing, stateDir, options.security === true ? port : undefined), reused: true }
+      return { ...summarize(existing, stateDir, security ? port : undefined), reused: true }
     }
     // Partly dead: a cluster missing a node is not what anyone asked for. Stop what is left and start over.
     progress(`the rig recorded in ${stateDir} is not fully running; restarting it`)
@@ -326,7 +348,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   }
 
   const nodes = planNodes(nodeCount, port, stateDir)
-  await assertPortsFree(nodes)
+  await assertPortsFree(rigPorts(nodes, port, security))
   const jars = await ensureKafkaJars({ cacheDir: options.cacheDir ?? defaultCacheDir(), progress })
   const java = javaExecutable()
 
@@ -334,17 +356,17 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const brokerLog4j = join(stateDir, 'log4j2.properties')
   writeFileSync(brokerLog4j, brokerLog4jConfig())
   const clusterId = randomClusterId()
-  if (options.security === true) prepareCertificates(stateDir)
+  if (security) prepareCertificates(stateDir)
   progress(`formatting ${nodeCount}-node KRaft storage in ${stateDir}`)
   await Promise.all(
     nodes.map(async (node) => {
       rmSync(join(node.dir, 'data'), { recursive: true, force: true })
       mkdirSync(node.dir, { recursive: true })
       const propertiesPath = join(node.dir, 'server.properties')
-      const security = options.security === true ? securityConfig(node, nodes.length, port, stateDir) : {}
+      const secureListeners = security ? securityConfig(node, nodes.length, port, stateDir) : {}
       writeFileSync(
         propertiesPath,
-        renderServerProperties(node, nodes, { ...security, ...options.extraConfig }),
+        renderServerProperties(node, nodes, { ...secureListeners, ...options.extraConfig }),
       )
       const format = await runToCompletion(
         java,
@@ -358,7 +380,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
           clusterId,
           '-c',
           propertiesPath,
-          ...(options.security === true ? scramFormatArguments() : []),
+          ...(security ? scramFormatArguments() : []),
         ],
         node.dir,
       )
@@ -405,6 +427,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     bootstrap: bootstrapOf(nodes),
     nodes: started,
     startedAt: new Date().toISOString(),
+    security,
   }
   writeRigRecord(stateDir, record)
 
@@ -416,7 +439,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   progress(
     `ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (pids ${started.map((n) => n.pid).join(', ')})`,
   )
-  return { ...summarize(record, stateDir, options.security === true ? port : undefined), reused: false }
+  return { ...summarize(record, stateDir, security ? port : undefined), reused: false }
 }
 
 function summarize(

@@ -11,6 +11,7 @@ export type RigErrorReason =
   | 'mvn-missing'
   | 'download-failed'
   | 'port-busy'
+  | 'rig-mismatch'
   | 'startup-failed'
   | 'startup-timeout'
   | 'unreachable'

@@ -17,6 +17,11 @@ export interface RigRecord {
   bootstrap: string
   nodes: RigRecordNode[]
   startedAt: string
+  /**
+   * Whether the rig was started with its secure listeners. Absent in records written before it was kept;
+   * {@link rigHasSecurity} then reads the answer from the first node's server.properties.
+   */
+  security?: boolean
 }
 
 function recordPath(stateDir: string): string {
@@ -32,6 +37,18 @@ export function readRigRecord(stateDir: string): RigRecord | undefined {
   } catch {
     // A torn write leaves nothing worth trusting; treat it as no record.
     return undefined
+  }
+}
+
+/** Whether the recorded rig opened the secure listeners of security mode. */
+export function rigHasSecurity(record: RigRecord): boolean {
+  if (record.security !== undefined) return record.security
+  const first = record.nodes[0]
+  if (first === undefined) return false
+  try {
+    return readFileSync(join(first.dir, 'server.properties'), 'utf8').includes('SASL_SSL')
+  } catch {
+    return false
   }
 }
 
