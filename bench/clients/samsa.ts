@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { Cluster } from '../../src/cluster/cluster.ts'
 import { Consumer } from '../../src/consumer/consumer.ts'
 import type { ConsumerMessage } from '../../src/consumer/message.ts'
+import { Kafka } from '../../src/kafka.ts'
 import { Producer } from '../../src/producer/producer.ts'
 import type { ProducerRecord } from '../../src/producer/types.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
@@ -11,7 +12,6 @@ import { LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
   type LatencyTask,
-  NotMeasurable,
   type ProduceTask,
   runAdapter,
   type Settings,
@@ -64,45 +64,59 @@ async function produce(task: ProduceTask) {
 }
 
 async function consume(task: ConsumeTask) {
-  if (task.commit !== 'none') {
-    throw new NotMeasurable('group offset commits are not wired into samsa’s Consumer yet')
-  }
+  const commitOptions: { enableAutoCommit: boolean; autoCommitIntervalMs?: number } =
+    task.commit === 'auto'
+      ? { enableAutoCommit: true, autoCommitIntervalMs: 5000 }
+      : { enableAutoCommit: false }
   const cluster = Cluster.create({ bootstrap: task.bootstrap, clientId: 'bench-samsa' })
-  const consumer = new Consumer(cluster, { autoOffsetReset: 'earliest' })
-  consumer.assign(
-    Array.from({ length: task.partitions }, (_, partition) => ({ topic: task.topic, partition })),
-  )
+  const consumer = new Consumer(cluster, {
+    groupId: task.group,
+    autoOffsetReset: 'earliest',
+    ...commitOptions,
+  })
+  consumer.subscribe([task.topic])
   let received = 0
   let bytes = 0
   let first = 0
   while (received < task.messages) {
     const records = await consumer.poll({ timeoutMs: 1000 })
     if (records.length > 0 && received === 0) first = performance.now()
-    for (const record of records) bytes += record.value?.length ?? 0
+    for (const record of records) {
+      bytes += record.value?.length ?? 0
+      if (task.commit === 'message') {
+        await consumer.commit([
+          { topic: record.topic, partition: record.partition, offset: record.offset + 1n },
+        ])
+      }
+    }
+    // "Everything handed over so far": the positions after this poll's records.
+    if (task.commit === 'batch' && records.length > 0) await consumer.commit()
     received += records.length
   }
   const elapsedMs = performance.now() - first
   await consumer.close()
   await cluster.close()
-  return {
-    elapsedMs,
-    messages: received,
-    bytes,
-    p50Ms: null,
-    p99Ms: null,
-    p999Ms: null,
-    settings: { mode: 'assign (group subscribe not in Consumer yet)', api: 'poll', commit: 'none' },
+  const settings: Settings = {
+    mode: 'subscribe (classic group, cooperative-sticky)',
+    api: 'poll',
+    commit: task.commit,
+    ...commitOptions,
   }
+  return { elapsedMs, messages: received, bytes, p50Ms: null, p99Ms: null, p999Ms: null, settings }
 }
 
 async function latency(task: LatencyTask) {
-  const cluster = Cluster.create({ bootstrap: task.bootstrap, clientId: 'bench-samsa' })
-  const producer = new Producer(cluster, { acks: 'all' })
-  const consumer = new Consumer(cluster, { autoOffsetReset: 'earliest' })
-  consumer.assign(
-    Array.from({ length: task.partitions }, (_, partition) => ({ topic: task.topic, partition })),
-  )
-  await cluster.refreshMetadata([task.topic])
+  // As an application gets them from the facade: producer and consumer each with their own connections.
+  const kafka = new Kafka({ bootstrap: task.bootstrap, clientId: 'bench-samsa' })
+  const producer = kafka.producer({ acks: 'all' })
+  const consumer = kafka.consumer({ autoOffsetReset: 'earliest' })
+  const partitions = Array.from({ length: task.partitions }, (_, partition) => ({
+    topic: task.topic,
+    partition,
+  }))
+  consumer.assign(partitions)
+  // Resolve the starting positions before the clock starts, as the other clients join before theirs.
+  await Promise.all(partitions.map((tp) => consumer.positionAsync(tp)))
   const template = makeValue(task.sizeBytes)
   const latencies = new LatencyRecorder(task.messages)
   const consumed = (async () => {
@@ -127,7 +141,6 @@ async function latency(task: LatencyTask) {
   const elapsedMs = performance.now() - start
   await producer.close()
   await consumer.close()
-  await cluster.close()
   return {
     elapsedMs,
     messages: task.messages,
