@@ -6,6 +6,7 @@
 
 import { randomUUID } from 'node:crypto'
 import { Cluster } from '../../../src/cluster/cluster.ts'
+import { errorForCode } from '../../../src/protocol/errors/broker-error.ts'
 import { Produce } from '../../../src/protocol/messages/produce.ts'
 import { encodeUncompressedRecordBatch } from '../../../src/protocol/records/index.ts'
 import { createTopicWithJava } from '../../../src/testing/java-tools.ts'
@@ -35,7 +36,6 @@ export async function produceBatch(
   partition: number,
   records: { value: string; key?: string; timestamp: number; headers?: { key: string; value: string }[] }[],
 ): Promise<bigint> {
-  const connection = await cluster.leaderConnection(topic, partition)
   const batch = encodeUncompressedRecordBatch({
     records: records.map((r) => ({
       key: r.key === undefined ? null : Buffer.from(r.key),
@@ -44,26 +44,31 @@ export async function produceBatch(
       headers: (r.headers ?? []).map((h) => ({ key: h.key, value: Buffer.from(h.value) })),
     })),
   })
-  const response = await connection.request(
-    Produce,
-    {
-      transactionalId: null,
-      acks: -1,
-      timeoutMs: 30_000,
-      topicData: [
-        {
-          name: topic,
-          topicId: '00000000-0000-0000-0000-000000000000',
-          partitionData: [{ index: partition, records: batch }],
-        },
-      ],
-    },
-    // v13 names topics by id; the name is all this helper has.
-    { maxVersion: 12 },
-  )
-  const result = response.responses[0]?.partitionResponses[0]
-  if (result === undefined || result.errorCode !== 0) {
-    throw new Error(`produce to ${topic}-${partition} failed with error code ${result?.errorCode}`)
-  }
-  return result.baseOffset
+  // A topic created a moment ago may not have settled its leader on every broker yet: the cluster's retry
+  // loop refreshes metadata and tries again on NOT_LEADER_OR_FOLLOWER and friends.
+  return cluster.retry(async () => {
+    const connection = await cluster.leaderConnection(topic, partition)
+    const response = await connection.request(
+      Produce,
+      {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 30_000,
+        topicData: [
+          {
+            name: topic,
+            topicId: '00000000-0000-0000-0000-000000000000',
+            partitionData: [{ index: partition, records: batch }],
+          },
+        ],
+      },
+      // v13 names topics by id; the name is all this helper has.
+      { maxVersion: 12 },
+    )
+    const result = response.responses[0]?.partitionResponses[0]
+    if (result === undefined) throw new Error(`produce to ${topic}-${partition} got no partition response`)
+    const error = errorForCode(result.errorCode, { topic, partition, broker: connection.address })
+    if (error !== null) throw error
+    return result.baseOffset
+  })
 }
