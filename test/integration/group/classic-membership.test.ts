@@ -92,6 +92,8 @@ describe('classic group membership', () => {
     await waitFor('the split', () => a.owned().length === 2 && b.owned().length === 2)
     const before = b.owned()
     const generation = a.membership.groupMetadata().generationId
+    // Only what happens from here on matters: how the split itself went depends on join timing.
+    const callsBeforeRestart = a.calls.length
 
     // A static member does not leave on close; its place waits for it for the session timeout.
     await b.close()
@@ -103,7 +105,7 @@ describe('classic group membership', () => {
     // The other member saw no rebalance: same generation, and never revoked anything.
     await new Promise((resolve) => setTimeout(resolve, 1500))
     expect(a.membership.groupMetadata().generationId).toBe(generation)
-    expect(a.calls.filter((call) => call.event !== 'assigned')).toEqual([])
+    expect(a.calls.slice(callsBeforeRestart)).toEqual([])
   })
 
   it('a RegExp subscription picks up a new matching topic after a metadata refresh', async () => {
