@@ -44,6 +44,8 @@ class ChurnMember {
   readonly seenUpTo = new Map<number, bigint>()
   readonly owned = new Set<number>()
   readonly failures: string[] = []
+  /** Commits that had not settled after 10 s (reported by the member while they hang). */
+  readonly stalls: string[] = []
   private readonly child: ChildProcess
   private readonly exited: Promise<void>
 
@@ -75,6 +77,9 @@ class ChurnMember {
           onEvent({ member: name, ...event } as MemberEvent)
           break
         case 'commit-slow':
+          this.stalls.push(line)
+          console.error(`${name} commit pending for 10 s`, line)
+          break
         case 'diagnostics':
           console.error(`${name} diagnostics`, line)
           break
@@ -209,7 +214,8 @@ describe('three samsa members joining and leaving mid-backlog (at-least-once com
         a.diagnose()
         console.error('missing per partition', gaps, 'A owns', [...a.owned], 'events', JSON.stringify(events))
         return sleep(1000).then(() => {
-          throw error
+          const stalls = members.flatMap((m) => m.stalls.map((stall) => `${m.name}: ${stall}`))
+          throw new Error(`${String(error)}; stalled commits: ${stalls.join(' | ') || 'none'}`)
         })
       })
       await sleep(1000)

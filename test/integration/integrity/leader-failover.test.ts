@@ -65,9 +65,25 @@ describe.runIf(slow)('leader failover in a 3-node cluster (RF=3)', () => {
       }
     })()
 
+    const state = () =>
+      `seen ${seen.length}, assigned ${JSON.stringify(consumer.assignment())}, member ${JSON.stringify(consumer.groupMetadata())}, commit failures ${commitFailures.map(String).join('; ')}`
     try {
+      // A fresh cluster creates __consumer_offsets on the first group: slow with three JVMs on two cores.
+      await waitUntil(
+        'the consumer to join',
+        () => consumer.assignment().length === PARTITIONS,
+        180_000,
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}: ${state()}`)
+      })
       const produced = await produceKeyed(bootstrap, topic, BEFORE)
-      await waitUntil('the records before the failover', () => missing(produced, seen).length === 0, 90_000)
+      await waitUntil(
+        'the records before the failover',
+        () => missing(produced, seen).length === 0,
+        90_000,
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}: ${state()}`)
+      })
 
       const admin = new Kafka({ bootstrap }).admin()
       const [before] = await admin.describeTopics([topic]).finally(() => admin.close())
@@ -77,7 +93,13 @@ describe.runIf(slow)('leader failover in a 3-node cluster (RF=3)', () => {
       process.kill(node.pid, 'SIGKILL')
 
       for (const id of await produceKeyed(bootstrap, topic, AFTER, BEFORE)) produced.add(id)
-      await waitUntil('the records after the failover', () => missing(produced, seen).length === 0, 120_000)
+      await waitUntil(
+        'the records after the failover',
+        () => missing(produced, seen).length === 0,
+        120_000,
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}: ${state()}`)
+      })
       polling = false
       await loop
 
