@@ -5,7 +5,8 @@
  */
 
 import type { DeliverySink } from './delivery.ts'
-import { type EncodableRecord, RecordBatchBuilder } from './record-batch-builder.ts'
+import { incrementSequence } from './idempotence.ts'
+import { type EncodableRecord, estimateRecordBytes, RecordBatchBuilder } from './record-batch-builder.ts'
 
 export class ProducerBatch {
   readonly topic: string
@@ -14,6 +15,11 @@ export class ProducerBatch {
   readonly createdAt: number
   /** Creation order across the producer; within a partition, the order batches must be written in. */
   readonly ordinal: number
+  /**
+   * For the parts of a split batch, their index in each split that led to them (empty for a batch the
+   * accumulator made): parts share their original's ordinal and are ordered by this path after it.
+   */
+  readonly splitPath: readonly number[]
   readonly builder: RecordBatchBuilder
 
   /** Bytes reserved from the buffer memory by this batch's records. */
@@ -36,12 +42,32 @@ export class ProducerBatch {
   private readonly timestamps: number[] = []
   private completed = false
 
-  constructor(topic: string, partition: number, targetBytes: number, createdAt: number, ordinal: number) {
+  constructor(
+    topic: string,
+    partition: number,
+    targetBytes: number,
+    createdAt: number,
+    ordinal: number,
+    splitPath: readonly number[] = [],
+  ) {
     this.topic = topic
     this.partition = partition
     this.createdAt = createdAt
     this.ordinal = ordinal
+    this.splitPath = splitPath
     this.builder = new RecordBatchBuilder(targetBytes)
+  }
+
+  /** True when this batch must be written before `other` (same partition): creation order, then split order. */
+  precedes(other: ProducerBatch): boolean {
+    if (this.ordinal !== other.ordinal) return this.ordinal < other.ordinal
+    const mine = this.splitPath
+    const theirs = other.splitPath
+    for (let i = 0; i < mine.length && i < theirs.length; i++) {
+      if (mine[i] !== theirs[i]) return mine[i]! < theirs[i]!
+    }
+    // One is a part of the other; both never wait in a queue together.
+    return mine.length < theirs.length
   }
 
   get recordCount(): number {
@@ -79,6 +105,53 @@ export class ProducerBatch {
       sinks[i]!.delivered(indexes[i]!, topic, partition, offset, timestamp)
     }
     this.builder.release()
+  }
+
+  /**
+   * Splits a batch the broker rejected as too large into batches of at most `targetBytes` each (one record
+   * per batch at least), in record order. The parts take over the records' deliveries and reserved memory,
+   * keep the creation time (the delivery timeout still counts from the first append) and take this batch's
+   * place in its partition's order (same ordinal, {@link splitPath} one longer), and are closed. This batch must then be dropped
+   * without completing it.
+   *
+   * A sequenced batch hands its sequence range on: the broker wrote none of it, so the parts fill exactly
+   * that range, numbered consecutively from this batch's base sequence under the same epoch, and batches
+   * numbered after it stay valid.
+   */
+  split(targetBytes: number): ProducerBatch[] {
+    const records = this.builder.records()
+    const parts: ProducerBatch[] = []
+    let part: ProducerBatch | undefined
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!
+      const recordBytes = estimateRecordBytes(record)
+      if (part === undefined || !part.builder.hasRoomFor(recordBytes)) {
+        part = new ProducerBatch(this.topic, this.partition, targetBytes, this.createdAt, this.ordinal, [
+          ...this.splitPath,
+          parts.length,
+        ])
+        part.closed = true
+        parts.push(part)
+      }
+      part.append(record, recordBytes, this.sinks[i]!, this.indexes[i]!)
+    }
+    let sequence = this.baseSequence
+    for (const split of parts) {
+      split.producerEpoch = this.producerEpoch
+      if (sequence >= 0) {
+        split.baseSequence = sequence
+        sequence = incrementSequence(sequence, split.recordCount)
+      }
+    }
+    // The estimates are recomputed from the same bytes, so the parts hold exactly what this batch held;
+    // assigned anyway so memory accounting cannot drift if the estimate ever changes.
+    const first = parts[0]
+    if (first !== undefined) {
+      first.reservedBytes += this.reservedBytes - parts.reduce((sum, p) => sum + p.reservedBytes, 0)
+    }
+    this.completed = true
+    this.builder.release()
+    return parts
   }
 
   /** Reports `error` for every record of the batch. */

@@ -162,9 +162,27 @@ export class RecordAccumulator {
     const queue = this.queue(batch.topic, batch.partition)
     const batches = queue.batches
     let at = 0
-    while (at < batches.length && batches[at]!.ordinal < batch.ordinal) at++
+    while (at < batches.length && batches[at]!.precedes(batch)) at++
     batches.splice(at, 0, batch)
     queue.awaitingInFlight = true
+  }
+
+  /**
+   * Puts the parts of a split batch back at the front of its place in the queue, as {@link requeue} does for
+   * a retry. They take over the split batch's place among the incomplete batches too, so a flush that was
+   * waiting for it waits for them instead.
+   */
+  requeueSplit(split: ProducerBatch, parts: readonly ProducerBatch[]): void {
+    const queue = this.queue(split.topic, split.partition)
+    const batches = queue.batches
+    let at = 0
+    while (at < batches.length && batches[at]!.precedes(split)) at++
+    batches.splice(at, 0, ...parts)
+    queue.awaitingInFlight = true
+    // Flush waiters read the oldest batch from the front of the set, so the set is rebuilt in order.
+    const ordered = [...this.incomplete].flatMap((batch) => (batch === split ? parts : [batch]))
+    this.incomplete.clear()
+    for (const batch of ordered) this.incomplete.add(batch)
   }
 
   /** Removes a batch that will not be sent (expired), wherever it is queued. */

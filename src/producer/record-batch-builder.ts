@@ -14,6 +14,7 @@
  * The CRC-32C covers everything from `attributes` to the end.
  */
 
+import { Reader } from '../protocol/primitives/reader.ts'
 import {
   ATTRIBUTES_OFFSET,
   BASE_OFFSET_OFFSET,
@@ -223,6 +224,36 @@ export class RecordBatchBuilder {
     bytes.writeInt32BE(identity.baseSequence, BASE_SEQUENCE_OFFSET)
     bytes.writeUInt32BE(crc32c(bytes, ATTRIBUTES_OFFSET), CRC_OFFSET)
     return bytes
+  }
+
+  /**
+   * The records appended so far, read back from the uncompressed bytes (keys, values and headers are views
+   * into them, not copies). Used to split a batch the broker rejected as too large; must be called before
+   * {@link release}.
+   */
+  records(): EncodableRecord[] {
+    const reader = new Reader(this.buffer, RECORDS_OFFSET, this.position)
+    const nullableBytes = (): Buffer | null => {
+      const length = reader.varint()
+      return length < 0 ? null : reader.raw(length)
+    }
+    const records: EncodableRecord[] = []
+    for (let i = 0; i < this.count; i++) {
+      reader.varint() // record length
+      reader.int8() // attributes
+      const timestamp = this.baseTimestamp + Number(reader.varlong())
+      reader.varint() // offset delta: the record's index, given again by the batch it joins
+      const key = nullableBytes()
+      const value = nullableBytes()
+      const headerCount = reader.varint()
+      const headers: EncodedHeader[] = []
+      for (let h = 0; h < headerCount; h++) {
+        const headerKey = nullableBytes() ?? Buffer.alloc(0)
+        headers.push({ key: headerKey, value: nullableBytes() })
+      }
+      records.push({ timestamp, key, value, headers: headerCount === 0 ? null : headers })
+    }
+    return records
   }
 
   /** Drops the buffer so memory is released even if something keeps a reference to the builder. */

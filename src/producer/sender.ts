@@ -21,6 +21,7 @@ import type { Logger } from '../common/logger.ts'
 import { compressionTypeId } from '../protocol/compression/compression-type.ts'
 import { codecFor } from '../protocol/compression/registry.ts'
 import { errorForCode } from '../protocol/errors/broker-error.ts'
+import { DescribeConfigs } from '../protocol/messages/describe-configs.ts'
 import { InitProducerId } from '../protocol/messages/init-producer-id.ts'
 import {
   type PartitionProduceData,
@@ -46,6 +47,8 @@ const maxProduceVersion = 12
 
 const messageTooLarge = 10
 const recordListTooLarge = 18
+/** DescribeConfigs resource type of a topic. */
+const topicResourceType = 2
 
 interface ProduceRequestPlan {
   readonly node: number
@@ -197,6 +200,10 @@ export class Sender {
           continue
         }
         if (queue.inFlight > 0 && queue.inFlightNode !== leader) continue
+        // The parts of a split batch go out one request at a time: a broker that holds no state for this
+        // producer yet accepts any first sequence, so a small later part pipelined behind a part that is
+        // still too large would be written ahead of it.
+        if (queue.inFlight > 0 && head.splitPath.length > 0) continue
         let plan = plans.get(leader)
         if (plan === undefined) {
           if ((this.requestsInFlight.get(leader) ?? 0) >= maxInFlight) continue
@@ -368,6 +375,11 @@ export class Sender {
           this.succeed(batch, offset, Number(partitionResponse.logAppendTimeMs))
           continue
         }
+        if (code === messageTooLarge || code === recordListTooLarge) {
+          if (batch.recordCount > 1) this.split(batch, partitionResponse.errorMessage)
+          else this.failTooLarge(batch, code, partitionResponse.errorMessage, broker)
+          continue
+        }
         this.retryOrFail(
           batch,
           this.partitionError(batch, code, partitionResponse.errorMessage, broker),
@@ -387,6 +399,85 @@ export class Sender {
         ),
         -1,
       )
+    }
+  }
+
+  /**
+   * Splits a batch the broker refused as too large and queues the parts in its place. Each split at least
+   * halves the batch (or cuts it down to `batchBytes` if that is smaller), so a batch of records that each
+   * fit the topic's limit gets through after a few rounds, and one record too large on its own ends up
+   * alone and fails with RecordTooLargeError. Splitting is not a retry: attempts restart with the parts.
+   */
+  private split(batch: ProducerBatch, errorMessage: string | null): void {
+    const queue = this.accumulator.queue(batch.topic, batch.partition)
+    this.leaveFlight(queue, batch)
+    const targetBytes = Math.min(this.options.batchBytes, Math.ceil(batch.sizeBytes / 2))
+    const parts = batch.split(targetBytes)
+    this.accumulator.requeueSplit(batch, parts)
+    this.logger.debug('splitting a batch the broker refused as too large', {
+      topic: batch.topic,
+      partition: batch.partition,
+      records: batch.recordCount,
+      sizeBytes: batch.sizeBytes,
+      baseSequence: batch.baseSequence,
+      parts: parts.length,
+      errorMessage,
+    })
+  }
+
+  /**
+   * Fails a one-record batch the broker refused as too large. The answer does not carry the limit, so the
+   * topic's `max.message.bytes` is looked up first (best effort) for the error to name it.
+   */
+  private failTooLarge(batch: ProducerBatch, code: number, message: string | null, broker: string): void {
+    this.leaveFlight(this.accumulator.queue(batch.topic, batch.partition), batch)
+    void this.topicMaxMessageBytes(batch.topic).then((limit) => {
+      const detail = message ? ` (${message})` : ''
+      const limitText =
+        limit < 0 ? "the topic's max.message.bytes" : `the topic's max.message.bytes (${limit})`
+      this.fail(
+        batch,
+        new RecordTooLargeError(
+          `broker ${broker} rejected a record of ${batch.sizeBytes} bytes (as a batch of its own) for topic ` +
+            `"${batch.topic}" partition ${batch.partition}: it is larger than ${limitText}${detail}; raise ` +
+            'the limit or send a smaller record',
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            sizeBytes: batch.sizeBytes,
+            maxBytes: limit,
+            code,
+          },
+        ),
+      )
+      this.wake()
+    })
+  }
+
+  /** The topic's `max.message.bytes` as a broker reports it, or -1 if it cannot be found out. */
+  private async topicMaxMessageBytes(topic: string): Promise<number> {
+    try {
+      const connection = await this.cluster.anyConnection()
+      const response = await connection.request(
+        DescribeConfigs,
+        {
+          resources: [
+            {
+              resourceType: topicResourceType,
+              resourceName: topic,
+              configurationKeys: ['max.message.bytes'],
+            },
+          ],
+          includeSynonyms: false,
+          includeDocumentation: false,
+        },
+        { timeoutMs: this.options.requestTimeoutMs },
+      )
+      const value = response.results[0]?.configs.find((config) => config.name === 'max.message.bytes')?.value
+      const limit = Number(value)
+      return value != null && Number.isInteger(limit) ? limit : -1
+    } catch {
+      return -1
     }
   }
 
@@ -452,6 +543,7 @@ export class Sender {
       topic: batch.topic,
       partition: batch.partition,
       attempt: batch.attempts,
+      baseSequence: batch.baseSequence,
       error,
     })
     if (isStaleMetadataError(error)) this.refreshMetadata()
