@@ -6,7 +6,7 @@
  *
  * Flags: --messages N (100 B records; default 1000000), --large-messages N (1 KiB records; default N/5),
  * --commit-messages N (default 20000), --partitions N (6), --runs N (3), --rate N (10000 msg/s),
- * --latency-seconds N (10), --clients a,b (default all), --cases a,b (default all), --out DIR
+ * --latency-seconds N (10), --rebalance-window-ms N (10000), --clients a,b (default all), --cases a,b (default all), --out DIR
  * (bench/results), --timeout-ms N (per run, 600000), --no-setup (skip bench/setup.sh).
  */
 
@@ -61,6 +61,7 @@ function parseOptions(argv: string[]) {
       runs: { type: 'string' },
       rate: { type: 'string' },
       'latency-seconds': { type: 'string' },
+      'rebalance-window-ms': { type: 'string' },
       clients: { type: 'string' },
       cases: { type: 'string' },
       out: { type: 'string' },
@@ -91,6 +92,7 @@ function parseOptions(argv: string[]) {
       partitions: positiveInteger('partitions', values.partitions, 6),
       latencyRatePerSec: positiveInteger('rate', values.rate, 10_000),
       latencySeconds: positiveInteger('latency-seconds', values['latency-seconds'], 10),
+      rebalanceWindowMs: positiveInteger('rebalance-window-ms', values['rebalance-window-ms'], 10_000),
     },
     runs: positiveInteger('runs', values.runs, 3),
     clients: names(values.clients),
@@ -149,8 +151,17 @@ function taskFor(benchCase: BenchCase, bootstrap: string, topic: string): BenchT
         ratePerSec: benchCase.ratePerSec,
         group: uniqueName(`bench-${benchCase.name}`),
       }
-    case 'pending':
-      throw new Error(`case ${benchCase.name} is not runnable`)
+    case 'rebalance':
+      return {
+        kind: 'rebalance',
+        ...common,
+        partitions: benchCase.partitions,
+        sizeBytes: benchCase.sizeBytes,
+        group: uniqueName(`bench-${benchCase.name}`),
+        protocol: benchCase.protocol,
+        ratePerSec: benchCase.ratePerSec,
+        windowMs: benchCase.windowMs,
+      }
   }
 }
 
@@ -200,11 +211,6 @@ async function main(): Promise<void> {
   const backlogs = new Map<string, string>()
   try {
     for (const benchCase of cases) {
-      if (benchCase.kind === 'pending') {
-        for (const client of clients) rows.push(unmeasured(benchCase.name, client.name, benchCase.reason))
-        step += clients.length * options.runs
-        continue
-      }
       let backlogTopic: string | undefined
       if (benchCase.kind === 'consume') {
         const key = `${benchCase.backlog}:${benchCase.messages}:${benchCase.sizeBytes}`
@@ -241,9 +247,11 @@ async function main(): Promise<void> {
               reports.push(report)
               const rate = Math.round((report.messages / report.elapsedMs) * 1000)
               const latency =
-                report.p50Ms === null
-                  ? ''
-                  : `, p50 ${report.p50Ms.toFixed(1)} ms p99 ${report.p99Ms?.toFixed(1)} ms`
+                report.pauseMs != null
+                  ? `, pause ${report.pauseMs.toFixed(0)} ms`
+                  : report.p50Ms === null
+                    ? ''
+                    : `, p50 ${report.p50Ms.toFixed(1)} ms p99 ${report.p99Ms?.toFixed(1)} ms`
               progress(
                 `${label}: ${rate.toLocaleString('en-US')} msg/s${latency}, peak RSS ${report.peakRssMb?.toFixed(0) ?? '?'} MB`,
               )

@@ -6,6 +6,7 @@
 
 import { createRequire } from 'node:module'
 import { deferred } from '../lib/deferred.ts'
+import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
 import { peersDir } from '../lib/peers.ts'
 import { LatencyRecorder } from '../lib/stats.ts'
@@ -13,6 +14,7 @@ import {
   type ConsumeTask,
   type LatencyTask,
   type ProduceTask,
+  type RebalanceTask,
   runAdapter,
   type Settings,
 } from '../lib/task.ts'
@@ -32,7 +34,7 @@ interface Batch {
 interface CompatProducer {
   connect(): Promise<void>
   disconnect(): Promise<void>
-  send(record: { topic: string; messages: { value: Buffer }[] }): Promise<unknown>
+  send(record: { topic: string; messages: { value: Buffer; partition?: number }[] }): Promise<unknown>
 }
 interface CompatConsumer {
   connect(): Promise<void>
@@ -215,4 +217,38 @@ async function latency(task: LatencyTask) {
   }
 }
 
-await runAdapter({ client: 'confluent', version, produce, consume, latency })
+const groupSettingsFor: Record<RebalanceTask['protocol'], Record<string, string>> = {
+  eager: { 'partition.assignment.strategy': 'range' },
+  cooperative: { 'partition.assignment.strategy': 'cooperative-sticky' },
+  consumer: { 'group.protocol': 'consumer' },
+}
+
+async function rebalance(task: RebalanceTask) {
+  const kafka = kafkaFor(task.bootstrap)
+  const producer = kafka.producer({ kafkaJS: { acks: -1 } })
+  await producer.connect()
+  const groupSettings = groupSettingsFor[task.protocol]
+  const measured = await measureRebalance(task, {
+    startMember: async (onRecord) => {
+      const consumer = kafka.consumer({
+        kafkaJS: { groupId: task.group, autoCommit: false },
+        ...groupSettings,
+      })
+      await consumer.connect()
+      await consumer.subscribe({ topics: [task.topic] })
+      await consumer.run({
+        eachBatch: async ({ batch }) => {
+          for (let i = 0; i < batch.messages.length; i++) onRecord(batch.partition)
+        },
+      })
+      return { stop: () => consumer.disconnect() }
+    },
+    send: (partition, value) => {
+      producer.send({ topic: task.topic, messages: [{ partition, value }] }).catch(() => {})
+    },
+    closeProducer: () => producer.disconnect(),
+  })
+  return { ...measured, p50Ms: null, p99Ms: null, p999Ms: null, settings: groupSettings }
+}
+
+await runAdapter({ client: 'confluent', version, produce, consume, latency, rebalance })

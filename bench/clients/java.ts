@@ -152,6 +152,12 @@ export const javaClient: BenchClient = {
   run: async (task: BenchTask, timeoutMs: number) => {
     if (task.kind === 'produce') return produce(task, timeoutMs)
     if (task.kind === 'consume') return consume(task, timeoutMs)
+    if (task.kind === 'rebalance') {
+      return {
+        kind: 'unsupported',
+        reason: 'ConsumerPerformance runs a single member; no two-member scenario',
+      }
+    }
     return {
       kind: 'unsupported',
       reason:

@@ -6,12 +6,15 @@
 import { createRequire } from 'node:module'
 import { Kafka, logLevel } from 'kafkajs'
 import { deferred } from '../lib/deferred.ts'
+import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
 import { LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
   type LatencyTask,
+  NotMeasurable,
   type ProduceTask,
+  type RebalanceTask,
   runAdapter,
   type Settings,
 } from '../lib/task.ts'
@@ -169,4 +172,37 @@ async function latency(task: LatencyTask) {
   }
 }
 
-await runAdapter({ client: 'kafkajs', version, produce, consume, latency })
+async function rebalance(task: RebalanceTask) {
+  if (task.protocol !== 'eager') {
+    throw new NotMeasurable(
+      task.protocol === 'cooperative'
+        ? 'kafkajs has only eager assignors'
+        : 'kafkajs does not implement the KIP-848 consumer protocol',
+    )
+  }
+  const kafka = kafkaFor(task.bootstrap)
+  const producer = kafka.producer()
+  await producer.connect()
+  const measured = await measureRebalance(task, {
+    startMember: async (onRecord) => {
+      const consumer = kafka.consumer({ groupId: task.group })
+      await consumer.connect()
+      await consumer.subscribe({ topics: [task.topic] })
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (let i = 0; i < batch.messages.length; i++) onRecord(batch.partition)
+        },
+      })
+      return { stop: () => consumer.disconnect() }
+    },
+    send: (partition, value) => {
+      producer.send({ topic: task.topic, acks: -1, messages: [{ partition, value }] }).catch(() => {})
+    },
+    closeProducer: () => producer.disconnect(),
+  })
+  const settings: Settings = { assigner: 'RoundRobin (default, eager)', heartbeatInterval: 'default (3000)' }
+  return { ...measured, p50Ms: null, p99Ms: null, p999Ms: null, settings }
+}
+
+await runAdapter({ client: 'kafkajs', version, produce, consume, latency, rebalance })

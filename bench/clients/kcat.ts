@@ -133,6 +133,9 @@ export const kcatClient: BenchClient = {
   run: async (task: BenchTask, timeoutMs: number) => {
     if (task.kind === 'produce') return produce(task, timeoutMs)
     if (task.kind === 'consume') return consume(task, timeoutMs)
+    if (task.kind === 'rebalance') {
+      return { kind: 'unsupported', reason: 'kcat reports no per-partition processing times' }
+    }
     return { kind: 'unsupported', reason: 'kcat cannot measure end-to-end latency of its own records' }
   },
 }

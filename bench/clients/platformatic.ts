@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs'
 import { Consumer, Producer } from '@platformatic/kafka'
+import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
 import { LatencyRecorder } from '../lib/stats.ts'
 import {
@@ -12,6 +13,7 @@ import {
   type LatencyTask,
   NotMeasurable,
   type ProduceTask,
+  type RebalanceTask,
   runAdapter,
   type Settings,
 } from '../lib/task.ts'
@@ -135,4 +137,39 @@ async function latency(task: LatencyTask) {
   }
 }
 
-await runAdapter({ client: 'platformatic', version, produce, consume, latency })
+async function rebalance(task: RebalanceTask) {
+  if (task.protocol === 'cooperative') {
+    throw new NotMeasurable('@platformatic/kafka has no cooperative assignor for the classic protocol')
+  }
+  const producer = producerFor(task.bootstrap)
+  await producer.metadata({ topics: [task.topic] })
+  const protocol = task.protocol === 'consumer' ? { groupProtocol: 'consumer' as const } : {}
+  const measured = await measureRebalance(task, {
+    startMember: async (onRecord) => {
+      const consumer = new Consumer({
+        groupId: task.group,
+        clientId: 'bench-platformatic',
+        bootstrapBrokers: task.bootstrap.split(','),
+        ...protocol,
+      })
+      const stream = await consumer.consume({ topics: [task.topic], mode: 'latest', autocommit: false })
+      stream.on('data', (message: { partition: number }) => onRecord(message.partition))
+      return {
+        stop: async () => {
+          await stream.close()
+          await consumer.close(true)
+        },
+      }
+    },
+    send: (partition, value) => {
+      producer.send({ messages: [{ topic: task.topic, partition, value }] }).catch(() => {})
+    },
+    closeProducer: () => producer.close(),
+  })
+  const settings: Settings = {
+    groupProtocol: task.protocol === 'consumer' ? 'consumer' : 'classic (default assigner)',
+  }
+  return { ...measured, p50Ms: null, p99Ms: null, p999Ms: null, settings }
+}
+
+await runAdapter({ client: 'platformatic', version, produce, consume, latency, rebalance })

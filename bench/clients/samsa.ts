@@ -7,12 +7,14 @@ import type { ConsumerMessage } from '../../src/consumer/message.ts'
 import { Kafka } from '../../src/kafka.ts'
 import { Producer } from '../../src/producer/producer.ts'
 import type { ProducerRecord } from '../../src/producer/types.ts'
+import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
 import { LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
   type LatencyTask,
   type ProduceTask,
+  type RebalanceTask,
   runAdapter,
   type Settings,
 } from '../lib/task.ts'
@@ -150,4 +152,48 @@ async function latency(task: LatencyTask) {
   }
 }
 
-await runAdapter({ client: 'samsa', version, produce, consume, latency })
+const assignorsFor = { eager: ['range'], cooperative: ['cooperative-sticky'] } as const
+
+async function rebalance(task: RebalanceTask) {
+  const kafka = new Kafka({ bootstrap: task.bootstrap, clientId: 'bench-samsa' })
+  const producer = kafka.producer({ acks: 'all' })
+  const groupOptions =
+    task.protocol === 'consumer'
+      ? { groupProtocol: 'consumer' as const }
+      : { groupProtocol: 'classic' as const, assignors: [...assignorsFor[task.protocol]] }
+  const measured = await measureRebalance(task, {
+    startMember: async (onRecord) => {
+      const consumer = kafka.consumer({ groupId: task.group, enableAutoCommit: false, ...groupOptions })
+      consumer.subscribe([task.topic])
+      let running = true
+      const loop = (async () => {
+        while (running) {
+          for (const record of await consumer.poll({ timeoutMs: 100 })) onRecord(record.partition)
+        }
+      })()
+      return {
+        stop: async () => {
+          running = false
+          await loop
+          await consumer.close()
+        },
+      }
+    },
+    send: (partition, value) => {
+      producer.send({ topic: task.topic, partition, value }).catch(() => {})
+    },
+    closeProducer: () => producer.close(),
+  })
+  return {
+    ...measured,
+    p50Ms: null,
+    p99Ms: null,
+    p999Ms: null,
+    settings: {
+      ...groupOptions,
+      assignors: String((groupOptions as { assignors?: string[] }).assignors ?? 'broker'),
+    },
+  }
+}
+
+await runAdapter({ client: 'samsa', version, produce, consume, latency, rebalance })

@@ -1,6 +1,6 @@
 /** The benchmark's cases, sized from the command-line options. */
 
-import { COMMIT_POLICIES, type CommitPolicy } from './task.ts'
+import { COMMIT_POLICIES, type CommitPolicy, type RebalanceProtocol } from './task.ts'
 
 export interface CaseOptions {
   /** Records of 100 B in the produce and consume cases. */
@@ -12,6 +12,8 @@ export interface CaseOptions {
   partitions: number
   latencyRatePerSec: number
   latencySeconds: number
+  /** How long after the second member starts the rebalance cases watch for pauses. */
+  rebalanceWindowMs: number
 }
 
 interface CaseBase {
@@ -29,8 +31,7 @@ export type BenchCase =
   /** Consumes a backlog made once per case by the runner; `backlog` names the shared backlog. */
   | (CaseBase & { kind: 'consume'; commit: CommitPolicy; backlog: string })
   | (CaseBase & { kind: 'latency'; ratePerSec: number })
-  /** A case the harness does not measure yet; every client gets a row saying why. */
-  | (CaseBase & { kind: 'pending'; reason: string })
+  | (CaseBase & { kind: 'rebalance'; protocol: RebalanceProtocol; ratePerSec: number; windowMs: number })
 
 export function buildCases(options: CaseOptions): BenchCase[] {
   const { partitions } = options
@@ -81,15 +82,24 @@ export function buildCases(options: CaseOptions): BenchCase[] {
       partitions,
       ratePerSec: options.latencyRatePerSec,
     },
-    {
-      kind: 'pending',
-      name: 'rebalance-pause',
-      description: 'time from a second member joining until every partition is processed again',
-      messages: 0,
-      sizeBytes: 0,
-      partitions,
-      reason:
-        'not yet measured: the harness has no two-member scenario yet (and samsa’s Consumer has no group subscribe yet)',
-    },
+    ...(
+      [
+        ['eager', 'classic protocol, eager assignor'],
+        ['cooperative', 'classic protocol, cooperative-sticky'],
+        ['consumer', 'KIP-848 consumer protocol'],
+      ] as const
+    ).map(
+      ([protocol, label]): BenchCase => ({
+        kind: 'rebalance',
+        name: `rebalance-${protocol === 'consumer' ? 'kip848' : protocol}`,
+        description: `longest processing pause when a second member joins (${label})`,
+        messages: 0,
+        sizeBytes: 100,
+        partitions,
+        protocol,
+        ratePerSec: 1000,
+        windowMs: options.rebalanceWindowMs,
+      }),
+    ),
   ]
 }

@@ -24,9 +24,21 @@ export function renderChart(rows: readonly ResultRow[], subtitle: string): strin
   const panels: Panel[] = []
   const cases = [...new Set(rows.map((row) => row.case))]
   for (const name of cases) {
-    const measured = rows.filter((row) => row.case === name && row.msgsPerSec !== null)
+    const measured = rows.filter(
+      (row) => row.case === name && (row.msgsPerSec !== null || row.pauseMs !== null),
+    )
     if (measured.length === 0) continue
-    if (measured.some((row) => row.p50Ms !== null)) {
+    if (measured.some((row) => row.pauseMs !== null)) {
+      panels.push({
+        title: `${name}: longest processing pause when a member joins (lower is better)`,
+        unit: 'ms',
+        bars: measured.map((row) => ({
+          label: row.client,
+          value: row.pauseMs ?? 0,
+          color: colorOf(row.client),
+        })),
+      })
+    } else if (measured.some((row) => row.p50Ms !== null)) {
       panels.push({
         title: `${name}: end-to-end latency (lower is better)`,
         unit: 'ms',

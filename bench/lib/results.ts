@@ -20,6 +20,8 @@ export interface ResultRow {
   p50Ms: number | null
   p99Ms: number | null
   p999Ms: number | null
+  /** Rebalance cases: the longest time a partition went unprocessed after a second member started. */
+  pauseMs: number | null
   peakRssMb: number | null
   runs: number
   settings: Settings | null
@@ -40,16 +42,18 @@ export function summarize(caseName: string, reports: readonly ChildReport[]): Re
   const rates = reports.map((report) => (report.messages / report.elapsedMs) * 1000)
   const mbRates = reports.map((report) => report.bytes / (1024 * 1024) / (report.elapsedMs / 1000))
   const rateSpread = spread(rates)
+  // A rebalance run counts records only to show processing went on; its figure is the pause, not a rate.
+  const isPause = reports.some((report) => report.pauseMs != null)
   return {
     case: caseName,
     client: first.client,
     version: first.version,
     messages: first.messages,
     bytes: first.bytes,
-    msgsPerSec: Math.round(rateSpread.median),
-    msgsPerSecMin: Math.round(rateSpread.min),
-    msgsPerSecMax: Math.round(rateSpread.max),
-    mbPerSec: medianOf(mbRates, 2),
+    msgsPerSec: isPause ? null : Math.round(rateSpread.median),
+    msgsPerSecMin: isPause ? null : Math.round(rateSpread.min),
+    msgsPerSecMax: isPause ? null : Math.round(rateSpread.max),
+    mbPerSec: isPause ? null : medianOf(mbRates, 2),
     p50Ms: medianOf(
       reports.map((report) => report.p50Ms),
       2,
@@ -61,6 +65,10 @@ export function summarize(caseName: string, reports: readonly ChildReport[]): Re
     p999Ms: medianOf(
       reports.map((report) => report.p999Ms),
       2,
+    ),
+    pauseMs: medianOf(
+      reports.map((report) => report.pauseMs ?? null),
+      0,
     ),
     peakRssMb: medianOf(
       reports.map((report) => report.peakRssMb),
@@ -92,6 +100,7 @@ export function unmeasured(
     p50Ms: null,
     p99Ms: null,
     p999Ms: null,
+    pauseMs: null,
     peakRssMb: null,
     runs: 0,
     settings: null,
@@ -108,8 +117,8 @@ const fmt = (value: number | null, digits = 0) =>
 /** The Markdown table of the README's Performance section, one line per row, notes below. */
 export function markdownTable(rows: readonly ResultRow[]): string {
   const lines = [
-    '| case | client | msg/s (median) | min–max | MB/s | p50 ms | p99 ms | p99.9 ms | peak RSS MB |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| case | client | msg/s (median) | min–max | MB/s | p50 ms | p99 ms | p99.9 ms | pause ms | peak RSS MB |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
   const notes: string[] = []
   for (const row of rows) {
@@ -120,7 +129,7 @@ export function markdownTable(rows: readonly ResultRow[]): string {
     }
     const range = row.msgsPerSecMin === null ? dash : `${fmt(row.msgsPerSecMin)}–${fmt(row.msgsPerSecMax)}`
     lines.push(
-      `| ${row.case} | ${row.client} | ${rate} | ${range} | ${fmt(row.mbPerSec, 1)} | ${fmt(row.p50Ms, 1)} | ${fmt(row.p99Ms, 1)} | ${fmt(row.p999Ms, 1)} | ${fmt(row.peakRssMb)} |`,
+      `| ${row.case} | ${row.client} | ${rate} | ${range} | ${fmt(row.mbPerSec, 1)} | ${fmt(row.p50Ms, 1)} | ${fmt(row.p99Ms, 1)} | ${fmt(row.p999Ms, 1)} | ${fmt(row.pauseMs)} | ${fmt(row.peakRssMb)} |`,
     )
   }
   if (notes.length > 0) {

@@ -47,7 +47,28 @@ export interface LatencyTask {
   group: string
 }
 
-export type BenchTask = ProduceTask | ConsumeTask | LatencyTask
+/** How the group moves partitions when a member joins. */
+export type RebalanceProtocol = 'eager' | 'cooperative' | 'consumer'
+
+/**
+ * Two members of one group in one process, records arriving on every partition at `ratePerSec`: member A
+ * consumes alone until it has seen every partition, then member B joins. The measurement is the longest time
+ * any partition went without a record being processed during `windowMs` after B started: how long the join
+ * stopped processing.
+ */
+export interface RebalanceTask {
+  kind: 'rebalance'
+  bootstrap: string
+  topic: string
+  partitions: number
+  sizeBytes: number
+  group: string
+  protocol: RebalanceProtocol
+  ratePerSec: number
+  windowMs: number
+}
+
+export type BenchTask = ProduceTask | ConsumeTask | LatencyTask | RebalanceTask
 
 /** Settings a client ran with, listed in the report next to its numbers. */
 export type Settings = Record<string, string | number | boolean>
@@ -63,6 +84,8 @@ export interface Measurement {
   p50Ms: number | null
   p99Ms: number | null
   p999Ms: number | null
+  /** Rebalance case only: the longest processing pause, in ms. */
+  pauseMs?: number | null
 }
 
 export interface ChildReport extends Measurement {
@@ -84,7 +107,7 @@ export function parseTask(argv: readonly string[]): BenchTask {
   const raw = argv[2]
   if (raw === undefined) throw new Error('usage: <adapter> <task-json>')
   const task = JSON.parse(raw) as BenchTask
-  if (task.kind !== 'produce' && task.kind !== 'consume' && task.kind !== 'latency') {
+  if (!['produce', 'consume', 'latency', 'rebalance'].includes(task.kind)) {
     throw new Error(`unknown task kind ${(task as { kind: unknown }).kind}`)
   }
   return task
@@ -97,6 +120,23 @@ export interface ClientAdapter {
   produce(task: ProduceTask): Promise<Measurement & { settings: Settings }>
   consume(task: ConsumeTask): Promise<Measurement & { settings: Settings }>
   latency(task: LatencyTask): Promise<Measurement & { settings: Settings }>
+  rebalance?(task: RebalanceTask): Promise<Measurement & { settings: Settings }>
+}
+
+function runTask(adapter: ClientAdapter, task: BenchTask): Promise<Measurement & { settings: Settings }> {
+  switch (task.kind) {
+    case 'produce':
+      return adapter.produce(task)
+    case 'consume':
+      return adapter.consume(task)
+    case 'latency':
+      return adapter.latency(task)
+    case 'rebalance':
+      if (adapter.rebalance === undefined) {
+        return Promise.reject(new NotMeasurable(`${adapter.client} has no rebalance scenario in the harness`))
+      }
+      return adapter.rebalance(task)
+  }
 }
 
 /**
@@ -106,12 +146,7 @@ export interface ClientAdapter {
 export async function runAdapter(adapter: ClientAdapter): Promise<void> {
   try {
     const task = parseTask(process.argv)
-    const measured =
-      task.kind === 'produce'
-        ? await adapter.produce(task)
-        : task.kind === 'consume'
-          ? await adapter.consume(task)
-          : await adapter.latency(task)
+    const measured = await runTask(adapter, task)
     const report: ChildReport = {
       ...measured,
       client: adapter.client,
