@@ -14,7 +14,10 @@ export type Strategy = 'per-message' | 'batch-of-100' | 'periodic' | 'at-most-on
 export interface Run {
   topic: string
   groupId: string
-  expected: number
+  /** Stop after processing this many records. */
+  expected?: number
+  /** Stop after processing this value (the last record written), however many records that takes. */
+  stopAfter?: string
   strategy: Strategy
   /** For `periodic`: the interval (Dekaf's example uses 5 s). */
   periodMs?: number
@@ -53,7 +56,7 @@ export async function consumeWithStrategy(run: Run): Promise<string[]> {
         await commitTolerantOfRebalance(consumer)
         lastCommit = Date.now()
       }
-      if (processed.length >= run.expected) break
+      if (processed.length === run.expected || text === run.stopAfter) break
     }
     if (run.strategy !== 'at-most-once' && run.crashOn === undefined)
       await commitTolerantOfRebalance(consumer)

@@ -30,9 +30,9 @@ import { GroupSubscription } from './group/group-subscription.ts'
 import type { GroupMetadata, RebalanceListener } from './group/rebalance-listener.ts'
 import type { ConsumerMessage } from './message.ts'
 import { NoOffsetForPartitionError } from './no-offset-error.ts'
-import { coordinatorAccessOf } from './offsets/commit-manager.ts'
 import { resolveCommitOptions } from './offsets/commit-options.ts'
 import type { CommittedOffset } from './offsets/committed-offsets.ts'
+import { coordinatorChannelFor } from './offsets/coordinator-channel.ts'
 import { type CommitCallback, GroupOffsets } from './offsets/group-offsets.ts'
 import { createPositionValidator } from './offsets/position-validator.ts'
 import {
@@ -127,7 +127,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     })
     this.collector = new FetchCollector(this.buffer, () => this.fetcher.sendFetches())
     this.offsets = new GroupOffsets({
-      cluster: coordinatorAccessOf(cluster),
+      cluster: coordinatorChannelFor(cluster),
       groupId: this.groupOptions?.groupId,
       groupInstanceId: this.groupOptions?.groupInstanceId ?? null,
       options: resolveCommitOptions(options),
@@ -529,6 +529,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     // exist: revoke listeners may commit them.
     await this.offsets.close()
     await this.group?.close()
+    // Only now: revoke listeners may commit while the group closes.
+    await this.offsets.disconnect()
     this.closed = true
     this.fetcher.close()
     this.closeController.abort()

@@ -42,25 +42,6 @@ export interface CoordinatorAccess {
   ): Promise<T>
 }
 
-/**
- * `cluster` as {@link CoordinatorAccess}. The consumer is typed against a narrow cluster interface; the shared
- * Cluster offers coordinator access, anything else fails on first use with an error that says so.
- */
-export function coordinatorAccessOf(cluster: object): CoordinatorAccess {
-  if (typeof (cluster as Partial<CoordinatorAccess>).withCoordinator === 'function') {
-    return cluster as CoordinatorAccess
-  }
-  return {
-    withCoordinator() {
-      return Promise.reject(
-        new IllegalStateError(
-          'commits need the consumer to be built on the shared Cluster (coordinator access)',
-        ),
-      )
-    },
-  }
-}
-
 export interface CommitManagerInit {
   cluster: CoordinatorAccess
   groupId: string

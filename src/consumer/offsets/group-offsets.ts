@@ -38,9 +38,10 @@ import type { GroupMetadata } from '../group/rebalance-listener.ts'
 import type { ConsumerMessage } from '../message.ts'
 import type { PartitionState, SubscriptionState } from '../subscription-state.ts'
 import { AutoCommitTimer } from './auto-commit.ts'
-import { CommitManager, type CoordinatorAccess, requireGroupId } from './commit-manager.ts'
+import { CommitManager, requireGroupId } from './commit-manager.ts'
 import type { ResolvedCommitOptions } from './commit-options.ts'
 import { type CommittedOffset, fetchCommittedOffsets } from './committed-offsets.ts'
+import type { CoordinatorChannel } from './coordinator-channel.ts'
 import { OffsetStore } from './offset-store.ts'
 
 /** Broker default of `offset.metadata.max.bytes`; longer metadata is refused with OFFSET_METADATA_TOO_LARGE. */
@@ -56,7 +57,8 @@ export interface MembershipView {
 }
 
 export interface GroupOffsetsInit {
-  cluster: CoordinatorAccess
+  /** The coordinator connection for commits and committed-offset reads; closed by {@link GroupOffsets.disconnect}. */
+  cluster: CoordinatorChannel
   groupId: string | undefined
   groupInstanceId: string | null
   options: ResolvedCommitOptions
@@ -69,7 +71,7 @@ export interface GroupOffsetsInit {
 export class GroupOffsets {
   readonly groupId: string | undefined
   readonly options: ResolvedCommitOptions
-  private readonly cluster: CoordinatorAccess
+  private readonly cluster: CoordinatorChannel
   private readonly subscriptions: SubscriptionState
   private readonly logger: Logger
   private readonly requestTimeoutMs: number
@@ -239,6 +241,12 @@ export class GroupOffsets {
       }
     }
     await this.manager.drain()
+  }
+
+  /** Closes the coordinator connection; the last step of closing the consumer, after the group is left. */
+  async disconnect(): Promise<void> {
+    await this.manager?.drain()
+    await this.cluster.close()
   }
 
   // -- start positions ----------------------------------------------------------------------------------------
