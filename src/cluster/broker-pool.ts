@@ -9,6 +9,7 @@
 import { ClosedError, ConnectionError } from '../common/errors.ts'
 import { Connection } from '../network/connection.ts'
 import type { BrokerEndpoint } from '../network/socket-factory.ts'
+import type { ThrottleMetrics } from '../network/throttle.ts'
 import { backoffDelay, sleep } from './backoff.ts'
 import type { ResolvedClientOptions } from './client-options.ts'
 
@@ -26,6 +27,7 @@ export class BrokerPool {
   private readonly options: ResolvedClientOptions
   private readonly nodes = new Map<number, NodeEntry>()
   private readonly controller = new AbortController()
+  private readonly throttleTotals: ThrottleMetrics = { throttledMs: 0, throttledResponses: 0 }
 
   constructor(options: ResolvedClientOptions) {
     this.options = options
@@ -116,6 +118,14 @@ export class BrokerPool {
     return ready.sort((a, b) => a[1] - b[1]).map(([nodeId]) => nodeId)
   }
 
+  /**
+   * Throttling (KIP-219) honoured by every connection this pool has opened, closed ones included: a
+   * client whose quota is exceeded shows a growing `throttledMs`.
+   */
+  get throttleMetrics(): ThrottleMetrics {
+    return { ...this.throttleTotals }
+  }
+
   /** Closes every connection, letting requests already sent finish. Later calls fail with ClosedError. */
   async close(): Promise<void> {
     this.controller.abort(new ClosedError('the client was closed'))
@@ -188,6 +198,10 @@ export class BrokerPool {
       maxResponseBytes: options.maxResponseBytes,
       socketFactory: options.socketFactory,
       authenticate: options.authenticate,
+      onThrottle: (throttleTimeMs) => {
+        this.throttleTotals.throttledMs += throttleTimeMs
+        this.throttleTotals.throttledResponses++
+      },
       logger: options.logger,
     })
   }

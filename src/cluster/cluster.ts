@@ -19,6 +19,7 @@ import {
 import { validatePartition, validateTopicName } from '../common/validate.ts'
 import type { Connection } from '../network/connection.ts'
 import type { BrokerEndpoint } from '../network/socket-factory.ts'
+import type { ThrottleMetrics } from '../network/throttle.ts'
 import { errorForCode } from '../protocol/errors/broker-error.ts'
 import { Metadata, type MetadataResponse } from '../protocol/messages/metadata.ts'
 import { BrokerPool } from './broker-pool.ts'
@@ -65,6 +66,14 @@ export class Cluster {
   constructor(options: ResolvedClientOptions) {
     this.options = options
     this.pool = new BrokerPool(options)
+  }
+
+  /**
+   * How much brokers have throttled this client (KIP-219 quotas), summed over all its connections. Requests
+   * are held back for each reported throttle time; see {@link Connection}.
+   */
+  get throttleMetrics(): ThrottleMetrics {
+    return this.pool.throttleMetrics
   }
 
   /** Validates `options` and creates a cluster. Nothing is contacted until first use (or {@link connect}). */

@@ -17,6 +17,13 @@
  * (a broker rejects other requests in the middle of it), and the queue then drains in order. A failed
  * re-authentication closes the connection with the authenticator's error.
  *
+ * Throttling (KIP-219): a response reporting `throttleTimeMs > 0` closes the connection to new sends for that
+ * long: requests made meanwhile queue in order and go out once it is over. The broker mutes its side of the
+ * connection for the same time, so requests already on the wire are answered that much later. Time spent
+ * throttled is therefore not counted against any request's timeout: each unanswered request's deadline
+ * moves back by however much the quiet period grew, and a request made during one gets the rest of it on
+ * top of its timeout. A broker that stops answering is still caught, just after the throttle it asked for.
+ *
  * Failure: when the socket errors or closes, every in-flight and queued request fails with a
  * {@link ConnectionError} naming the broker. When a sent request outlives its timeout it fails with a
  * {@link TimeoutError} and the connection is closed too, as the Java client does: a broker that stopped
@@ -43,6 +50,7 @@ import { Fifo } from './fifo.ts'
 import { DEFAULT_MAX_FRAME_BYTES, FrameReader } from './frame-reader.ts'
 import { encodeClientId, readResponseHeader, writeRequestHeader } from './headers.ts'
 import { type BrokerEndpoint, plaintextSocketFactory, type SocketFactory } from './socket-factory.ts'
+import { BrokerThrottle, type ThrottleMetrics, throttleTimeOf } from './throttle.ts'
 import { tlsAuthenticationFailure } from './tls-socket-factory.ts'
 
 /** Per-request choices. */
@@ -108,6 +116,11 @@ export interface ConnectionOptions {
   socketFactory?: SocketFactory
   /** Runs after ApiVersions, before ready; see {@link Authenticator}. */
   authenticate?: Authenticator
+  /**
+   * Told of every response that asked the client to hold back (KIP-219), after the connection has started
+   * doing so; the broker pool uses it to keep totals that outlive the connection.
+   */
+  onThrottle?: (throttleTimeMs: number) => void
   logger?: Logger
 }
 
@@ -121,6 +134,8 @@ interface PendingRequest {
   readonly correlationId: number
   readonly expectResponse: boolean
   readonly timeoutMs: number
+  /** `performance.now()` at which the request times out; moved back while the broker throttles us. */
+  deadline: number
   /** The encoded frame until it is written; released afterwards. */
   frame: Buffer | null
   resolve: (response: unknown) => void
@@ -144,6 +159,8 @@ export class Connection {
   private readonly socketFactory: SocketFactory
   private readonly authenticator: Authenticator | undefined
   private readonly logger: Logger
+  private readonly onThrottle: ((throttleTimeMs: number) => void) | undefined
+  private readonly throttle = new BrokerThrottle(() => this.afterCompletion())
   private readonly encodedClientId: Buffer
   private readonly frameReader: FrameReader
   /** Last frame size per API key, used to size the next frame's buffer up front. */
@@ -175,6 +192,7 @@ export class Connection {
     this.socketFactory = options.socketFactory ?? plaintextSocketFactory
     this.authenticator = options.authenticate
     this.logger = options.logger ?? silentLogger
+    this.onThrottle = options.onThrottle
     this.encodedClientId = encodeClientId(options.clientId === undefined ? 'samsa' : options.clientId)
     this.frameReader = new FrameReader(
       (frame) => this.onFrame(frame),
@@ -199,6 +217,16 @@ export class Connection {
   /** Requests written and awaiting a response plus requests queued behind them: the connection's load. */
   get pendingRequests(): number {
     return this.inFlight.length + this.waiting.length
+  }
+
+  /** True while the broker's last throttle (KIP-219) holds requests back. */
+  get throttled(): boolean {
+    return this.throttle.active
+  }
+
+  /** Throttle totals for this connection's lifetime; see {@link ThrottleMetrics}. */
+  get throttleMetrics(): ThrottleMetrics {
+    return this.throttle.metrics
   }
 
   /** Resolves (never rejects) with the reason once the connection is closed, whoever closed it. */
@@ -383,7 +411,13 @@ export class Connection {
 
   /** Starts the pending re-authentication once nothing is in flight. */
   private maybeReauthenticate(): void {
-    if (this.reauthentication !== 'waiting' || this.inFlight.length > 0 || this.socket === null) return
+    if (
+      this.reauthentication !== 'waiting' ||
+      this.inFlight.length > 0 ||
+      this.socket === null ||
+      this.throttle.active
+    )
+      return
     this.reauthentication = 'running'
     this.logger.debug('re-authenticating', { broker: this.address })
     this.authenticator!(this.handshakeChannel()).then(
@@ -492,21 +526,25 @@ export class Connection {
       return Promise.reject(error)
     }
     const { promise, resolve, reject } = deferred<Res>()
+    // A request made while throttled cannot go out before the throttle ends; that wait is not its fault.
+    const allowedMs = timeoutMs + this.throttle.remainingMs
     const pending: PendingRequest = {
       api: api as AnyApi,
       version,
       correlationId,
       expectResponse,
       timeoutMs,
+      deadline: performance.now() + allowedMs,
       frame,
       resolve: resolve as (response: unknown) => void,
       reject,
       timer: undefined,
     }
-    pending.timer = setTimeout(this.onRequestTimeout, timeoutMs, pending)
+    pending.timer = setTimeout(this.onRequestTimeout, allowedMs, pending)
     if (handshake && this.reauthentication === 'running') this.transmit(pending)
     else if (
       this.reauthentication === null &&
+      !this.throttle.active &&
       this.waiting.length === 0 &&
       this.inFlight.length < this.maxInFlightRequests
     )
@@ -551,6 +589,7 @@ export class Connection {
     if (this.reauthentication === 'waiting') this.maybeReauthenticate()
     while (
       this.reauthentication === null &&
+      !this.throttle.active &&
       this.waiting.length > 0 &&
       this.inFlight.length < this.maxInFlightRequests &&
       this.socket !== null
@@ -591,8 +630,9 @@ export class Connection {
     clearTimeout(pending.timer)
     // A response that fails to decode is that request's failure; framing is intact, so the connection
     // and the other requests on it carry on.
+    let response: unknown
     try {
-      pending.resolve(pending.api.decodeResponse(reader, pending.version))
+      response = pending.api.decodeResponse(reader, pending.version)
     } catch (error) {
       pending.reject(
         new ProtocolDecodeError(
@@ -600,8 +640,36 @@ export class Connection {
           { broker: this.address, cause: error },
         ),
       )
+      this.afterCompletion()
+      return
     }
+    // Before anything else is sent, so the request this response frees a slot for waits out the throttle.
+    const throttleTimeMs = throttleTimeOf(response)
+    if (throttleTimeMs > 0) this.honourThrottle(throttleTimeMs, pending.api.name)
+    pending.resolve(response)
     this.afterCompletion()
+  }
+
+  private honourThrottle(throttleTimeMs: number, api: string): void {
+    const addedMs = this.throttle.record(throttleTimeMs)
+    this.logger.debug('broker throttled this client; holding requests back', {
+      broker: this.address,
+      nodeId: this.nodeId,
+      api,
+      throttleTimeMs,
+    })
+    if (addedMs > 0) {
+      const now = performance.now()
+      for (const queue of [this.inFlight, this.waiting]) {
+        for (const pending of queue) {
+          if (pending.timer === undefined) continue
+          clearTimeout(pending.timer)
+          pending.deadline += addedMs
+          pending.timer = setTimeout(this.onRequestTimeout, Math.max(0, pending.deadline - now), pending)
+        }
+      }
+    }
+    this.onThrottle?.(throttleTimeMs)
   }
 
   private brokenStream(detail: string): ConnectionError {
@@ -649,6 +717,7 @@ export class Connection {
     this.currentState = 'closed'
     this.closeReason = reason
     clearTimeout(this.reauthenticationTimer)
+    this.throttle.cancel()
     this.closedSignal.resolve(reason)
     this.logger.debug('connection closed', {
       broker: this.address,

@@ -50,6 +50,11 @@ export class Fifo<T> {
     return false
   }
 
+  /** Oldest first, without removing anything. */
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = 0; i < this.count; i++) yield this.items[(this.head + i) % this.items.length] as T
+  }
+
   /** Removes and returns everything, oldest first. */
   drain(): T[] {
     const all: T[] = []
