@@ -30,6 +30,16 @@ describe('crc32c', () => {
     }
   })
 
+  it('agrees with the bitwise definition for views at every offset of their ArrayBuffer', () => {
+    // Pooled Buffers and subarrays start anywhere in their ArrayBuffer, so word loads must realign.
+    const backing = Uint8Array.from({ length: 1100 }, (_, i) => (i * 89 + 5) & 0xff)
+    for (let byteOffset = 0; byteOffset < 8; byteOffset++) {
+      const view = new Uint8Array(backing.buffer, byteOffset, 1000 + byteOffset)
+      expect(crc32c(view)).toBe(referenceCrc32c(view))
+      expect(crc32c(view, 3, 997)).toBe(referenceCrc32c(view.subarray(3, 997)))
+    }
+  })
+
   it('rejects a range outside the bytes', () => {
     expect(() => crc32c(new Uint8Array(4), 0, 5)).toThrow(RangeError)
     expect(() => crc32c(new Uint8Array(4), 3, 2)).toThrow(RangeError)
