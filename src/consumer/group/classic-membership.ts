@@ -207,6 +207,9 @@ export class ClassicMembership implements GroupMembership {
           break
         }
         this.logger.warn('group rebalance failed; retrying', { groupId: this.options.groupId, error })
+        // rebalance() cleared the flag when it started; the failed attempt still owes the group a join, and
+        // without the flag the loop would wait for a wake-up that nothing sends.
+        this.rejoinNeeded = true
         await sleep(backoffDelay(attempt++, this.retryBackoffMs, this.retryBackoffMaxMs))
       }
     }
