@@ -31,6 +31,7 @@ export type { GroupMetadata, RebalanceListener } from './consumer/group/rebalanc
 export type { ConsumerMessage, TimestampType } from './consumer/message.ts'
 export { Kafka, KafkaConsumer } from './kafka.ts'
 export type { OAuthBearerToken } from './network/sasl/sasl-options.ts'
+export type { ThrottleMetrics } from './network/throttle.ts'
 export type {
   AckMode,
   CommitCadence,

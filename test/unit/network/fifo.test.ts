@@ -26,4 +26,14 @@ describe('Fifo', () => {
     expect(fifo.drain()).toEqual(['a', 'c', 'd'])
     expect(fifo.length).toBe(0)
   })
+
+  it('iterates oldest first across wrap-around without removing anything', () => {
+    const fifo = new Fifo<number>(4)
+    for (const item of [1, 2, 3]) fifo.push(item)
+    fifo.shift()
+    fifo.shift()
+    for (const item of [4, 5, 6]) fifo.push(item)
+    expect([...fifo]).toEqual([3, 4, 5, 6])
+    expect(fifo.length).toBe(4)
+  })
 })
