@@ -190,7 +190,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       retryBackoffMaxMs: Math.max(1000, this.options.retryBackoffMs),
     })
     this.offsets.attachMembership(this.group)
-    this.group.subscribe(topics, listener)
+    // Commits made inside the listener go out at once; others wait while a join/sync is in progress.
+    this.group.subscribe(topics, this.offsets.wrapListener(listener))
   }
 
   /**
@@ -353,9 +354,15 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
    * assigned partition: everything handed to the application so far. With `offsets`, commits exactly those
    * (the next offset to read, optional `metadata` up to 4096 bytes); a lower offset than before rewinds the
    * group on purpose. Earlier commits go first, so commits reach the coordinator in call order.
-   * @throws CommitFailedError (with the partitions) when this member no longer owns them;
-   *   RebalanceInProgressError while the group rebalances; ConfigError / IllegalStateError for bad input,
-   *   before anything is sent.
+   *
+   * While the group is in a join/sync, the commit waits (up to `requestTimeoutMs`) for this member's new
+   * assignment, then commits with the new generation the partitions it still owns. Called inside a
+   * {@link RebalanceListener} callback (e.g. `onPartitionsRevoked`, the place to commit what was processed of
+   * the partitions leaving), it goes out at once: the generation is still valid there.
+   * @throws CommitFailedError (with the partitions) when this member no longer owns them — including the
+   *   partitions a rebalance took away while the commit waited (the others are committed);
+   *   RebalanceInProgressError when the rebalance did not finish within `requestTimeoutMs`; ConfigError /
+   *   IllegalStateError for bad input, before anything is sent or waited for.
    */
   commit(offsets?: readonly TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
     this.throwIfClosed()
@@ -364,7 +371,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
 
   /**
    * Commits without waiting; the outcome goes to `callback` (or to the logger). Never moves a partition's
-   * committed offset backwards, and a failed async commit is not retried once a newer commit is queued.
+   * committed offset backwards, and a failed async commit is not retried once a newer commit is queued. During
+   * a join/sync it is held back like {@link commit}, and the callback gets the same errors.
    */
   commitAsync(offsets?: readonly TopicPartitionOffset[], callback?: CommitCallback): void {
     this.throwIfClosed()

@@ -30,11 +30,19 @@
  * ```
  */
 
-import { CommitFailedError, ConfigError, IllegalStateError, type KafkaError } from '../../common/errors.ts'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import {
+  CommitFailedError,
+  ConfigError,
+  IllegalStateError,
+  type KafkaError,
+  RebalanceInProgressError,
+} from '../../common/errors.ts'
 import type { Logger } from '../../common/logger.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../../common/types.ts'
+import { topicPartitionKey } from '../../common/types.ts'
 import { validateOffset, validatePartition, validateTopicName } from '../../common/validate.ts'
-import type { GroupMetadata } from '../group/rebalance-listener.ts'
+import type { GroupMetadata, RebalanceListener } from '../group/rebalance-listener.ts'
 import type { ConsumerMessage } from '../message.ts'
 import type { PartitionState, SubscriptionState } from '../subscription-state.ts'
 import { AutoCommitTimer } from './auto-commit.ts'
@@ -54,7 +62,12 @@ export type CommitCallback = (error: KafkaError | null, offsets: TopicPartitionO
 export interface MembershipView {
   groupMetadata(): GroupMetadata
   readonly rebalanceInProgress: boolean
+  /** Resolves once the member has its assignment in a stable generation (or stopped trying). */
+  whenStable(): Promise<void>
 }
+
+/** The listener callbacks, each run through {@link GroupOffsets.inListener}. */
+const LISTENER_CALLBACKS = ['onPartitionsAssigned', 'onPartitionsRevoked', 'onPartitionsLost'] as const
 
 export interface GroupOffsetsInit {
   /** The coordinator connection for commits and committed-offset reads; closed by {@link GroupOffsets.disconnect}. */
@@ -83,6 +96,8 @@ export class GroupOffsets {
   private membership: MembershipView | undefined
   /** Partitions whose committed offset was already looked up since they were assigned. */
   private readonly committedChecked = new WeakSet<PartitionState>()
+  /** Set in the async context of a rebalance-listener callback: its commits must not wait for the rebalance. */
+  private readonly listenerContext = new AsyncLocalStorage<true>()
   private closed = false
 
   constructor(init: GroupOffsetsInit) {
@@ -136,14 +151,7 @@ export class GroupOffsets {
   /** Like {@link finished} for the records of one poll: stores the last one of each partition. */
   finishedAll(messages: readonly ConsumerMessage[]): void {
     if (!this.options.enableAutoOffsetStore || this.groupId === undefined) return
-    // A poll returns each partition's records in runs, in offset order: storing the last record of each run
-    // leaves every partition at its latest offset without building an offset and a map key per record.
-    for (let i = 0; i < messages.length; i++) {
-      const message = messages[i]!
-      const next = messages[i + 1]
-      if (next !== undefined && next.partition === message.partition && next.topic === message.topic) continue
-      this.store.store(offsetAfter(message))
-    }
+    for (const message of messages) this.store.store(offsetAfter(message))
   }
 
   /**
@@ -170,32 +178,79 @@ export class GroupOffsets {
   /**
    * Commits `offsets`, or — without them — the position of every assigned partition (everything handed to
    * the application so far). Resolves with what was committed; see CommitManager for the ordering rules.
+   *
+   * While the group is in a join/sync, the commit first waits (up to `requestTimeoutMs`) for the member's
+   * new assignment: sent in the middle of it, the coordinator would refuse it with REBALANCE_IN_PROGRESS or
+   * ILLEGAL_GENERATION. It then goes out with the new generation for the partitions still owned, and rejects
+   * with CommitFailedError naming the partitions the rebalance took away (the others are committed).
+   * Commits made inside a rebalance listener never wait: the rebalance is waiting for the listener.
    */
   async commit(offsets?: readonly TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
-    const toCommit = this.commitInput('commit', offsets)
+    const requested = this.commitInput('commit', offsets)
     const manager = this.requireManager('commit')
+    const { toCommit, lost } = await this.settleRebalance('commit', requested, offsets === undefined)
     this.store.markCommitted(toCommit)
+    let committed: TopicPartitionOffset[]
     try {
-      return await manager.commit(toCommit, 'sync')
+      committed = await manager.commit(toCommit, 'sync')
     } catch (error) {
       this.store.markFailed(toCommit)
       throw error
     }
+    if (lost.length > 0) throw lostInRebalance('commit', lost)
+    return committed
   }
 
   /** Like {@link commit} but never blocks: the outcome goes to `callback`, or to the log without one. */
   commitAsync(offsets?: readonly TopicPartitionOffset[], callback?: CommitCallback): void {
-    const toCommit = this.commitInput('commitAsync', offsets)
+    const report = (error: KafkaError, attempted: TopicPartitionOffset[]) => {
+      if (callback === undefined) this.logger.warn('async offset commit failed', { error })
+      else callback(error, attempted)
+    }
+    // Input errors throw here, before anything is queued; only the wait for a rebalance is deferred.
+    const requested = this.commitInput('commitAsync', offsets)
     const manager = this.requireManager('commitAsync')
-    this.store.markCommitted(toCommit)
-    manager.commit(toCommit, 'async').then(
-      (committed) => callback?.(null, committed),
-      (error: KafkaError) => {
-        this.store.markFailed(toCommit)
-        if (callback === undefined) this.logger.warn('async offset commit failed', { error })
-        else callback(error, toCommit)
+    this.settleRebalance('commitAsync', requested, offsets === undefined).then(
+      ({ toCommit, lost }) => {
+        this.store.markCommitted(toCommit)
+        manager.commit(toCommit, 'async').then(
+          (committed) => {
+            if (lost.length > 0) report(lostInRebalance('commitAsync', lost), toCommit)
+            else callback?.(null, committed)
+          },
+          (error: KafkaError) => {
+            this.store.markFailed(toCommit)
+            report(error, toCommit)
+          },
+        )
       },
+      (error: KafkaError) => report(error, []),
     )
+  }
+
+  /**
+   * Runs one rebalance-listener callback. Commits it makes (in its async context) go out at once with the
+   * current generation: the membership calls listeners before JoinGroup or after SyncGroup, never in between,
+   * and waits for them, so waiting for the rebalance there would wait for ourselves.
+   */
+  inListener<T>(callback: () => T | Promise<T>): Promise<T> {
+    return this.listenerContext.run(true, async () => callback())
+  }
+
+  /**
+   * `listener` with each callback run through {@link inListener}. Anything that is not a callback is passed
+   * on unchanged, so the group layer's validation still names what is wrong with it.
+   */
+  wrapListener(listener: RebalanceListener): RebalanceListener {
+    if (typeof listener !== 'object' || listener === null) return listener
+    const wrapped: Record<string, unknown> = { ...listener }
+    for (const key of LISTENER_CALLBACKS) {
+      const callback: unknown = listener[key]
+      if (typeof callback !== 'function') continue
+      wrapped[key] = (partitions: TopicPartition[]) =>
+        this.inListener(() => (callback as (p: TopicPartition[]) => unknown).call(listener, partitions))
+    }
+    return wrapped as RebalanceListener
   }
 
   /** The group's committed offsets of `partitions` (assigned or not), read with requireStable. */
@@ -300,6 +355,65 @@ export class GroupOffsets {
 
   // -- internals ----------------------------------------------------------------------------------------------
 
+  /**
+   * The offsets a commit call sends, after waiting out a join/sync in progress (see {@link commit}), and the
+   * partitions of `requested` that the rebalance took away. `consumedPositions`: the call named no offsets.
+   */
+  private async settleRebalance(
+    operation: string,
+    requested: TopicPartitionOffset[],
+    consumedPositions: boolean,
+  ): Promise<{ toCommit: TopicPartitionOffset[]; lost: TopicPartition[] }> {
+    const membership = this.membership
+    if (
+      requested.length === 0 ||
+      membership === undefined ||
+      this.listenerContext.getStore() === true ||
+      !membership.rebalanceInProgress
+    ) {
+      return { toCommit: requested, lost: [] }
+    }
+    // Not a member at all (removed after a poll timeout, or fenced): waiting would not give the partitions back.
+    if (membership.groupMetadata().generationId >= 0) await this.waitForRebalance(operation, requested)
+    if (membership.groupMetadata().generationId < 0) {
+      return { toCommit: [], lost: requested.map(({ topic, partition }) => ({ topic, partition })) }
+    }
+    // commit() without offsets means "what was handed out": read it again now, for the partitions still owned.
+    const current = consumedPositions ? this.subscriptions.allConsumed() : undefined
+    const toCommit: TopicPartitionOffset[] = []
+    const lost: TopicPartition[] = []
+    for (const o of requested) {
+      if (!this.owns(o)) lost.push({ topic: o.topic, partition: o.partition })
+      else if (current === undefined) toCommit.push(o)
+      else {
+        const now = current.get(topicPartitionKey(o.topic, o.partition))
+        if (now !== undefined) toCommit.push(now)
+      }
+    }
+    return { toCommit, lost }
+  }
+
+  /** Waits for the membership to be stable, at most `requestTimeoutMs`. */
+  private async waitForRebalance(operation: string, partitions: readonly TopicPartition[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new RebalanceInProgressError(
+            `${operation}: group "${this.groupId}" was still rebalancing after ${this.requestTimeoutMs} ms ` +
+              '(requestTimeoutMs); nothing was committed. Keep polling so the rebalance can finish, then commit again.',
+            partitions.map(({ topic, partition }) => ({ topic, partition })),
+          ),
+        )
+      }, this.requestTimeoutMs)
+    })
+    try {
+      await Promise.race([this.membership?.whenStable(), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   private async autoCommit(): Promise<void> {
     if (this.manager === undefined || this.closed) return
     // The commit before revoke covers the partitions a rebalance takes away; the next tick covers the rest.
@@ -393,6 +507,16 @@ export class GroupOffsets {
       { topic: foreign[0]?.topic, partition: foreign[0]?.partition },
     )
   }
+}
+
+/** The error for partitions a commit named that a rebalance took away while the commit waited for it. */
+function lostInRebalance(operation: string, partitions: TopicPartition[]): CommitFailedError {
+  const names = partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')
+  return new CommitFailedError(
+    `${operation}: partitions ${names} were revoked by the rebalance this commit waited for; their offsets were ` +
+      'not committed (their new owner reads from the last committed offset). The other partitions were committed.',
+    partitions,
+  )
 }
 
 /** The offset to commit after processing `message`: the next one, with the message's leader epoch. */

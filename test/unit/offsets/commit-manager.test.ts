@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest'
+import type { RetryOptions } from '../../../src/cluster/retry.ts'
+import { CommitFailedError, KafkaError } from '../../../src/common/errors.ts'
+import { silentLogger } from '../../../src/common/logger.ts'
+import type { TopicPartitionOffset } from '../../../src/common/types.ts'
+import { CommitManager, type CoordinatorAccess } from '../../../src/consumer/offsets/commit-manager.ts'
+import type { Connection } from '../../../src/network/connection.ts'
+import type {
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+} from '../../../src/protocol/messages/offset-commit.ts'
+
+/** One OffsetCommit the fake coordinator received; `answer` settles it with per-partition error codes. */
+interface Received {
+  request: OffsetCommitRequest
+  answer(codes?: Record<string, number>): void
+}
+
+/**
+ * The coordinator at the connection boundary: records each OffsetCommit and answers only when the test says
+ * so. Retries follow the caller's isRetriable, as the cluster's retry loop does.
+ */
+function fakeCoordinator() {
+  const received: Received[] = []
+  let waiting: (() => void) | undefined
+  const connection = {
+    address: 'fake:9092',
+    request(_api: unknown, request: OffsetCommitRequest): Promise<OffsetCommitResponse> {
+      return new Promise((resolve) => {
+        received.push({
+          request,
+          answer(codes = {}) {
+            resolve({
+              throttleTimeMs: 0,
+              topics: request.topics.map((t) => ({
+                name: t.name,
+                topicId: t.topicId,
+                partitions: t.partitions.map((p) => ({
+                  partitionIndex: p.partitionIndex,
+                  errorCode: codes[`${t.name}-${p.partitionIndex}`] ?? 0,
+                })),
+              })),
+            } as unknown as OffsetCommitResponse)
+          },
+        })
+        waiting?.()
+      })
+    },
+  } as unknown as Connection
+  const access: CoordinatorAccess = {
+    async withCoordinator<T>(
+      _type: 'group',
+      _key: string,
+      operation: (c: Connection) => Promise<T>,
+      overrides: Partial<RetryOptions> = {},
+    ): Promise<T> {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await operation(connection)
+        } catch (error) {
+          if (attempt < 3 && overrides.isRetriable?.(error) === true) continue
+          throw error
+        }
+      }
+    },
+  }
+  /** Resolves once the coordinator has received `count` requests in all. */
+  async function requests(count: number): Promise<Received[]> {
+    while (received.length < count) {
+      await new Promise<void>((resolve) => {
+        waiting = resolve
+      })
+    }
+    return received
+  }
+  return { access, received, requests }
+}
+
+function manager(access: CoordinatorAccess): CommitManager {
+  return new CommitManager({
+    cluster: access,
+    groupId: 'g',
+    identity: () => ({ groupId: 'g', generationId: 3, memberId: 'm', groupInstanceId: null, protocol: null }),
+    logger: silentLogger,
+  })
+}
+
+const at = (offset: bigint, partition = 0): TopicPartitionOffset => ({ topic: 't', partition, offset })
+const sentOffsets = (r: Received | undefined) =>
+  r?.request.topics.flatMap((t) => t.partitions.map((p) => [p.partitionIndex, p.committedOffset]))
+
+/** Lets queued promise callbacks run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve))
+
+describe('CommitManager', () => {
+  it('serializes commits: the next is sent only after the one before it is answered', async () => {
+    const coordinator = fakeCoordinator()
+    const commits = manager(coordinator.access)
+    const first = commits.commit([at(5n)], 'sync')
+    const second = commits.commit([at(9n)], 'sync')
+    const [one] = await coordinator.requests(1)
+    await settle()
+    expect(coordinator.received).toHaveLength(1)
+    expect(one?.request.generationIdOrMemberEpoch).toBe(3)
+    expect(one?.request.memberId).toBe('m')
+    one?.answer()
+    await expect(first).resolves.toEqual([at(5n)])
+    const [, two] = await coordinator.requests(2)
+    expect(sentOffsets(two)).toEqual([[0, 9n]])
+    two?.answer()
+    await expect(second).resolves.toEqual([at(9n)])
+    expect(commits.lastConfirmed({ topic: 't', partition: 0 })).toBe(9n)
+  })
+
+  it('async commits never go backwards; sync commits may rewind on purpose', async () => {
+    const coordinator = fakeCoordinator()
+    const commits = manager(coordinator.access)
+    const newer = commits.commit([at(10n), at(4n, 1)], 'async')
+    const older = commits.commit([at(6n), at(5n, 1)], 'async')
+    ;(await coordinator.requests(1))[0]?.answer()
+    await newer
+    const [, second] = await coordinator.requests(2)
+    expect(sentOffsets(second)).toEqual([[1, 5n]]) // partition 0 would have gone from 10 back to 6
+    second?.answer()
+    await expect(older).resolves.toEqual([at(5n, 1)])
+
+    const rewind = commits.commit([at(2n)], 'sync')
+    const [, , third] = await coordinator.requests(3)
+    expect(sentOffsets(third)).toEqual([[0, 2n]])
+    third?.answer()
+    await expect(rewind).resolves.toEqual([at(2n)])
+  })
+
+  it('retries a failed async commit while it is the newest, not once a newer one is queued', async () => {
+    const coordinator = fakeCoordinator()
+    const commits = manager(coordinator.access)
+    const alone = commits.commit([at(3n)], 'async')
+    ;(await coordinator.requests(1))[0]?.answer({ 't-0': 14 }) // COORDINATOR_LOAD_IN_PROGRESS
+    const [, retried] = await coordinator.requests(2)
+    expect(sentOffsets(retried)).toEqual([[0, 3n]])
+    retried?.answer()
+    await expect(alone).resolves.toEqual([at(3n)])
+
+    const stale = commits.commit([at(7n)], 'async')
+    const [, , first] = await coordinator.requests(3)
+    const newest = commits.commit([at(8n)], 'async')
+    first?.answer({ 't-0': 14 })
+    await expect(stale).rejects.toBeInstanceOf(KafkaError)
+    const [, , , next] = await coordinator.requests(4)
+    expect(sentOffsets(next)).toEqual([[0, 8n]]) // the newer commit, not the old one again
+    next?.answer()
+    await expect(newest).resolves.toEqual([at(8n)])
+  })
+
+  it('a stale generation fails with CommitFailedError naming the partitions; the others stay committed', async () => {
+    const coordinator = fakeCoordinator()
+    const commits = manager(coordinator.access)
+    const commit = commits.commit([at(4n), at(6n, 1)], 'sync')
+    ;(await coordinator.requests(1))[0]?.answer({ 't-1': 22 }) // ILLEGAL_GENERATION
+    const error = await commit.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CommitFailedError)
+    expect((error as CommitFailedError).partitions).toEqual([{ topic: 't', partition: 1 }])
+    expect(commits.lastConfirmed({ topic: 't', partition: 0 })).toBe(4n)
+    expect(commits.lastConfirmed({ topic: 't', partition: 1 })).toBeUndefined()
+    // The failed offset never reached the log: a lower async commit of that partition is not a rewind.
+    const lower = commits.commit([at(2n, 1)], 'async')
+    ;(await coordinator.requests(2))[1]?.answer()
+    await expect(lower).resolves.toEqual([at(2n, 1)])
+  })
+
+  it('drain() waits for every queued commit', async () => {
+    const coordinator = fakeCoordinator()
+    const commits = manager(coordinator.access)
+    void commits.commit([at(1n)], 'async')
+    let drained = false
+    const drain = commits.drain().then(() => {
+      drained = true
+    })
+    await coordinator.requests(1)
+    await settle()
+    expect(drained).toBe(false)
+    expect(commits.busy).toBe(true)
+    coordinator.received[0]?.answer()
+    await drain
+    expect(commits.busy).toBe(false)
+  })
+})
