@@ -99,10 +99,13 @@ export class ProducerBatch {
     if (this.completed) return
     this.completed = true
     const { topic, partition, sinks, indexes, timestamps } = this
+    // One bigint per record (the running offset) rather than two (BigInt(i) and the sum).
+    const known = baseOffset >= 0n
+    let offset = known ? baseOffset : -1n
     for (let i = 0; i < sinks.length; i++) {
-      const offset = baseOffset < 0n ? -1n : baseOffset + BigInt(i)
       const timestamp = logAppendTime >= 0 ? logAppendTime : timestamps[i]!
       sinks[i]!.delivered(indexes[i]!, topic, partition, offset, timestamp)
+      if (known) offset++
     }
     this.builder.release()
   }

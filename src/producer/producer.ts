@@ -24,7 +24,11 @@ import {
   resolveProducerOptions,
 } from './producer-options.ts'
 import { RecordAccumulator } from './record-accumulator.ts'
-import { type EncodableRecord, type EncodedHeader, estimateRecordBytes } from './record-batch-builder.ts'
+import {
+  type EncodableRecord,
+  type EncodedHeader,
+  estimateRecordFieldsBytes,
+} from './record-batch-builder.ts'
 import { Sender } from './sender.ts'
 import { Transaction } from './transactions/transaction.ts'
 import { TransactionManager } from './transactions/transaction-manager.ts'
@@ -44,12 +48,14 @@ export interface ProducerCloseOptions {
   timeoutMs?: number
 }
 
-/** A record validated and encoded, waiting for a partition. */
-interface PreparedRecord {
+/**
+ * A record validated and encoded, waiting for a partition. It is itself the {@link EncodableRecord} the
+ * batch builder reads, so preparing a record allocates one object, not two.
+ */
+interface PreparedRecord extends EncodableRecord {
   readonly topic: string
   /** The explicit partition, or -1 to let the partitioner choose. */
   readonly partition: number
-  readonly encodable: EncodableRecord
   readonly sizeBytes: number
   readonly original: ProducerRecord
 }
@@ -251,8 +257,9 @@ export class Producer {
     const delivery = new SingleDelivery()
     try {
       this.transactions?.ensureCanSend()
-      const prepared = this.prepare(record, Date.now())
-      if (this.slowAppends > 0 || !this.tryAppend(prepared, delivery, 0)) {
+      const now = Date.now()
+      const prepared = this.prepare(record, now)
+      if (this.slowAppends > 0 || !this.tryAppend(prepared, delivery, 0, now)) {
         this.appendSlowly([prepared], delivery, 0).catch((error: unknown) =>
           delivery.failed(0, error as Error),
         )
@@ -286,7 +293,7 @@ export class Producer {
     let i = 0
     try {
       if (this.slowAppends === 0) {
-        while (i < count && this.tryAppend(prepared[i]!, delivery, i)) i++
+        while (i < count && this.tryAppend(prepared[i]!, delivery, i, now)) i++
       }
     } catch (error) {
       delivery.abandon(error as Error)
@@ -387,13 +394,10 @@ export class Producer {
     if (record.value === undefined) {
       throw new ConfigError('record.value', 'expected a Buffer, a string or null, got undefined')
     }
-    const encodable: EncodableRecord = {
-      timestamp,
-      key: toBytes('record.key', record.key),
-      value: toBytes('record.value', record.value),
-      headers: encodeHeaders(record.headers),
-    }
-    const sizeBytes = estimateRecordBytes(encodable)
+    const key = toBytes('record.key', record.key)
+    const value = toBytes('record.value', record.value)
+    const headers = encodeHeaders(record.headers)
+    const sizeBytes = estimateRecordFieldsBytes(key, value, headers)
     // A record in a batch of its own: the batch header, then the record. Checked here, where the caller
     // can still do something about it, rather than after a broker round trip.
     const batchBytes = sizeBytes + 61
@@ -407,7 +411,7 @@ export class Producer {
         { topic, ...(partition >= 0 ? { partition } : {}), sizeBytes: batchBytes, maxBytes: limit },
       )
     }
-    return { topic, partition, encodable, sizeBytes, original: record }
+    return { topic, partition, timestamp, key, value, headers, sizeBytes, original: record }
   }
 
   // -- appending -------------------------------------------------------------------------------------
@@ -416,7 +420,7 @@ export class Producer {
    * Appends a record if that needs no waiting: its topic's metadata is known and buffer space is free.
    * Returns false when the slow path must take over. Throws for a record that cannot be sent at all.
    */
-  private tryAppend(prepared: PreparedRecord, sink: DeliverySink, index: number): boolean {
+  private tryAppend(prepared: PreparedRecord, sink: DeliverySink, index: number, now: number): boolean {
     const info = this.cluster.currentMetadata.topics.get(prepared.topic)
     if (info === undefined) return false
     const partitionCount = info.partitions.length
@@ -424,7 +428,7 @@ export class Producer {
     if (partition >= partitionCount) return false
     if (partition < 0) partition = this.choosePartition(prepared, info)
     if (!this.memory.tryReserve(prepared.sizeBytes)) return false
-    this.appendTo(prepared, partition, sink, index)
+    this.appendTo(prepared, partition, sink, index, now)
     return true
   }
 
@@ -439,7 +443,7 @@ export class Producer {
       for (let j = 0; j < records.length; j++) {
         if (this.state === 'closed') throw this.closedError()
         const prepared = records[j]!
-        if (!this.tryAppend(prepared, sink, firstIndex + j))
+        if (!this.tryAppend(prepared, sink, firstIndex + j, Date.now()))
           await this.waitAndAppend(prepared, sink, firstIndex + j)
       }
     })
@@ -471,16 +475,22 @@ export class Producer {
       this.memory.release(prepared.sizeBytes)
       throw this.closedError()
     }
-    this.appendTo(prepared, partition, sink, index)
+    this.appendTo(prepared, partition, sink, index, Date.now())
   }
 
-  private appendTo(prepared: PreparedRecord, partition: number, sink: DeliverySink, index: number): void {
+  /** `now` is the caller's clock reading (one per `sendBatch`, not one per record). */
+  private appendTo(
+    prepared: PreparedRecord,
+    partition: number,
+    sink: DeliverySink,
+    index: number,
+    now: number,
+  ): void {
     this.transactions?.addPartition(prepared.topic, partition)
-    const now = Date.now()
     const ready = this.accumulator.append(
       prepared.topic,
       partition,
-      prepared.encodable,
+      prepared,
       prepared.sizeBytes,
       sink,
       index,
@@ -493,14 +503,13 @@ export class Producer {
   private choosePartition(prepared: PreparedRecord, info: TopicInfo): number {
     const count = info.partitions.length
     const custom = this.options.partitioner
-    const encodable = prepared.encodable
     if (custom === undefined) {
-      if (encodable.key !== null)
-        return this.defaultPartitioner.partition(prepared.topic, encodable.key, count, [])
+      if (prepared.key !== null)
+        return this.defaultPartitioner.partition(prepared.topic, prepared.key, count, [])
       return this.defaultPartitioner.partition(prepared.topic, null, count, this.available(info))
     }
     const chosen = custom(prepared.original, count, {
-      keyBytes: encodable.key,
+      keyBytes: prepared.key,
       availablePartitions: this.available(info),
     })
     if (typeof chosen !== 'number' || !Number.isInteger(chosen) || chosen < 0 || chosen >= count) {

@@ -74,10 +74,19 @@ function recordBodyBytes(record: EncodableRecord, offsetDelta: number, timestamp
  * before the batch it joins is known (deltas are bounded by their varint maximums).
  */
 export function estimateRecordBytes(record: EncodableRecord): number {
+  return estimateRecordFieldsBytes(record.key, record.value, record.headers)
+}
+
+/** {@link estimateRecordBytes} from the fields, before a record object exists. */
+export function estimateRecordFieldsBytes(
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: readonly EncodedHeader[] | null,
+): number {
   // length (5) + attributes (1) + timestamp delta (up to 10) + offset delta (5) are the worst cases.
-  let size = 21 + bytesFieldSize(record.key) + bytesFieldSize(record.value) + 5
-  if (record.headers !== null) {
-    for (const header of record.headers) size += bytesFieldSize(header.key) + bytesFieldSize(header.value)
+  let size = 21 + bytesFieldSize(key) + bytesFieldSize(value) + 5
+  if (headers !== null) {
+    for (const header of headers) size += bytesFieldSize(header.key) + bytesFieldSize(header.value)
   }
   return size
 }
