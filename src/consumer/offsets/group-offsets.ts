@@ -151,7 +151,14 @@ export class GroupOffsets {
   /** Like {@link finished} for the records of one poll: stores the last one of each partition. */
   finishedAll(messages: readonly ConsumerMessage[]): void {
     if (!this.options.enableAutoOffsetStore || this.groupId === undefined) return
-    for (const message of messages) this.store.store(offsetAfter(message))
+    // A poll returns each partition's records in runs, in offset order: storing the last record of each run
+    // leaves every partition at its latest offset without building an offset and a map key per record.
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!
+      const next = messages[i + 1]
+      if (next !== undefined && next.partition === message.partition && next.topic === message.topic) continue
+      this.store.store(offsetAfter(message))
+    }
   }
 
   /**
