@@ -6,7 +6,7 @@
  *
  * Flags: --messages N (100 B records; default 1000000), --large-messages N (1 KiB records; default N/5),
  * --commit-messages N (default 20000), --partitions N (6), --runs N (3), --rate N (10000 msg/s),
- * --latency-seconds N (10), --rebalance-window-ms N (10000), --clients a,b (default all), --cases a,b (default all), --out DIR
+ * --latency-seconds N (10), --rebalance-window-ms N (8000), --clients a,b (default all), --cases a,b (default all), --out DIR
  * (bench/results), --timeout-ms N (per run, 600000), --no-setup (skip bench/setup.sh).
  */
 
@@ -92,7 +92,7 @@ function parseOptions(argv: string[]) {
       partitions: positiveInteger('partitions', values.partitions, 6),
       latencyRatePerSec: positiveInteger('rate', values.rate, 10_000),
       latencySeconds: positiveInteger('latency-seconds', values['latency-seconds'], 10),
-      rebalanceWindowMs: positiveInteger('rebalance-window-ms', values['rebalance-window-ms'], 10_000),
+      rebalanceWindowMs: positiveInteger('rebalance-window-ms', values['rebalance-window-ms'], 8000),
     },
     runs: positiveInteger('runs', values.runs, 3),
     clients: names(values.clients),
