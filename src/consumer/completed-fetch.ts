@@ -87,6 +87,9 @@ export class CompletedFetch implements BufferedFetch {
   private maxTimestamp = 0
   private logAppend = false
   private epoch = -1
+  /** Offset of the record taken last and its delta, so consecutive records cost one bigint, not two. */
+  private lastOffset = -1n
+  private lastDelta = -2
 
   constructor(init: CompletedFetchInit) {
     this.state = init.state
@@ -124,10 +127,14 @@ export class CompletedFetch implements BufferedFetch {
     const record = batch.records[this.recordIndex++]!
     const headers = record.headers
     const logAppend = this.logAppend
+    const delta = record.offsetDelta
+    const offset = delta === this.lastDelta + 1 ? this.lastOffset + 1n : batch.baseOffset + BigInt(delta)
+    this.lastOffset = offset
+    this.lastDelta = delta
     const message: ConsumerMessage = {
       topic: this.state.topic,
       partition: this.state.partition,
-      offset: batch.baseOffset + BigInt(record.offsetDelta),
+      offset,
       key: record.key,
       value: record.value,
       // The decoder shares one frozen array among header-less records; the application gets its own.
@@ -150,6 +157,7 @@ export class CompletedFetch implements BufferedFetch {
     this.maxTimestamp = Number(batch.maxTimestamp)
     this.logAppend = batch.timestampType === 'log-append'
     this.epoch = batch.partitionLeaderEpoch
+    this.lastDelta = -2
     if (batch.baseOffset < this.fetchOffset) {
       // The fetch started inside this batch: skip the records the application already has.
       const firstDelta = Number(this.fetchOffset - batch.baseOffset)

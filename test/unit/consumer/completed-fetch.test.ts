@@ -86,6 +86,17 @@ function setup(fetchOffset = 0n) {
 const offsets = (messages: { offset: bigint }[]) => messages.map((m) => m.offset)
 
 describe('CompletedFetch and FetchCollector', () => {
+  it('gives each record its own offset across compaction gaps and batch boundaries', async () => {
+    const { collector, add } = setup(0n)
+    // A compacted batch keeps its records' offset deltas: 2, 3 and 5 were removed.
+    const compacted = await batch(0n, 7)
+    compacted.records = compacted.records.filter((r) => ![2, 3, 5].includes(r.offsetDelta))
+    add([compacted, await batch(7n, 3)], 0n)
+    const messages = collector.collect(100)
+    expect(offsets(messages)).toEqual([0n, 1n, 4n, 6n, 7n, 8n, 9n])
+    expect(messages.map((m) => m.value!.toString())).toEqual(['v0', 'v1', 'v4', 'v6', 'v7', 'v8', 'v9'])
+  })
+
   it('skips the records of the first batch that precede the fetch offset', async () => {
     const { collector, add, state } = setup(7n)
     add([await batch(5n, 5), await batch(10n, 2)], 7n)
