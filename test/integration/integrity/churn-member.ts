@@ -9,6 +9,7 @@
  *   { type: 'assigned' | 'lost', partitions }
  *   { type: 'revoked', partitions, committed }  committed: this member's last successful commit of each
  *   { type: 'closed' }
+ *   { type: 'commit-slow' | 'diagnostics', ... }  a commit pending for 10 s; the state asked for by SIGUSR2
  *
  * Usage: node churn-member.ts '<json options>' (see MemberOptions).
  */
@@ -46,6 +47,8 @@ const consumer = new Kafka({ bootstrap: options.bootstrap, clientId: 'samsa-chur
 })
 
 const lastCommitted = new Map<number, bigint>()
+/** Where the poll loop is, for the diagnostics. */
+let phase = 'starting'
 
 async function commit(): Promise<void> {
   // A commit that hangs stalls the member for good; say so, so a stuck run can be told from a slow one.
@@ -76,8 +79,6 @@ consumer.subscribe([options.topic], {
 })
 
 let running = true
-/** Where the poll loop is, for the diagnostics. */
-let phase = 'starting'
 const loop = (async () => {
   while (running) {
     phase = 'polling'
