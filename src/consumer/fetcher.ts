@@ -26,6 +26,7 @@ import { CompletedFetch } from './completed-fetch.ts'
 import { type ConsumerCluster, partitionInfo } from './consumer-cluster.ts'
 import type { ResolvedConsumerOptions } from './consumer-options.ts'
 import type { FetchBuffer } from './fetch-buffer.ts'
+import { handleDivergingEpoch } from './offsets/position-validator.ts'
 import type { PartitionState, SubscriptionState } from './subscription-state.ts'
 
 const NONE = 0
@@ -33,6 +34,8 @@ const OFFSET_OUT_OF_RANGE = 1
 /** Codes after which the partition's leader must be looked up again before fetching it. */
 const STALE_LEADER_CODES: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 75, 100, 103])
 const FENCED_LEADER_EPOCH = 74
+/** Fetch v12 added `lastFetchedEpoch` to requests and `divergingEpoch` to responses (KIP-320, Kafka 2.7). */
+const FIRST_VERSION_WITH_LAST_FETCHED_EPOCH = 12
 /** The highest Fetch version that names topics rather than identifying them by id. */
 const LAST_VERSION_WITH_TOPIC_NAMES = 12
 
@@ -46,7 +49,10 @@ interface FetchTarget {
 export interface FetcherEvents {
   /** A partition failed in a way the application must hear about (poll/iterator throw it). */
   onError(error: KafkaError): void
-  /** Partitions were sent back to `awaiting-reset` (offset out of range); the consumer runs the reset. */
+  /**
+   * Partitions were sent back to `awaiting-reset` (offset out of range) or `awaiting-validation` (a diverging
+   * epoch without an end offset); the consumer runs the lookups.
+   */
   onResetNeeded(): void
 }
 
@@ -154,7 +160,8 @@ export class Fetcher {
         partition: state.partition,
         currentLeaderEpoch: partitionInfo(snapshot, state.topic, state.partition)?.leaderEpoch ?? -1,
         fetchOffset,
-        lastFetchedEpoch: -1,
+        // The leader compares this with its own log and answers with a diverging epoch if they part (KIP-320).
+        lastFetchedEpoch: state.fetchEpoch ?? -1,
         logStartOffset: -1n,
         partitionMaxBytes: this.options.maxPartitionFetchBytes,
         replicaDirectoryId: ZERO_TOPIC_ID,
@@ -166,6 +173,12 @@ export class Fetcher {
     this.reservedBytes += maxBytes
     try {
       const connection = await this.cluster.connectionTo(leaderId)
+      if (!connection.supports(Fetch, FIRST_VERSION_WITH_LAST_FETCHED_EPOCH)) {
+        // A broker before 2.7 has no field for it; such a broker reports truncation as FENCED_LEADER_EPOCH only.
+        for (const topic of topics.values()) {
+          for (const partition of topic.partitions) partition.lastFetchedEpoch = -1
+        }
+      }
       const response = await connection.request(
         Fetch,
         {
@@ -238,6 +251,13 @@ export class Fetcher {
       state.highWatermark = data.highWatermark
       if (data.lastStableOffset >= 0n) state.lastStableOffset = data.lastStableOffset
       if (data.logStartOffset >= 0n) state.logStartOffset = data.logStartOffset
+      if (data.divergingEpoch.epoch >= 0) {
+        const divergence = { logger: this.logger, report: (error: KafkaError) => this.events.onError(error) }
+        if (handleDivergingEpoch(state, data.divergingEpoch, this.subscriptions, divergence)) {
+          this.events.onResetNeeded()
+        }
+        return
+      }
       const records = data.records
       if (records === null || records.length === 0) return
       let batches: Awaited<ReturnType<typeof decodeRecordBatches>>
@@ -266,6 +286,7 @@ export class Fetcher {
         return
       }
       state.fetchOffset = fetch.nextFetchOffset
+      state.fetchEpoch = fetch.lastEpoch
       this.buffer.add(fetch)
       return
     }

@@ -43,6 +43,11 @@ export class PartitionState implements TopicPartition {
   position: FetchPosition | undefined = undefined
   /** Next offset to ask the broker for; runs ahead of `position` by what is buffered or in flight. */
   fetchOffset: bigint | undefined = undefined
+  /**
+   * Leader epoch of the last fetched batch, the one ending right before `fetchOffset`: sent as the Fetch's
+   * `lastFetchedEpoch` (KIP-320), so the leader can tell whether its log still agrees with what was fetched.
+   */
+  fetchEpoch: number | undefined = undefined
   /** Target of the pending reset when `state` is `awaiting-reset`; undefined means "use autoOffsetReset". */
   resetTarget: ResetTarget | undefined = undefined
   paused = false
@@ -74,6 +79,7 @@ export class PartitionState implements TopicPartition {
   moveTo(position: FetchPosition, state: FetchState): void {
     this.position = position
     this.fetchOffset = position.offset
+    this.fetchEpoch = position.leaderEpoch
     this.state = state
     this.resetTarget = undefined
     this.generation++
@@ -175,6 +181,7 @@ export class SubscriptionState {
     state.resetTarget = target
     state.position = undefined
     state.fetchOffset = undefined
+    state.fetchEpoch = undefined
     state.generation++
     state.retryAt = 0
   }
@@ -184,6 +191,7 @@ export class SubscriptionState {
     if (state.position === undefined) return
     state.state = 'awaiting-validation'
     state.fetchOffset = state.position.offset
+    state.fetchEpoch = state.position.leaderEpoch
     state.generation++
   }
 

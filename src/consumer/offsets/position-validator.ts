@@ -6,6 +6,10 @@
  * the old leader had records no follower copied). OffsetForLeaderEpoch asks the leader where the position's
  * epoch ended in its log: an end offset below the position means the records between them are gone.
  *
+ * The same question is answered without a round trip by Fetch v12+: the fetcher sends the epoch of the last
+ * batch it fetched (`lastFetchedEpoch`), and a leader whose log parted from that history answers with a
+ * `divergingEpoch` instead of records ({@link handleDivergingEpoch}).
+ *
  * Then, rather than silently skipping or re-reading:
  * - `autoOffsetReset: 'none'`: the consumer reports a DataLossError naming the partition, the consumed offset
  *   and the offset where the log now diverges, and continues from the divergence point;
@@ -20,7 +24,8 @@ import {
   type OffsetForLeaderEpochResponse,
 } from '../../protocol/messages/offset-for-leader-epoch.ts'
 import { type ConsumerCluster, partitionInfo } from '../consumer-cluster.ts'
-import type { PartitionState, SubscriptionState } from '../subscription-state.ts'
+import type { AutoOffsetReset } from '../consumer-options.ts'
+import type { FetchPosition, PartitionState, SubscriptionState } from '../subscription-state.ts'
 
 const CONSUMER_REPLICA_ID = -1
 
@@ -127,26 +132,129 @@ function apply(
         continue
       }
       const divergence = { offset: answer.endOffset, leaderEpoch: answer.leaderEpoch }
-      const message =
-        `log truncation detected on ${state.topic}-${state.partition}: the consumer's position ${position.offset} ` +
-        `(leader epoch ${position.leaderEpoch}) is beyond the end of that epoch on the current leader ` +
-        `(${answer.endOffset}, epoch ${answer.leaderEpoch}); records ${answer.endOffset}..${position.offset - 1n} ` +
-        'were lost or replaced after a leader change'
       if (subscriptions.completeValidation(state, generation, divergence)) {
-        if (subscriptions.autoOffsetReset === 'none') {
-          init.report(
-            new DataLossError(`${message}. Reading continues at ${answer.endOffset}.`, {
-              topic: state.topic,
-              partition: state.partition,
-              consumedOffset: position.offset,
-              resetOffset: answer.endOffset,
-            }),
-          )
-        } else {
-          init.logger.warn(`${message}; resetting to ${answer.endOffset}`)
-        }
+        reportTruncation(state, position, divergence, subscriptions.autoOffsetReset, init)
       }
     }
   }
   return complete
+}
+
+/** Where a leader says an epoch of the consumer's history ends in its log: a Fetch's `divergingEpoch`. */
+export interface DivergingEpoch {
+  epoch: number
+  endOffset: bigint
+}
+
+/**
+ * What a diverging epoch means for a partition whose application has been handed everything before
+ * `position`:
+ * - `unknown`: the leader named no end offset, so where the logs part is not known (-1 is "unknown", not
+ *   "everything is gone"); the position must be checked with OffsetForLeaderEpoch;
+ * - `intact`: the logs part at or after the position, so only data fetched ahead and not yet delivered came
+ *   from the abandoned history; fetching resumes at `resume`;
+ * - `truncated`: records from `resume.offset` up to the position were delivered and are no longer in the log.
+ */
+export type DivergenceOutcome =
+  | { kind: 'unknown' }
+  | { kind: 'intact'; resume: FetchPosition }
+  | { kind: 'truncated'; resume: FetchPosition }
+
+/** Classifies a Fetch response's diverging epoch against the delivered position. Pure; see {@link DivergenceOutcome}. */
+export function classifyDivergence(position: FetchPosition, diverging: DivergingEpoch): DivergenceOutcome {
+  if (diverging.endOffset < 0n || diverging.epoch < 0) return { kind: 'unknown' }
+  if (diverging.endOffset < position.offset) {
+    return { kind: 'truncated', resume: { offset: diverging.endOffset, leaderEpoch: diverging.epoch } }
+  }
+  // The position stays. Its epoch is capped at the leader's: an epoch the leader never had would make the
+  // next fetch from here diverge again, forever.
+  const leaderEpoch =
+    position.leaderEpoch === undefined ? undefined : Math.min(position.leaderEpoch, diverging.epoch)
+  return { kind: 'intact', resume: { offset: position.offset, leaderEpoch } }
+}
+
+export interface DivergenceHandlerInit {
+  logger: Logger
+  /** Reports an error to the application (the next read throws it). */
+  report: (error: KafkaError) => void
+}
+
+/**
+ * Acts on a Fetch response (v12+) whose partition carries a diverging epoch: the leader's log no longer agrees
+ * with what was fetched, because it was truncated after a leader change. Whatever was fetched beyond the
+ * divergence is dropped (the position moves, which discards buffered data); records already delivered
+ * beyond it are data loss, reported per autoOffsetReset as the OffsetForLeaderEpoch path does.
+ *
+ * Returns true when the partition went back to awaiting validation (the caller must get it validated).
+ */
+export function handleDivergingEpoch(
+  state: PartitionState,
+  diverging: DivergingEpoch,
+  subscriptions: SubscriptionState,
+  init: DivergenceHandlerInit,
+): boolean {
+  const position = state.position
+  if (position === undefined) return false
+  const outcome = classifyDivergence(position, diverging)
+  switch (outcome.kind) {
+    case 'unknown':
+      init.logger.info('fetch reported a diverging epoch without an end offset; validating the position', {
+        topic: state.topic,
+        partition: state.partition,
+        offset: position.offset,
+        epoch: diverging.epoch,
+      })
+      subscriptions.requestValidation(state)
+      return true
+    case 'intact':
+      init.logger.debug('fetch reported a diverging epoch after the position; refetching from it', {
+        topic: state.topic,
+        partition: state.partition,
+        offset: position.offset,
+        divergenceOffset: diverging.endOffset,
+        epoch: diverging.epoch,
+      })
+      subscriptions.seek(state, outcome.resume)
+      return false
+    case 'truncated':
+      subscriptions.seek(state, outcome.resume)
+      reportTruncation(state, position, outcome.resume, subscriptions.autoOffsetReset, init)
+      return false
+  }
+}
+
+/**
+ * Tells the application that the records from `divergence` up to `position`, which it was handed, are gone
+ * from the log: a DataLossError with autoOffsetReset 'none', a warning otherwise. Either way the position
+ * has already moved to the divergence point.
+ */
+function reportTruncation(
+  state: PartitionState,
+  position: FetchPosition,
+  divergence: FetchPosition,
+  autoOffsetReset: AutoOffsetReset,
+  init: DivergenceHandlerInit,
+): void {
+  const message =
+    `log truncation detected on ${state.topic}-${state.partition}: the consumer's position ${position.offset} ` +
+    `(leader epoch ${position.leaderEpoch ?? 'unknown'}) is beyond the end of that epoch on the current leader ` +
+    `(${divergence.offset}, epoch ${divergence.leaderEpoch}); records ${divergence.offset}..${position.offset - 1n} ` +
+    'were lost or replaced after a leader change'
+  if (autoOffsetReset === 'none') {
+    init.report(
+      new DataLossError(`${message}. Reading continues at ${divergence.offset}.`, {
+        topic: state.topic,
+        partition: state.partition,
+        consumedOffset: position.offset,
+        resetOffset: divergence.offset,
+      }),
+    )
+  } else {
+    init.logger.warn(`${message}; resetting to ${divergence.offset}`, {
+      topic: state.topic,
+      partition: state.partition,
+      consumedOffset: position.offset,
+      resetOffset: divergence.offset,
+    })
+  }
 }
