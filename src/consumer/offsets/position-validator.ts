@@ -133,7 +133,14 @@ function apply(
       }
       const divergence = { offset: answer.endOffset, leaderEpoch: answer.leaderEpoch }
       if (subscriptions.completeValidation(state, generation, divergence)) {
-        reportTruncation(state, position, divergence, subscriptions.autoOffsetReset, init)
+        reportTruncation(
+          state,
+          position,
+          divergence,
+          'OffsetForLeaderEpoch',
+          subscriptions.autoOffsetReset,
+          init,
+        )
       }
     }
   }
@@ -218,7 +225,14 @@ export function handleDivergingEpoch(
       return false
     case 'truncated':
       subscriptions.seek(state, outcome.resume)
-      reportTruncation(state, position, outcome.resume, subscriptions.autoOffsetReset, init)
+      reportTruncation(
+        state,
+        position,
+        outcome.resume,
+        'a Fetch diverging epoch',
+        subscriptions.autoOffsetReset,
+        init,
+      )
       return false
   }
 }
@@ -232,6 +246,8 @@ function reportTruncation(
   state: PartitionState,
   position: FetchPosition,
   divergence: FetchPosition,
+  /** Which check found it, so an operator reading the message knows what the leader answered. */
+  detectedBy: string,
   autoOffsetReset: AutoOffsetReset,
   init: DivergenceHandlerInit,
 ): void {
@@ -239,7 +255,7 @@ function reportTruncation(
     `log truncation detected on ${state.topic}-${state.partition}: the consumer's position ${position.offset} ` +
     `(leader epoch ${position.leaderEpoch ?? 'unknown'}) is beyond the end of that epoch on the current leader ` +
     `(${divergence.offset}, epoch ${divergence.leaderEpoch}); records ${divergence.offset}..${position.offset - 1n} ` +
-    'were lost or replaced after a leader change'
+    `were lost or replaced after a leader change (detected by ${detectedBy})`
   if (autoOffsetReset === 'none') {
     init.report(
       new DataLossError(`${message}. Reading continues at ${divergence.offset}.`, {

@@ -179,7 +179,7 @@ describe.runIf(slow)('log truncation after an unclean leader election (3 nodes)'
       expect(after).toHaveLength(fresh.size)
       expect(after.map((m) => m.key)).toEqual(['key-1000', 'key-1001', 'key-1002', 'key-1003', 'key-1004'])
       console.log(
-        `truncation: A=${a.nodeId} epoch ${epochOnA}, B=${b.nodeId}; ${(loss as Error).message.slice(0, 200)}`,
+        `truncation: A=${a.nodeId} epoch ${epochOnA}, B=${b.nodeId}; ${(loss as Error).message.slice(0, 400)}`,
       )
     } finally {
       await consumer.close()

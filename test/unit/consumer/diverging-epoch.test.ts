@@ -103,6 +103,7 @@ describe('handleDivergingEpoch', () => {
     expect(error.consumedOffset).toBe(120n)
     expect(error.resetOffset).toBe(100n)
     expect(error.message).toMatch(/orders-0.*120.*100\.\.119/)
+    expect(error.message).toMatch(/detected by a Fetch diverging epoch/)
     expect(lines.filter((l) => l.level === 'warn')).toEqual([])
     // Fetching goes on from the divergence point; everything fetched for the old history is dropped.
     expect(state.position).toEqual({ offset: 100n, leaderEpoch: 3 })
