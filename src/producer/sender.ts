@@ -439,7 +439,7 @@ export class Sender {
         batch,
         new RecordTooLargeError(
           `broker ${broker} rejected a record of ${batch.sizeBytes} bytes (as a batch of its own) for topic ` +
-            `"${batch.topic}" partition ${batch.partition}: it is larger than ${limitText}${detail}; raise ` +
+            `"${batch.topic}" partition ${batch.partition} as too large: it is larger than ${limitText}${detail}; raise ` +
             'the limit or send a smaller record',
           {
             topic: batch.topic,
