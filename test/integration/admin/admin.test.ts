@@ -4,6 +4,7 @@ import { Cluster } from '../../../src/cluster/cluster.ts'
 import { BrokerError, ConfigError } from '../../../src/common/errors.ts'
 import { getOffsetShell, producerPerformance } from '../../../src/testing/java-tools.ts'
 import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { rejection } from '../../../src/testing/rejection.ts'
 
 let cluster: Cluster
 let admin: Admin
@@ -16,15 +17,6 @@ beforeAll(() => {
 afterAll(async () => {
   await cluster.close()
 })
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the call to fail')
-}
 
 describe('Admin topics', () => {
   it('creates a topic that is immediately usable, describes, lists and deletes it', async () => {

@@ -5,9 +5,7 @@
  * that codec (the broker keeps the producer's compression with the default `compression.type=producer`).
  */
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Admin } from '../../../src/admin/admin.ts'
-import { Cluster } from '../../../src/cluster/cluster.ts'
+import { afterAll, describe, expect, it } from 'vitest'
 import { Consumer } from '../../../src/consumer/consumer.ts'
 import type { ConsumerMessage } from '../../../src/consumer/message.ts'
 import { Producer } from '../../../src/producer/producer.ts'
@@ -20,25 +18,17 @@ import {
 } from '../../../src/protocol/messages/fetch.ts'
 import { decodeRecordBatches } from '../../../src/protocol/records/index.ts'
 import { consoleConsumer, producerPerformance } from '../../../src/testing/java-tools.ts'
-import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { kafkaBootstrap } from '../../../src/testing/kafka-bootstrap.ts'
+import { TestTopics } from '../../../src/testing/test-topics.ts'
 
 const SAMSA_RECORDS = 2_000
 const JAVA_RECORDS = 2_000
 const JAVA_RECORD_BYTES = 300
 
-let cluster: Cluster
-let admin: Admin
-const topics: string[] = []
+const topics = new TestTopics('compression-interop-test')
+const { cluster } = topics
 
-beforeAll(() => {
-  cluster = Cluster.create({ bootstrap: kafkaBootstrap(), clientId: 'compression-interop-test' })
-  admin = new Admin(cluster)
-})
-
-afterAll(async () => {
-  if (topics.length > 0) await admin.deleteTopics(topics).catch(() => undefined)
-  await cluster.close()
-})
+afterAll(() => topics.close())
 
 /** Compressible, distinct values: repeated words with the record's index in them. */
 function samsaValue(compression: string, i: number): string {
@@ -94,9 +84,7 @@ async function storedCodecs(topic: string): Promise<Set<CompressionType>> {
 
 describe.each(['gzip', 'snappy', 'lz4', 'zstd'] as const)('%s', (compression) => {
   it('samsa and the Java client each read what both wrote', async () => {
-    const topic = uniqueName(`compression-${compression}`)
-    await admin.createTopics([{ topic, partitions: 1 }])
-    topics.push(topic)
+    const topic = await topics.create(`compression-${compression}`)
 
     const producer = new Producer(cluster, { compression, lingerMs: 20 })
     await producer.sendBatch(

@@ -6,6 +6,7 @@ import { ConfigError, IllegalStateError, KafkaError } from '../../../src/common/
 import type { Consumer } from '../../../src/consumer/consumer.ts'
 import { consumerGroupDescribe } from '../../../src/testing/java-tools.ts'
 import { kafkaBootstrap } from '../../../src/testing/kafka-bootstrap.ts'
+import { rejection } from '../../../src/testing/rejection.ts'
 import { produceBatch } from '../consumer/consumer-kit.ts'
 import {
   groupName,
@@ -31,15 +32,6 @@ afterEach(async () => {
 afterAll(async () => {
   await cluster.close()
 })
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the call to fail')
-}
 
 /** Polls every member until their assignments together cover `partitions` partitions. */
 async function untilAssigned(members: Consumer[], partitions: number): Promise<void> {

@@ -1,32 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Admin } from '../../../src/admin/admin.ts'
-import { Cluster } from '../../../src/cluster/cluster.ts'
+import { afterAll, describe, expect, it } from 'vitest'
 import { Consumer } from '../../../src/consumer/consumer.ts'
 import { RecordTooLargeError } from '../../../src/producer/errors.ts'
 import { Producer } from '../../../src/producer/producer.ts'
 import type { ProducerOptions } from '../../../src/producer/producer-options.ts'
-import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { TestTopics } from '../../../src/testing/test-topics.ts'
 
-let cluster: Cluster
-let admin: Admin
-const topics: string[] = []
+const topics = new TestTopics('producer-split-test')
+const { cluster } = topics
 
-beforeAll(() => {
-  cluster = Cluster.create({ bootstrap: kafkaBootstrap(), clientId: 'producer-split-test' })
-  admin = new Admin(cluster)
-})
-
-afterAll(async () => {
-  if (topics.length > 0) await admin.deleteTopics(topics).catch(() => undefined)
-  await cluster.close()
-})
+afterAll(() => topics.close())
 
 /** A one-partition topic whose broker-side batch limit is far below the producer's batch size. */
-async function smallBatchTopic(prefix: string): Promise<string> {
-  const topic = uniqueName(prefix)
-  await admin.createTopics([{ topic, partitions: 1, configs: { 'max.message.bytes': '2000' } }])
-  topics.push(topic)
-  return topic
+function smallBatchTopic(prefix: string): Promise<string> {
+  return topics.create(prefix, 1, { 'max.message.bytes': '2000' })
 }
 
 /** Reads partition 0 of `topic` from the start until `count` records arrived. */

@@ -1,36 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Admin } from '../../../src/admin/admin.ts'
-import { Cluster } from '../../../src/cluster/cluster.ts'
+import { afterAll, describe, expect, it } from 'vitest'
 import { murmur2Partition } from '../../../src/producer/partitioners/murmur2.ts'
 import { Producer } from '../../../src/producer/producer.ts'
 import type { ProducerRecord } from '../../../src/producer/types.ts'
 import { consoleConsumer, getOffsetShell } from '../../../src/testing/java-tools.ts'
-import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { kafkaBootstrap } from '../../../src/testing/kafka-bootstrap.ts'
+import { TestTopics } from '../../../src/testing/test-topics.ts'
 
-let cluster: Cluster
-let admin: Admin
-const topics: string[] = []
+const topics = new TestTopics('producer-interop-test')
+const { cluster } = topics
 
-beforeAll(() => {
-  cluster = Cluster.create({ bootstrap: kafkaBootstrap(), clientId: 'producer-interop-test' })
-  admin = new Admin(cluster)
-})
-
-afterAll(async () => {
-  if (topics.length > 0) await admin.deleteTopics(topics).catch(() => undefined)
-  await cluster.close()
-})
-
-async function createTopic(prefix: string, partitions: number): Promise<string> {
-  const topic = uniqueName(prefix)
-  await admin.createTopics([{ topic, partitions }])
-  topics.push(topic)
-  return topic
-}
+afterAll(() => topics.close())
 
 describe('what the Java tools see of samsa-produced records', () => {
   it('100,000 keyed records land exactly where the Java partitioner puts them', async () => {
-    const topic = await createTopic('producer-interop-keys', 6)
+    const topic = await topics.create('producer-interop-keys', 6)
     const total = 100_000
     const producer = new Producer(cluster)
     const records: ProducerRecord[] = Array.from({ length: total }, (_, i) => ({
@@ -63,7 +46,7 @@ describe('what the Java tools see of samsa-produced records', () => {
   }, 180_000)
 
   it('headers, null keys and null values round-trip; null-key records stick to one partition per batch', async () => {
-    const topic = await createTopic('producer-interop-headers', 4)
+    const topic = await topics.create('producer-interop-headers', 4)
     const producer = new Producer(cluster, { lingerMs: 1000 })
     const sent = await producer.sendBatch([
       {
@@ -107,7 +90,7 @@ describe('what the Java tools see of samsa-produced records', () => {
   })
 
   it('batches compressed with every codec are read back by the Java consumer', async () => {
-    const topic = await createTopic('producer-interop-codecs', 1)
+    const topic = await topics.create('producer-interop-codecs', 1)
     const codecs = ['gzip', 'snappy', 'lz4', 'zstd'] as const
     for (const compression of codecs) {
       const producer = new Producer(cluster, { compression })

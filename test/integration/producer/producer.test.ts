@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Admin } from '../../../src/admin/admin.ts'
+import { afterAll, describe, expect, it } from 'vitest'
 import { Cluster } from '../../../src/cluster/cluster.ts'
 import { BufferFullError, ClosedError, KafkaError } from '../../../src/common/errors.ts'
 import { RecordTooLargeError } from '../../../src/producer/errors.ts'
@@ -7,40 +6,13 @@ import { Producer } from '../../../src/producer/producer.ts'
 import type { RecordMetadata } from '../../../src/producer/types.ts'
 import { getOffsetShell, runJavaTool } from '../../../src/testing/java-tools.ts'
 import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { rejection } from '../../../src/testing/rejection.ts'
+import { TestTopics } from '../../../src/testing/test-topics.ts'
 
-let cluster: Cluster
-let admin: Admin
-const topics: string[] = []
+const topics = new TestTopics('producer-test')
+const { cluster } = topics
 
-beforeAll(() => {
-  cluster = Cluster.create({ bootstrap: kafkaBootstrap(), clientId: 'producer-test' })
-  admin = new Admin(cluster)
-})
-
-afterAll(async () => {
-  if (topics.length > 0) await admin.deleteTopics(topics).catch(() => undefined)
-  await cluster.close()
-})
-
-async function createTopic(
-  prefix: string,
-  partitions: number,
-  configs?: Record<string, string>,
-): Promise<string> {
-  const topic = uniqueName(prefix)
-  await admin.createTopics([{ topic, partitions, ...(configs ? { configs } : {}) }])
-  topics.push(topic)
-  return topic
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the call to fail')
-}
+afterAll(() => topics.close())
 
 /** Offsets a partition got, sorted, to compare against 0..n-1. */
 function offsetsOf(results: RecordMetadata[], partition: number): bigint[] {
@@ -52,7 +24,7 @@ function offsetsOf(results: RecordMetadata[], partition: number): bigint[] {
 
 describe('Producer acks', () => {
   it.each(['all', 1] as const)('acks %s: every record gets its own consecutive offset', async (acks) => {
-    const topic = await createTopic('producer-acks', 1)
+    const topic = await topics.create('producer-acks', 1)
     const producer = new Producer(cluster, { acks, lingerMs: 1 })
     try {
       const results = await producer.sendBatch(
@@ -68,7 +40,7 @@ describe('Producer acks', () => {
   })
 
   it('acks 0: resolves with offset -1 once written, and the broker still gets every record', async () => {
-    const topic = await createTopic('producer-acks0', 2)
+    const topic = await topics.create('producer-acks0', 2)
     const producer = new Producer(cluster, { acks: 0 })
     expect(producer.options.idempotent).toBe(false)
     const results = await producer.sendBatch(
@@ -83,7 +55,7 @@ describe('Producer acks', () => {
 
 describe('Idempotent producer', () => {
   it('gets a producer id and writes no duplicates when connections break mid-flight', async () => {
-    const topic = await createTopic('producer-idem', 3)
+    const topic = await topics.create('producer-idem', 3)
     const producer = new Producer(cluster, { lingerMs: 2, batchBytes: 2048, retryBackoffMs: 20 })
     const total = 20_000
     const value = Buffer.alloc(100, 1)
@@ -122,7 +94,7 @@ describe('Idempotent producer', () => {
 
 describe('flush and close', () => {
   it('flush() sends lingering records at once; close() flushes; sends after close reject', async () => {
-    const topic = await createTopic('producer-flush', 1)
+    const topic = await topics.create('producer-flush', 1)
     const producer = new Producer(cluster, { lingerMs: 60_000 })
     let settled = 0
     const sends = Array.from({ length: 20 }, (_, i) =>
@@ -167,7 +139,7 @@ describe('backpressure', () => {
     ])
     expect(quota.code).toBe(0)
     const throttled = Cluster.create({ bootstrap: kafkaBootstrap(), clientId })
-    const topic = await createTopic('producer-full', 1)
+    const topic = await topics.create('producer-full', 1)
     const producer = new Producer(throttled, { bufferMemoryBytes: 8192, maxBlockMs: 300, lingerMs: 0 })
     try {
       const value = Buffer.alloc(1000)
@@ -217,7 +189,7 @@ describe('record errors name what is wrong', () => {
   })
 
   it('a partition out of range fails naming topic, partition and count', async () => {
-    const topic = await createTopic('producer-range', 2)
+    const topic = await topics.create('producer-range', 2)
     const producer = new Producer(cluster)
     const error = await rejection(producer.send({ topic, partition: 5, value: 'x' }))
     await producer.close()
@@ -227,7 +199,7 @@ describe('record errors name what is wrong', () => {
   })
 
   it('a record over the topic max.message.bytes fails with RecordTooLargeError naming partition and size', async () => {
-    const topic = await createTopic('producer-large', 1, { 'max.message.bytes': '2000' })
+    const topic = await topics.create('producer-large', 1, { 'max.message.bytes': '2000' })
     const producer = new Producer(cluster)
     const error = await rejection(producer.send({ topic, value: Buffer.alloc(5000) }))
     // The producer keeps working for records that fit.

@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Admin } from '../../../src/admin/admin.ts'
-import { Cluster } from '../../../src/cluster/cluster.ts'
+import { afterAll, describe, expect, it } from 'vitest'
 import {
   CommitFailedError,
   IllegalStateError,
@@ -13,27 +11,12 @@ import { Producer } from '../../../src/producer/producer.ts'
 import type { TransactionVersion } from '../../../src/producer/transactions/types.ts'
 import { consoleConsumer } from '../../../src/testing/java-tools.ts'
 import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { TestTopics } from '../../../src/testing/test-topics.ts'
 
-let cluster: Cluster
-let admin: Admin
-const topics: string[] = []
+const topics = new TestTopics('transactions-test')
+const { cluster } = topics
 
-beforeAll(() => {
-  cluster = Cluster.create({ bootstrap: kafkaBootstrap(), clientId: 'transactions-test' })
-  admin = new Admin(cluster)
-})
-
-afterAll(async () => {
-  if (topics.length > 0) await admin.deleteTopics(topics).catch(() => undefined)
-  await cluster.close()
-})
-
-async function createTopic(prefix: string, partitions = 1): Promise<string> {
-  const topic = uniqueName(prefix)
-  await admin.createTopics([{ topic, partitions }])
-  topics.push(topic)
-  return topic
-}
+afterAll(() => topics.close())
 
 function transactionalProducer(transactionalId: string, version?: TransactionVersion): Producer {
   return new Producer(cluster, { transactionalId, lingerMs: 0 }, version)
@@ -66,7 +49,7 @@ async function readValues(
 
 describe.each([2, 1] as const)('transactions (transaction version %i)', (version) => {
   it('read_committed consumers see committed transactions only; read_uncommitted sees aborted records too', async () => {
-    const topic = await createTopic(`txn-visibility-v${version}`)
+    const topic = await topics.create(`txn-visibility-v${version}`)
     const producer = transactionalProducer(uniqueName('txn-visibility'), version)
     try {
       await producer.initTransactions()
@@ -120,7 +103,7 @@ describe.each([2, 1] as const)('transactions (transaction version %i)', (version
   })
 
   it('a second producer with the same transactionalId fences the first and aborts its open transaction', async () => {
-    const topic = await createTopic(`txn-fencing-v${version}`)
+    const topic = await topics.create(`txn-fencing-v${version}`)
     const transactionalId = uniqueName('txn-fencing')
     const zombie = transactionalProducer(transactionalId, version)
     const successor = transactionalProducer(transactionalId, version)
@@ -146,7 +129,7 @@ describe.each([2, 1] as const)('transactions (transaction version %i)', (version
   })
 
   it('a fenced producer fails its sends with ProducerFencedError', async () => {
-    const topic = await createTopic(`txn-fenced-send-v${version}`)
+    const topic = await topics.create(`txn-fenced-send-v${version}`)
     const transactionalId = uniqueName('txn-fenced-send')
     const zombie = transactionalProducer(transactionalId, version)
     const successor = transactionalProducer(transactionalId, version)
@@ -167,9 +150,7 @@ describe.each([2, 1] as const)('transactions (transaction version %i)', (version
 
 describe('a failed send dooms the transaction', () => {
   it('commit refuses with TransactionAbortableError; after the abort the next transaction commits', async () => {
-    const topic = uniqueName('txn-abortable')
-    await admin.createTopics([{ topic, partitions: 1, configs: { 'max.message.bytes': '1000' } }])
-    topics.push(topic)
+    const topic = await topics.create('txn-abortable', 1, { 'max.message.bytes': '1000' })
     const producer = transactionalProducer(uniqueName('txn-abortable'))
     try {
       await producer.initTransactions()
@@ -194,7 +175,7 @@ describe('a failed send dooms the transaction', () => {
 
 describe('offsets in a transaction (KIP-447)', () => {
   it('commits the offsets with the transaction, and rejects a member that is not the owner', async () => {
-    const topic = await createTopic('txn-offsets')
+    const topic = await topics.create('txn-offsets')
     const groupId = uniqueName('txn-offsets-group')
     const consumer = new Consumer(cluster, {
       groupId,
@@ -236,7 +217,7 @@ describe('offsets in a transaction (KIP-447)', () => {
 
 describe('transactional producer state machine', () => {
   it('names the missing step when called out of order', async () => {
-    const topic = await createTopic('txn-state')
+    const topic = await topics.create('txn-state')
     const producer = transactionalProducer(uniqueName('txn-state'))
     try {
       expect(() => producer.beginTransaction()).toThrow(

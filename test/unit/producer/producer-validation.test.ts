@@ -4,6 +4,7 @@ import { ClosedError, ConfigError } from '../../../src/common/errors.ts'
 import { RecordTooLargeError } from '../../../src/producer/errors.ts'
 import { Producer } from '../../../src/producer/producer.ts'
 import type { ProducerRecord } from '../../../src/producer/types.ts'
+import { rejection } from '../../../src/testing/rejection.ts'
 
 // Validation happens before any I/O, so a cluster pointing nowhere is enough: nothing here may connect.
 const cluster = Cluster.create({ bootstrap: ['127.0.0.1:1'] })
@@ -11,15 +12,6 @@ const cluster = Cluster.create({ bootstrap: ['127.0.0.1:1'] })
 afterAll(async () => {
   await cluster.close()
 })
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the call to fail')
-}
 
 describe('Producer construction', () => {
   it('throws ConfigError naming a bad option', () => {
