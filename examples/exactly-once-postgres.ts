@@ -6,7 +6,7 @@
  * and both are written by one transaction. Either both are there or neither is, so a crash at any point
  * leaves a state the next owner of the partition resumes from exactly. Kafka's committed offsets are not
  * used at all: auto-commit is off and nothing calls commit(); on assignment the worker reads the stored
- * offsets and seek()s to them (partitions without a row start per `autoOffsetReset`).
+ * offsets and seek()s to them (partitions without a row start at the beginning of the log).
  *
  * Two guards keep a rebalance from doing work twice. In the process: records of a partition the worker
  * does not own (yet, or any more) are not processed, and giving a partition up waits for the transaction in
@@ -131,7 +131,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerReport> {
     const stored = await storedOffsets(db, groupId, partitions)
     for (const tp of partitions) {
       const next = stored.get(keyOf(tp.topic, tp.partition))
-      if (next !== undefined) consumer.seek({ topic: tp.topic, partition: tp.partition, offset: next })
+      // Positioned explicitly even without a stored offset: records fetched before this listener ran were
+      // dropped unprocessed (see `owned`), so wherever the consumer's own reset put it has moved on.
+      if (next === undefined) consumer.seekToBeginning([tp])
+      else consumer.seek({ topic: tp.topic, partition: tp.partition, offset: next })
       owned.set(keyOf(tp.topic, tp.partition), next ?? null)
     }
   }
