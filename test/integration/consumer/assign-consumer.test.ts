@@ -10,7 +10,8 @@ import { Consumer } from '../../../src/consumer/consumer.ts'
 import type { ConsumerMessage } from '../../../src/consumer/message.ts'
 import { NoOffsetForPartitionError } from '../../../src/consumer/no-offset-error.ts'
 import { getOffsetShell, producerPerformance } from '../../../src/testing/java-tools.ts'
-import { bootstrap, createTopic, newCluster, produceBatch, uniqueTopic } from './consumer-kit.ts'
+import { uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { bootstrap, createTopic, newCluster, produceBatch } from './consumer-kit.ts'
 
 let cluster: Cluster
 beforeAll(() => {
@@ -33,7 +34,7 @@ async function pollUntil(consumer: Consumer, count: number, timeoutMs = 30_000):
 const describeOffsets = (messages: ConsumerMessage[]) => messages.map((m) => `${m.partition}:${m.offset}`)
 
 describe('assign-mode consumer against Java-produced data', () => {
-  const topic = uniqueTopic('consumer-perf')
+  const topic = uniqueName('consumer-perf')
   const partitions = 6
   const records = 30_000
   let endOffsets: Map<number, bigint>
@@ -94,7 +95,7 @@ describe('assign-mode consumer against Java-produced data', () => {
 })
 
 describe('positions: seek, seekToBeginning, seekToEnd, offsetsForTimes, pause/resume', () => {
-  const topic = uniqueTopic('consumer-seek')
+  const topic = uniqueName('consumer-seek')
   const tp0 = { topic, partition: 0 }
   const tp1 = { topic, partition: 1 }
   // Partition 0: offsets 0-9 with timestamps 10_000, 11_000, ... 19_000 (in two batches).
@@ -228,7 +229,7 @@ describe('positions: seek, seekToBeginning, seekToEnd, offsetsForTimes, pause/re
 describe('bad input', () => {
   it('names an unknown topic when reading', async () => {
     const consumer = new Consumer(cluster)
-    const missing = uniqueTopic('consumer-missing')
+    const missing = uniqueName('consumer-missing')
     consumer.assign([{ topic: missing, partition: 0 }])
     const error = await consumer.poll({ timeoutMs: 100 }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BrokerError)
@@ -238,7 +239,7 @@ describe('bad input', () => {
   }, 60_000)
 
   it('names a partition the topic does not have', async () => {
-    const topic = uniqueTopic('consumer-partitions')
+    const topic = uniqueName('consumer-partitions')
     await createTopic(topic, 1)
     const consumer = new Consumer(cluster)
     consumer.assign([{ topic, partition: 3 }])

@@ -4,7 +4,8 @@ import type { Cluster } from '../../../src/cluster/cluster.ts'
 import { Consumer } from '../../../src/consumer/consumer.ts'
 import type { ConsumerMessage } from '../../../src/consumer/message.ts'
 import { producerPerformance } from '../../../src/testing/java-tools.ts'
-import { bootstrap, createTopic, newCluster, produceBatch, uniqueTopic } from './consumer-kit.ts'
+import { uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { bootstrap, createTopic, newCluster, produceBatch } from './consumer-kit.ts'
 
 let cluster: Cluster
 beforeAll(() => {
@@ -21,7 +22,7 @@ function bufferedBytesOf(consumer: Consumer): number {
 
 describe('consume(handler)', () => {
   it('rewinds to the record whose handler threw, rejects with its error, and reads it again next', async () => {
-    const topic = uniqueTopic('consume-rewind')
+    const topic = uniqueName('consume-rewind')
     await createTopic(topic, 1)
     await produceBatch(
       cluster,
@@ -57,7 +58,7 @@ describe('consume(handler)', () => {
 
 describe('maxBufferedBytes', () => {
   it('holds fetched data within the bound plus one batch while the application lags behind', async () => {
-    const topic = uniqueTopic('consume-bounded')
+    const topic = uniqueName('consume-bounded')
     await createTopic(topic, 1)
     const records = 12_000
     const batchBytes = 16_384

@@ -4,18 +4,14 @@
  * samsa's producer to check samsa's consumer).
  */
 
-import { randomUUID } from 'node:crypto'
 import { Cluster } from '../../../src/cluster/cluster.ts'
 import { errorForCode } from '../../../src/protocol/errors/broker-error.ts'
 import { Produce } from '../../../src/protocol/messages/produce.ts'
 import { encodeUncompressedRecordBatch } from '../../../src/protocol/records/index.ts'
 import { createTopicWithJava } from '../../../src/testing/java-tools.ts'
+import { kafkaBootstrap } from '../../../src/testing/kafka-bootstrap.ts'
 
-export const bootstrap = process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092'
-
-export function uniqueTopic(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`
-}
+export const bootstrap = kafkaBootstrap()
 
 export async function createTopic(
   topic: string,

@@ -80,14 +80,7 @@ export async function createTopic(name: string, partitions: number): Promise<voi
   }
 }
 
-/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+export { waitFor } from '../../../src/testing/wait-for.ts'
 
 export function partitionsOf(topic: string, count: number): string[] {
   return [...Array(count).keys()].map((p) => `${topic}-${p}`).sort()

@@ -50,22 +50,7 @@ export async function produceKeyed(
   return ids
 }
 
-/** Sleeps; the tests poll for conditions rather than assert on time. */
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-/** Polls `condition` (sync or async) until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitUntil(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  intervalMs = 200,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(intervalMs)
-  }
-}
+export { sleep, waitFor as waitUntil } from '../../../src/testing/wait-for.ts'
 
 const FIELD = '\u001f'
 

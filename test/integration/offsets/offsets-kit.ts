@@ -4,9 +4,10 @@ import type { Cluster } from '../../../src/cluster/cluster.ts'
 import { Consumer } from '../../../src/consumer/consumer.ts'
 import type { ConsumerOptions } from '../../../src/consumer/consumer-options.ts'
 import type { ConsumerMessage } from '../../../src/consumer/message.ts'
-import { createTopic, newCluster, produceBatch, uniqueTopic } from '../consumer/consumer-kit.ts'
+import { uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { createTopic, newCluster, produceBatch } from '../consumer/consumer-kit.ts'
 
-export { newCluster, uniqueTopic }
+export { newCluster }
 
 /** A topic with `partitions` partitions holding `perPartition` records each (values `p<partition>-<i>`). */
 export async function topicWithRecords(
@@ -14,7 +15,7 @@ export async function topicWithRecords(
   partitions: number,
   perPartition: number,
 ): Promise<string> {
-  const topic = uniqueTopic(prefix)
+  const topic = uniqueName(prefix)
   await createTopic(topic, partitions)
   const cluster = newCluster()
   try {
@@ -91,7 +92,7 @@ export async function firstOffsets(
 }
 
 export function groupName(prefix: string): string {
-  return uniqueTopic(`g-${prefix}`)
+  return uniqueName(`g-${prefix}`)
 }
 
 /** Per partition, the offset after the last of `messages` (what a commit of them stores). */

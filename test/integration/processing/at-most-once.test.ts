@@ -2,20 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { expect, it } from 'vitest'
 import { Kafka } from '../../../src/index.ts'
 import { runConsumer } from '../../../src/processing/index.ts'
+import { kafkaBootstrap } from '../../../src/testing/kafka-bootstrap.ts'
+import { sleep, waitFor } from '../../../src/testing/wait-for.ts'
 
-const bootstrap = process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092'
-
-function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (condition()) resolve()
-      else if (Date.now() > deadline) reject(new Error('timed out'))
-      else setTimeout(check, 20)
-    }
-    check()
-  })
-}
+const bootstrap = kafkaBootstrap()
 
 it('before-processing marks before the handler: a failed message is not retried and a restart repeats nothing', async () => {
   const id = randomUUID().slice(0, 8)
@@ -43,7 +33,7 @@ it('before-processing marks before the handler: a failed message is not retried 
       },
     },
   )
-  await until(() => deliveries.length >= 6)
+  await waitFor('six deliveries', () => deliveries.length >= 6)
   await first.stop()
   expect(errors).toHaveLength(1)
 
@@ -60,9 +50,9 @@ it('before-processing marks before the handler: a failed message is not retried 
       },
     },
   )
-  await until(() => deliveries.length >= 7)
+  await waitFor('a seventh delivery after the restart', () => deliveries.length >= 7)
   // Give a duplicate, were there one, time to show up.
-  await new Promise((resolve) => setTimeout(resolve, 500))
+  await sleep(500)
   await second.stop()
   expect(deliveries).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6'])
 }, 120_000)

@@ -22,10 +22,9 @@ import { decodeResponseHeader } from '../../../src/protocol/messages/response-he
 import { Reader } from '../../../src/protocol/primitives/reader.ts'
 import { Writer } from '../../../src/protocol/primitives/writer.ts'
 import { pickVersion } from '../../../src/protocol/versions.ts'
+import { kafkaBootstrap } from '../../../src/testing/kafka-bootstrap.ts'
 
-const [host = '127.0.0.1', port = '9092'] = (process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092')
-  .split(',')[0]!
-  .split(':')
+const [host = '127.0.0.1', port = '9092'] = kafkaBootstrap().split(',')[0]!.split(':')
 
 /** A bare socket speaking one request at a time: exactly what the codecs need, nothing from the network layer. */
 class RawConnection {
