@@ -25,6 +25,19 @@ afterAll(async () => {
   await db.end()
 })
 
+/** Waits for `condition`, failing with `what` after `timeoutMs` instead of hanging the test. */
+async function until(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 40_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(100)
+  }
+}
+
 /** Runs a worker until `done()` holds (checked against the database) or it crashes. */
 async function workUntil(
   options: Omit<WorkerOptions, 'db' | 'signal'>,
@@ -37,8 +50,12 @@ async function workUntil(
     finished = true
   }
   worker.then(markFinished, markFinished)
-  while (!finished && !(await done())) await sleep(100)
-  stop.abort()
+  try {
+    await until('the worker to crash or finish', async () => finished || (await done()))
+  } finally {
+    // Also on a timeout: a worker left running would hold its database connection past the test.
+    stop.abort()
+  }
   return worker
 }
 
@@ -186,20 +203,26 @@ describe('Dekaf: save the result and the offset in one database transaction (Pos
         firstCommitted += messages.length
       },
     })
-    while (firstCommitted < 20) await sleep(50)
-    const second = runWorker({
-      db,
-      topic,
-      groupId,
-      transactions: 'per-message',
-      transform: slowly,
-      signal: stopSecond.signal,
-    })
-    while ((await resultCount(topic)) < 120) await sleep(100)
-    stopFirst.abort()
+    let second: Promise<WorkerReport> | undefined
+    try {
+      await until('the first member to commit 20 records', () => firstCommitted >= 20)
+      second = runWorker({
+        db,
+        topic,
+        groupId,
+        transactions: 'per-message',
+        transform: slowly,
+        signal: stopSecond.signal,
+      })
+      await until('120 results', async () => (await resultCount(topic)) >= 120)
+      stopFirst.abort()
+      await first
+      await until(`${count} results`, async () => (await resultCount(topic)) >= count)
+    } finally {
+      stopFirst.abort()
+      stopSecond.abort()
+    }
     const firstReport = await first
-    while ((await resultCount(topic)) < count) await sleep(100)
-    stopSecond.abort()
     const secondReport = await second
 
     expect(secondReport.committed.length).toBeGreaterThan(0)
@@ -210,4 +233,65 @@ describe('Dekaf: save the result and the offset in one database transaction (Pos
     )
     await expectExactlyOnce(topic, groupId, count)
   }, 120_000)
+
+  it('a zombie is fenced: when another member stored a later offset, the worker resumes from it', async () => {
+    const topic = uniqueName('eo-pg-fence')
+    const groupId = uniqueName('eo-pg-fence-group')
+    const count = 30
+    await topicWithRecords(topic, 1, count)
+    let committed = 0
+    const slowly = async (message: ConsumerMessage): Promise<string> => {
+      await sleep(50)
+      return uppercase(message)
+    }
+    const stop = new AbortController()
+    const worker = runWorker({
+      db,
+      topic,
+      groupId,
+      transactions: 'per-message',
+      transform: slowly,
+      signal: stop.signal,
+      onCommitted: (messages) => {
+        committed += messages.length
+      },
+    })
+    let takenOver = 0n
+    try {
+      await until('the worker to commit 5 records', () => committed >= 5)
+      // Another member, by the same protocol, processes everything up to offset 20 behind the worker's back.
+      const other = await db.connect()
+      try {
+        await other.query('BEGIN')
+        const { rows } = await other.query<{ next_offset: string }>(
+          `SELECT next_offset FROM ${OFFSETS_TABLE} WHERE group_id = $1 AND topic = $2 AND partition = 0 FOR UPDATE`,
+          [groupId, topic],
+        )
+        takenOver = BigInt(rows[0]?.next_offset ?? '0')
+        await other.query(
+          `INSERT INTO ${RESULTS_TABLE} (topic, partition, "offset", result)
+           SELECT $1, 0, o, 'RECORD-' || o FROM generate_series($2::bigint, 19) AS o`,
+          [topic, String(takenOver)],
+        )
+        await other.query(`UPDATE ${OFFSETS_TABLE} SET next_offset = 20 WHERE group_id = $1 AND topic = $2`, [
+          groupId,
+          topic,
+        ])
+        await other.query('COMMIT')
+      } finally {
+        other.release()
+      }
+      await until(`${count} results`, async () => (await resultCount(topic)) >= count)
+    } finally {
+      stop.abort()
+    }
+    const report = await worker
+
+    expect(takenOver).toBeLessThan(20n)
+    expect(report.fenced).toBe(1)
+    expect(report.duplicates).toBe(0)
+    // The worker did everything but what the other member took over.
+    expect(report.committed).toHaveLength(count - (20 - Number(takenOver)))
+    await expectExactlyOnce(topic, groupId, count)
+  })
 })
