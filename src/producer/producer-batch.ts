@@ -4,6 +4,7 @@
  * and releases its memory.
  */
 
+import type { KafkaError } from '../common/errors.ts'
 import type { DeliverySink } from './delivery.ts'
 import { incrementSequence } from './idempotence.ts'
 import { type EncodableRecord, estimateRecordBytes, RecordBatchBuilder } from './record-batch-builder.ts'
@@ -30,6 +31,8 @@ export class ProducerBatch {
   attempts = 0
   /** Not sent again before this time (ms), after a failed attempt. */
   retryAt = 0
+  /** Why the last attempt failed, so an expiry can say what kept the batch from being written. */
+  lastError: KafkaError | undefined = undefined
   /** Base sequence given at first send, or -1 (non-idempotent, not sent yet, or reset by an epoch bump). */
   baseSequence = -1
   /** The producer epoch the batch was last stamped with. */

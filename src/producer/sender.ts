@@ -271,7 +271,7 @@ export class Sender {
       let head = queue.batches[0]
       while (head !== undefined && now - head.createdAt >= timeoutMs) {
         queue.batches.shift()
-        this.fail(head, this.expiredError(head, now, undefined))
+        this.fail(head, this.expiredError(head, now, head.lastError))
         head = queue.batches[0]
       }
       if (head !== undefined) nextAt = Math.min(nextAt, head.createdAt + timeoutMs)
@@ -536,6 +536,7 @@ export class Sender {
       this.fail(batch, error)
       return
     }
+    batch.lastError = error
     batch.retryAt =
       now + backoffDelay(batch.attempts - 1, this.options.retryBackoffMs, this.options.retryBackoffMaxMs)
     this.accumulator.requeue(batch)
