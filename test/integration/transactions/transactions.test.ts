@@ -7,6 +7,7 @@ import {
 } from '../../../src/common/errors.ts'
 import { Consumer } from '../../../src/consumer/consumer.ts'
 import type { IsolationLevel } from '../../../src/consumer/consumer-options.ts'
+import { RecordTooLargeError } from '../../../src/producer/errors.ts'
 import { Producer } from '../../../src/producer/producer.ts'
 import type { TransactionVersion } from '../../../src/producer/transactions/types.ts'
 import { consoleConsumer } from '../../../src/testing/java-tools.ts'
@@ -156,7 +157,9 @@ describe('a failed send dooms the transaction', () => {
       await producer.initTransactions()
       producer.beginTransaction()
       const small = producer.send({ topic, value: 'small-but-doomed' })
-      await expect(producer.send({ topic, value: 'x'.repeat(4000) })).rejects.toThrow(/too large/)
+      await expect(producer.send({ topic, value: 'x'.repeat(4000) })).rejects.toBeInstanceOf(
+        RecordTooLargeError,
+      )
       await small.catch(() => undefined)
       await expect(producer.commitTransaction()).rejects.toBeInstanceOf(TransactionAbortableError)
       expect(producer.transactionState).toBe('abortable-error')
