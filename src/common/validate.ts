@@ -4,6 +4,7 @@
  */
 
 import { ConfigError } from './errors.ts'
+import type { TopicPartition } from './types.ts'
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
@@ -104,4 +105,16 @@ export function validateOffset(option: string, offset: unknown): bigint {
     throw new ConfigError(option, `expected an offset as a bigint >= 0n, got ${describe(offset)}`)
   }
   return offset
+}
+
+/** A list of `{ topic, partition }`, each entry checked; `option` names the list (`assign`, `pause`...). */
+export function validateTopicPartitions(option: string, partitions: unknown): readonly TopicPartition[] {
+  if (!Array.isArray(partitions)) {
+    throw new ConfigError(option, `expected an array of { topic, partition }, got ${describe(partitions)}`)
+  }
+  partitions.forEach((tp: Partial<TopicPartition> | null | undefined, i) => {
+    validateTopicName(`${option}[${i}].topic`, tp?.topic)
+    validatePartition(`${option}[${i}].partition`, tp?.partition)
+  })
+  return partitions
 }

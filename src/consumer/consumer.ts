@@ -11,10 +11,15 @@
  * or reset partitions run in the background too, and everything that may make progress wakes the reader.
  */
 
-import { ClosedError, IllegalStateError, KafkaError } from '../common/errors.ts'
+import { ClosedError, ConfigError, IllegalStateError, KafkaError } from '../common/errors.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../common/types.ts'
 import { topicPartitionKey } from '../common/types.ts'
-import { validateOffset, validatePartition, validateTopicName } from '../common/validate.ts'
+import {
+  validateOffset,
+  validatePartition,
+  validateTopicName,
+  validateTopicPartitions,
+} from '../common/validate.ts'
 import type { CompletedFetch } from './completed-fetch.ts'
 import type { ConsumerCluster } from './consumer-cluster.ts'
 import {
@@ -157,12 +162,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
         'assign() cannot be used after subscribe(): the group decides the assignment',
       )
     }
-    if (!Array.isArray(partitions)) throw new TypeError('assign() takes an array of { topic, partition }')
-    partitions.forEach((tp, i) => {
-      validateTopicName(`assign[${i}].topic`, tp?.topic)
-      validatePartition(`assign[${i}].partition`, tp.partition)
-    })
-    this.replaceAssignment(partitions)
+    this.replaceAssignment(validateTopicPartitions('assign', partitions))
   }
 
   /**
@@ -244,7 +244,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   async poll(options: PollOptions = {}): Promise<ConsumerMessage[]> {
     const timeoutMs = options.timeoutMs ?? defaultPollTimeoutMs
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
-      throw new KafkaError(`poll timeoutMs must be a number >= 0, got ${String(timeoutMs)}`, -1001)
+      throw new ConfigError('poll.timeoutMs', `expected a number >= 0, got ${String(timeoutMs)}`)
     }
     this.beginRead('poll')
     this.group?.notePoll()
@@ -364,7 +364,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
    *   RebalanceInProgressError when the rebalance did not finish within `requestTimeoutMs`; ConfigError /
    *   IllegalStateError for bad input, before anything is sent or waited for.
    */
-  commit(offsets?: readonly TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
+  async commit(offsets?: readonly TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
     this.throwIfClosed()
     return this.offsets.commit(offsets)
   }
@@ -392,7 +392,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
    * The group's committed offsets for `partitions` (assigned or not); `offset` is null where nothing is
    * committed. Read with requireStable, so offsets a pending transaction holds are waited for.
    */
-  committed(
+  async committed(
     partitions: readonly TopicPartition[],
     options: { timeoutMs?: number } = {},
   ): Promise<CommittedOffset[]> {
@@ -462,13 +462,12 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     options: { timeoutMs?: number } = {},
   ): Promise<OffsetForTime[]> {
     this.throwIfClosed()
+    validateTopicPartitions('offsetsForTimes', queries)
     const offsetQueries: OffsetQuery[] = queries.map((q, i) => {
-      validateTopicName(`offsetsForTimes[${i}].topic`, q?.topic)
-      validatePartition(`offsetsForTimes[${i}].partition`, q.partition)
       if (!Number.isSafeInteger(q.timestamp) || q.timestamp < 0) {
-        throw new KafkaError(
-          `offsetsForTimes[${i}].timestamp must be milliseconds since the epoch (an integer >= 0), got ${String(q.timestamp)}`,
-          -1001,
+        throw new ConfigError(
+          `offsetsForTimes[${i}].timestamp`,
+          `expected milliseconds since the epoch (an integer >= 0), got ${String(q.timestamp)}`,
         )
       }
       return { topic: q.topic, partition: q.partition, timestamp: BigInt(q.timestamp) }
@@ -510,13 +509,13 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
 
   /** Stops fetching the partitions; buffered records of them are kept and handed out after {@link resume}. */
   pause(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.subscriptions.pause(tp)
+    for (const tp of validateTopicPartitions('pause', partitions)) this.subscriptions.pause(tp)
     this.collector.reset()
   }
 
   /** Resumes fetching and delivering the partitions. */
   resume(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.subscriptions.resume(tp)
+    for (const tp of validateTopicPartitions('resume', partitions)) this.subscriptions.resume(tp)
     this.collector.reset()
     this.fetcher.sendFetches()
     this.buffer.wakeup()
@@ -622,7 +621,9 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     const states =
       partitions === undefined
         ? [...this.subscriptions.states()]
-        : partitions.map((tp) => this.subscriptions.require(tp, operation))
+        : validateTopicPartitions(operation, partitions).map((tp) =>
+            this.subscriptions.require(tp, operation),
+          )
     for (const state of states) {
       this.subscriptions.requestReset(state, target)
       this.afterPositionChange(state.key)

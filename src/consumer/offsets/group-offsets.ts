@@ -41,7 +41,12 @@ import {
 import type { Logger } from '../../common/logger.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../../common/types.ts'
 import { topicPartitionKey } from '../../common/types.ts'
-import { validateOffset, validatePartition, validateTopicName } from '../../common/validate.ts'
+import {
+  validateOffset,
+  validatePartition,
+  validateTopicName,
+  validateTopicPartitions,
+} from '../../common/validate.ts'
 import type { GroupMetadata, RebalanceListener } from '../group/rebalance-listener.ts'
 import type { ConsumerMessage } from '../message.ts'
 import type { PartitionState, SubscriptionState } from '../subscription-state.ts'
@@ -261,15 +266,12 @@ export class GroupOffsets {
   }
 
   /** The group's committed offsets of `partitions` (assigned or not), read with requireStable. */
-  committed(
+  async committed(
     partitions: readonly TopicPartition[],
     options: { timeoutMs?: number } = {},
   ): Promise<CommittedOffset[]> {
     const groupId = requireGroupId(this.groupId, 'committed')
-    partitions.forEach((tp, i) => {
-      validateTopicName(`committed[${i}].topic`, tp?.topic)
-      validatePartition(`committed[${i}].partition`, tp.partition)
-    })
+    validateTopicPartitions('committed', partitions)
     return fetchCommittedOffsets(this.cluster, groupId, partitions, {
       timeoutMs: options.timeoutMs ?? this.requestTimeoutMs,
       retryBackoffMs: this.retryBackoffMs,
@@ -453,7 +455,7 @@ export class GroupOffsets {
     requireGroupId(this.groupId, operation)
     if (offsets === undefined) return [...this.subscriptions.allConsumed().values()]
     if (!Array.isArray(offsets)) {
-      throw new TypeError(`${operation}() takes an array of { topic, partition, offset, metadata? }`)
+      throw new ConfigError(operation, 'expected an array of { topic, partition, offset, metadata? }')
     }
     return this.validateOffsets(operation, offsets)
   }
