@@ -77,8 +77,8 @@ export interface ResolvedClientOptions {
   authenticate: Authenticator | undefined
 }
 
-/** The option names of {@link ClientOptions}, for callers that extend it and check unknown keys themselves. */
-export const CLIENT_OPTION_NAMES = [
+/** The option names of {@link ClientOptions}; callers with options of their own pass those as extras. */
+const CLIENT_OPTION_NAMES = [
   'bootstrap',
   'clientId',
   'requestTimeoutMs',

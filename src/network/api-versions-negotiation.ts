@@ -37,7 +37,7 @@ export type ApiVersionsSender = (
  * format whatever version was asked, is decoded as v0. The error code is the first field in every version,
  * so it can be peeked before choosing the decoder.
  */
-export function tolerantApiVersions(
+function tolerantApiVersions(
   api: ApiDefinition<ApiVersionsRequest, ApiVersionsResponse>,
 ): ApiDefinition<ApiVersionsRequest, ApiVersionsResponse> {
   return {

@@ -19,7 +19,7 @@ export interface ThrottleScheduler {
 }
 
 /** Real time: `performance.now()` and an unref'd timer, so a throttle never keeps the process alive. */
-export const realTimeScheduler: ThrottleScheduler = {
+const realTimeScheduler: ThrottleScheduler = {
   now: () => performance.now(),
   schedule(callback, delayMs) {
     const timer = setTimeout(callback, delayMs)

@@ -129,7 +129,10 @@ export interface CreateTopicWithJavaOptions {
   config?: Record<string, string | number>
 }
 
-/** Creates a topic with `kafka-topics.sh`'s main class; useful until samsa's own admin client exists. */
+/**
+ * Creates a topic with `kafka-topics.sh`'s main class, for tests whose subject must not also be the tool that
+ * set the topic up (consumer tests, the rig's own checks).
+ */
 export async function createTopicWithJava(options: CreateTopicWithJavaOptions): Promise<void> {
   await runOrThrow('org.apache.kafka.tools.TopicCommand', [
     '--bootstrap-server',
