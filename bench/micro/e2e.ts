@@ -6,6 +6,8 @@
  *   node bench/micro/e2e.ts produce [messages]          produce N × 100 B into a new 6-partition topic
  *   node bench/micro/e2e.ts consume <topic> [messages]  consume N records of an existing topic in a new group
  *   node bench/micro/e2e.ts both [messages]             produce, then consume what was produced
+ *   node bench/micro/e2e.ts commit [messages]           produce, then consume twice: without commits, and
+ *                                                      with a commit() after every poll (at-least-once)
  *
  * Reads the broker from KAFKA_BOOTSTRAP (default 127.0.0.1:9092). Prints records/s for each phase.
  */
@@ -44,7 +46,15 @@ async function produce(bootstrap: string, topic: string, messages: number): Prom
   return elapsedMs
 }
 
-async function consume(bootstrap: string, topic: string, messages: number): Promise<number> {
+/** Time spent awaiting commit() in the last consume, and how many commits. */
+const commitStats = { ms: 0, count: 0 }
+
+async function consume(
+  bootstrap: string,
+  topic: string,
+  messages: number,
+  commitEachPoll = false,
+): Promise<number> {
   const cluster = Cluster.create({ bootstrap, clientId: 'micro-e2e' })
   const consumer = new Consumer(cluster, {
     groupId: uniqueName('micro-e2e'),
@@ -60,6 +70,12 @@ async function consume(bootstrap: string, topic: string, messages: number): Prom
     if (records.length > 0 && received === 0) first = performance.now()
     for (const record of records) bytes += record.value?.length ?? 0
     received += records.length
+    if (commitEachPoll && records.length > 0) {
+      const started = performance.now()
+      await consumer.commit()
+      commitStats.ms += performance.now() - started
+      commitStats.count++
+    }
   }
   const elapsedMs = performance.now() - first
   if (bytes !== received * RECORD_BYTES) throw new Error(`consumed ${bytes} bytes for ${received} records`)
@@ -103,9 +119,18 @@ async function main(): Promise<void> {
     process.stdout.write(`topic ${topic}\n`)
     cpuMark = process.cpuUsage()
     report('produce', messages, await produce(bootstrap, topic, messages))
-    if (mode === 'both') report('consume', messages, await consume(bootstrap, topic, messages))
+    if (mode === 'both' || mode === 'commit') {
+      report('consume', messages, await consume(bootstrap, topic, messages))
+    }
+    if (mode === 'commit') {
+      report('consume, commit per poll', messages, await consume(bootstrap, topic, messages, true))
+      const { ms, count } = commitStats
+      process.stdout.write(
+        `${count} commits, ${(ms / count).toFixed(2)} ms each, ${ms.toFixed(0)} ms in all\n`,
+      )
+    }
   } finally {
-    if (mode === 'both') await admin.deleteTopics([topic]).catch(() => {})
+    if (mode !== 'produce') await admin.deleteTopics([topic]).catch(() => {})
     await cluster.close()
   }
 }
