@@ -104,7 +104,7 @@ export class BrokerPool {
   /** Opens a connection that is not pooled, e.g. to a bootstrap address. The caller closes it. */
   async openUnpooled(endpoint: BrokerEndpoint): Promise<Connection> {
     this.throwIfClosed()
-    const connection = this.createConnection(endpoint, undefined)
+    const connection = this.newConnection(endpoint, undefined)
     await connection.connect()
     return connection
   }
@@ -140,7 +140,7 @@ export class BrokerPool {
     this.throwIfClosed()
     const wait = entry.retryAt - performance.now()
     if (wait > 0) await sleep(wait, this.controller.signal)
-    const connection = this.createConnection(entry.endpoint, nodeId)
+    const connection = this.newConnection(entry.endpoint, nodeId)
     entry.connection = connection
     let established = false
     void connection.closed.then((reason) => {
@@ -185,7 +185,11 @@ export class BrokerPool {
       )
   }
 
-  private createConnection(endpoint: BrokerEndpoint, nodeId: number | undefined): Connection {
+  /**
+   * A connection configured like the pooled ones (its throttle times count in {@link throttleMetrics}) but not
+   * pooled and not yet connected: the caller connects and closes it.
+   */
+  newConnection(endpoint: BrokerEndpoint, nodeId: number | undefined): Connection {
     const options = this.options
     return new Connection({
       host: endpoint.host,

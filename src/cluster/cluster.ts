@@ -191,6 +191,15 @@ export class Cluster {
   }
 
   /**
+   * A connection of its own to `broker`, outside the pool and not yet connected, configured like the pooled
+   * ones. For requests that may park on the broker for long (a JoinGroup waits out the rebalance), which
+   * would hold up everything queued behind them on a shared connection. The caller connects and closes it.
+   */
+  dedicatedConnection(broker: BrokerInfo): Connection {
+    return this.pool.newConnection({ host: broker.host, port: broker.port }, broker.nodeId)
+  }
+
+  /**
    * A ready connection to some broker, for requests any broker can answer (Metadata, FindCoordinator,
    * CreateTopics...): the least loaded open one, else a new one to a broker not backing off.
    */

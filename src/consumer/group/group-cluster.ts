@@ -5,7 +5,7 @@
 
 import type { Cluster } from '../../cluster/cluster.ts'
 import { MetadataSnapshot } from '../../cluster/metadata.ts'
-import { Connection } from '../../network/connection.ts'
+import type { Connection } from '../../network/connection.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
 import { Metadata } from '../../protocol/messages/metadata.ts'
 
@@ -28,7 +28,12 @@ export interface GroupCluster {
 /** The parts of the shared {@link Cluster} group membership is built on. */
 export type GroupClusterSource = Pick<
   Cluster,
-  'coordinatorFor' | 'forgetCoordinator' | 'refreshMetadata' | 'anyConnection' | 'options'
+  | 'coordinatorFor'
+  | 'dedicatedConnection'
+  | 'forgetCoordinator'
+  | 'refreshMetadata'
+  | 'anyConnection'
+  | 'options'
 >
 
 /** Whether `cluster` offers what group membership needs (the consumer may be built on a narrower interface). */
@@ -36,6 +41,7 @@ export function isGroupClusterSource(cluster: object): cluster is GroupClusterSo
   const candidate = cluster as Partial<Record<keyof GroupClusterSource, unknown>>
   return (
     typeof candidate.coordinatorFor === 'function' &&
+    typeof candidate.dedicatedConnection === 'function' &&
     typeof candidate.forgetCoordinator === 'function' &&
     typeof candidate.refreshMetadata === 'function' &&
     typeof candidate.anyConnection === 'function' &&
@@ -64,20 +70,7 @@ export function groupClusterOf(cluster: GroupClusterSource): GroupCluster {
         return current.connection
       }
       current?.connection.destroy()
-      const options = cluster.options
-      const connection = new Connection({
-        host: broker.host,
-        port: broker.port,
-        nodeId: broker.nodeId,
-        clientId: options.clientId,
-        connectionTimeoutMs: options.connectionTimeoutMs,
-        requestTimeoutMs: options.requestTimeoutMs,
-        maxInFlightRequests: options.maxInFlightRequests,
-        maxResponseBytes: options.maxResponseBytes,
-        socketFactory: options.socketFactory,
-        authenticate: options.authenticate,
-        logger: options.logger,
-      })
+      const connection = cluster.dedicatedConnection(broker)
       current = { nodeId: broker.nodeId, connection }
       try {
         await connection.connect()

@@ -7,6 +7,8 @@
 import type { Socket } from 'node:net'
 import { Duplex } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
+import { resolveClientOptions } from '../../../src/cluster/client-options.ts'
+import { Cluster } from '../../../src/cluster/cluster.ts'
 import { TimeoutError } from '../../../src/common/errors.ts'
 import { Connection } from '../../../src/network/connection.ts'
 import {
@@ -206,5 +208,23 @@ describe('Connection under a broker throttle', () => {
     // The 200 ms throttle plus its own 100 ms (minus a little timer rounding).
     expect(performance.now() - started).toBeGreaterThanOrEqual(290)
     expect(connection.state).toBe('closed')
+  })
+})
+
+describe('a cluster’s dedicated connection (the group coordinator’s)', () => {
+  it('counts its throttles in the cluster’s throttle metrics, like pooled connections', async () => {
+    const broker = new ScriptedBroker()
+    broker.onRequest = (request) => broker.replyHeartbeat(request, 40)
+    const cluster = new Cluster({
+      ...resolveClientOptions({ bootstrap: 'stub:9092', clientId: 'dedicated-test' }),
+      socketFactory: async () => broker.socket as unknown as Socket,
+    })
+    const connection = cluster.dedicatedConnection({ nodeId: 7, host: 'stub', port: 9092, rack: null })
+    connections.push(connection)
+    expect(connection.nodeId).toBe(7)
+    await connection.connect()
+    await connection.request(Heartbeat, heartbeat)
+    expect(cluster.throttleMetrics).toEqual({ throttledMs: 40, throttledResponses: 1 })
+    await cluster.close()
   })
 })
