@@ -183,7 +183,14 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     this.group ??= new GroupSubscription({
       cluster: this.cluster,
       options: this.groupOptions,
-      target: { setAssignment: (partitions) => this.replaceAssignment(partitions) },
+      target: {
+        setAssignment: (partitions, held) => {
+          this.replaceAssignment(partitions)
+          if (held !== undefined) this.holdPartitions(held)
+        },
+        hold: (partitions) => this.holdPartitions(partitions),
+        release: (partitions) => this.releasePartitions(partitions),
+      },
       hooks: { beforeRevoke: (partitions) => this.offsets.beforeRevoke(partitions) },
       logger: this.cluster.options.logger,
       retryBackoffMs: this.options.retryBackoffMs,
@@ -228,6 +235,29 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     }
     this.offsets.forget(removed)
     this.collector.reset()
+    this.buffer.wakeup()
+  }
+
+  /**
+   * Keeps the partitions still while a rebalance listener has them (see {@link PartitionState.held}): what is
+   * buffered of them is dropped, so nothing the application has not received yet reaches it afterwards.
+   */
+  private holdPartitions(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      const state = this.subscriptions.get(tp.topic, tp.partition)
+      if (state === undefined) continue
+      this.subscriptions.hold(state)
+      this.buffer.removePartition(state.key)
+    }
+    this.collector.reset()
+  }
+
+  private releasePartitions(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      const state = this.subscriptions.get(tp.topic, tp.partition)
+      if (state !== undefined) this.subscriptions.release(state)
+    }
+    this.fetcher.sendFetches()
     this.buffer.wakeup()
   }
 

@@ -10,7 +10,8 @@
  *         └──── out of range / seekTo… ────┘      seek with a leader epoch ┘
  *
  * `paused` is a flag beside the state rather than a state of its own: a paused partition keeps its pending
- * reset or validation, and resuming it must not forget where it was.
+ * reset or validation, and resuming it must not forget where it was. `held` is another such flag, owned by the
+ * group: it keeps a partition still while a rebalance listener has it.
  *
  * The position moves only when records are handed to the application, never when they are merely fetched, so
  * {@link SubscriptionState.allConsumed} is always safe to commit.
@@ -51,6 +52,12 @@ export class PartitionState implements TopicPartition {
   /** Target of the pending reset when `state` is `awaiting-reset`; undefined means "use autoOffsetReset". */
   resetTarget: ResetTarget | undefined = undefined
   paused = false
+  /**
+   * A rebalance listener has the partition: it is newly assigned and onPartitionsAssigned has not resolved, or
+   * its revocation has started. A held partition is neither reset, validated, fetched nor delivered, so the
+   * listener sees a position nothing else moves, and the position it seeks to is where fetching starts.
+   */
+  held = false
   /** A fetch including this partition is in flight; a second one would race it. */
   fetchInFlight = false
   /**
@@ -72,7 +79,7 @@ export class PartitionState implements TopicPartition {
 
   /** Whether the fetcher may ask for this partition's data now. */
   get isFetchable(): boolean {
-    return this.state === 'fetching' && !this.paused
+    return this.state === 'fetching' && !this.paused && !this.held
   }
 
   /** Moves to `position` and discards everything fetched for the old one. */
@@ -195,18 +202,36 @@ export class SubscriptionState {
     state.generation++
   }
 
-  /** Partitions whose reset target is known and whose retry time has come. */
+  /**
+   * Holds `state` for a rebalance listener (see {@link PartitionState.held}). Data fetched past the position,
+   * buffered or in flight, becomes stale: the caller drops what is buffered, and whatever the listener does
+   * with the position, nothing fetched before it is delivered.
+   */
+  hold(state: PartitionState): void {
+    state.held = true
+    if (state.position === undefined) return
+    state.fetchOffset = state.position.offset
+    state.fetchEpoch = state.position.leaderEpoch
+    state.generation++
+  }
+
+  /** Ends a {@link hold}: pending resets and validations run, and the partition is fetched again. */
+  release(state: PartitionState): void {
+    state.held = false
+  }
+
+  /** Partitions whose reset target is known and whose retry time has come (held ones wait for release). */
   partitionsAwaitingReset(now: number): PartitionState[] {
     const due: PartitionState[] = []
     for (const state of this.partitions.values()) {
-      if (state.state === 'awaiting-reset' && state.retryAt <= now) due.push(state)
+      if (state.state === 'awaiting-reset' && !state.held && state.retryAt <= now) due.push(state)
     }
     return due
   }
 
-  /** Partitions waiting for their position to be validated. */
+  /** Partitions waiting for their position to be validated (held ones wait for release). */
   partitionsAwaitingValidation(): PartitionState[] {
-    return [...this.partitions.values()].filter((s) => s.state === 'awaiting-validation')
+    return [...this.partitions.values()].filter((s) => s.state === 'awaiting-validation' && !s.held)
   }
 
   /**

@@ -270,6 +270,8 @@ export class ClassicMembership implements GroupMembership {
     event: Exclude<ListenerEvent, 'assigned'>,
   ): Promise<void> {
     const revoked = sortedCopy(partitions)
+    // Nothing more of them reaches the application: what the hook and the listener commit is final.
+    this.target.hold(revoked)
     if (event === 'revoked' && this.hooks.beforeRevoke !== undefined) {
       try {
         await this.hooks.beforeRevoke(revoked)
@@ -433,10 +435,12 @@ export class ClassicMembership implements GroupMembership {
       if (this.protocol === 'cooperative') this.requestRejoin('partitions were revoked for reassignment')
     }
     this.owned = assignment
-    this.target.setAssignment(this.owned)
+    // The new partitions wait for the listener, which may seek them (invokeListener never throws).
+    this.target.setAssignment(this.owned, added)
     if (added.length > 0 || this.protocol === 'cooperative') {
       await invokeListener(this.listener, 'assigned', added, this.logger)
     }
+    this.target.release(added)
     // Listener time is the application's time; the poll clock starts over once it is done.
     if (this.pollExpired === false) this.pollTimer.poll()
   }

@@ -294,8 +294,10 @@ export class ConsumerMembership implements GroupMembership {
         if (revoked.length > 0) await this.release(revoked, 'revoked')
         if (this.closing) return
         this.owned = sortedCopy(target)
-        this.target.setAssignment(this.owned)
+        // The new partitions wait for the listener, which may seek them (invokeListener never throws).
+        this.target.setAssignment(this.owned, added)
         if (added.length > 0) await invokeListener(this.listener, 'assigned', added, this.logger)
+        this.target.release(added)
         this.pollTimer.poll()
         this.logger.info('reconciled consumer group assignment', {
           groupId: this.options.groupId,
@@ -340,6 +342,8 @@ export class ConsumerMembership implements GroupMembership {
 
   private async release(partitions: TopicPartition[], event: 'revoked' | 'lost'): Promise<void> {
     const released = sortedCopy(partitions)
+    // Nothing more of them reaches the application: what the hook and the listener commit is final.
+    this.target.hold(released)
     if (event === 'revoked' && this.hooks.beforeRevoke !== undefined) {
       try {
         await this.hooks.beforeRevoke(released)

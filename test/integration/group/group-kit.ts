@@ -42,7 +42,13 @@ export async function startMember(
   const membership = createMembership({
     cluster: groupCluster,
     options: resolveGroupOptions(options)!,
-    target: { setAssignment: (partitions) => (owned = render(partitions)) },
+    target: {
+      setAssignment: (partitions) => {
+        owned = render(partitions)
+      },
+      hold() {},
+      release() {},
+    },
     logger: { debug() {}, info() {}, warn() {}, error: (m, f) => console.error(m, f) },
     retryBackoffMs: 100,
     retryBackoffMaxMs: 1000,
