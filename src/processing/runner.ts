@@ -127,7 +127,7 @@ export class MessageRunner implements RunHandle {
   private rejectDone!: (error: unknown) => void
   private readonly stopped: PartitionStoppedError[] = []
   private readonly onSignal = (): void => {
-    void this.stop()
+    this.stopInBackground()
   }
 
   constructor(consumer: Consumer, options: RunOptions, logger: Logger) {
@@ -184,6 +184,14 @@ export class MessageRunner implements RunHandle {
     return this.stopPromise
   }
 
+  /**
+   * A stop nobody called: the outcome reaches the application through `done` (and any later `stop()`), so the
+   * rejection of this call must not also surface as an unhandled rejection, which would end the process.
+   */
+  private stopInBackground(): void {
+    this.stop().catch(() => {})
+  }
+
   // -- fetching -----------------------------------------------------------------------------------------------
 
   private async pollLoop(): Promise<void> {
@@ -199,7 +207,7 @@ export class MessageRunner implements RunHandle {
           continue
         }
         this.fatal = error
-        void this.stop()
+        this.stopInBackground()
         return
       }
       for (const message of messages) this.enqueue(message, seeksBefore)
