@@ -7,7 +7,7 @@
  * its stdout, and throws with the tool's stderr when it exits non-zero.
  */
 
-import { spawn } from 'node:child_process'
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process'
 import { ensureKafkaJars } from '../cli/broker/jars.ts'
 import { javaExecutable } from '../cli/broker/java.ts'
 import { KafkaError, TimeoutError } from '../common/errors.ts'
@@ -96,6 +96,32 @@ export async function runJavaTool(
       } else resolve(result)
     })
   })
+}
+
+/**
+ * Starts `mainClass` with `args` as a long-running process (a console consumer in a group, say) and returns
+ * it at once; the caller reads its output and ends it. A smaller heap than {@link runJavaTool}'s, since
+ * several may run beside the broker.
+ */
+export async function spawnJavaTool(
+  mainClass: string,
+  args: readonly string[],
+  stdio: StdioOptions,
+): Promise<ChildProcess> {
+  const jars = await ensureKafkaJars()
+  return spawn(
+    javaExecutable(),
+    [
+      '-Xmx256m',
+      '-XX:+UseSerialGC',
+      `-Dlog4j2.configurationFile=${jars.toolsLog4jConfig}`,
+      '-cp',
+      jars.classpath,
+      mainClass,
+      ...args,
+    ],
+    { stdio },
+  )
 }
 
 /** Runs a tool and throws when it exits non-zero, quoting its stderr. */

@@ -1,28 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ensureKafkaJars } from '../../../src/cli/broker/jars.ts'
-import { javaExecutable } from '../../../src/cli/broker/java.ts'
-import { consumerGroupDescribe } from '../../../src/testing/java-tools.ts'
+import { consumerGroupDescribe, spawnJavaTool } from '../../../src/testing/java-tools.ts'
 import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
 import { createTopic, partitionsOf, startMember, type TestMember, waitFor } from './group-kit.ts'
 
 /** Starts the Java console consumer as a long-running member of `group` (classic protocol, Java's default assignors). */
-async function startJavaConsumer(topic: string, group: string): Promise<ChildProcess> {
-  const jars = await ensureKafkaJars()
+function startJavaConsumer(topic: string, group: string): Promise<ChildProcess> {
   const properties = {
     'group.protocol': 'classic',
     'session.timeout.ms': 6000,
     'heartbeat.interval.ms': 500,
   }
-  return spawn(
-    javaExecutable(),
+  return spawnJavaTool(
+    'org.apache.kafka.tools.consumer.ConsoleConsumer',
     [
-      '-Xmx256m',
-      '-XX:+UseSerialGC',
-      `-Dlog4j2.configurationFile=${jars.toolsLog4jConfig}`,
-      '-cp',
-      jars.classpath,
-      'org.apache.kafka.tools.consumer.ConsoleConsumer',
       '--bootstrap-server',
       kafkaBootstrap(),
       '--topic',
@@ -31,7 +22,7 @@ async function startJavaConsumer(topic: string, group: string): Promise<ChildPro
       group,
       ...Object.entries(properties).flatMap(([key, value]) => ['--consumer-property', `${key}=${value}`]),
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    ['ignore', 'ignore', 'pipe'],
   )
 }
 

@@ -4,11 +4,9 @@
  * record" into the claims the tests make (nothing lost, each duplicate explained).
  */
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { ensureKafkaJars } from '../../../src/cli/broker/jars.ts'
-import { javaExecutable } from '../../../src/cli/broker/java.ts'
 import { Kafka } from '../../../src/kafka.ts'
+import { spawnJavaTool } from '../../../src/testing/java-tools.ts'
 
 /** A record's identity in a topic: `partition:offset`. Keys repeat across runs; positions do not. */
 export type RecordId = string
@@ -71,7 +69,6 @@ export async function startJavaGroupMember(
   group: string,
   properties: Record<string, string | number>,
 ): Promise<JavaGroupMember> {
-  const jars = await ensureKafkaJars()
   const formatter = {
     'print.partition': 'true',
     'print.offset': 'true',
@@ -80,15 +77,9 @@ export async function startJavaGroupMember(
     'key.separator': FIELD,
     'line.separator': '\n',
   }
-  const child: ChildProcess = spawn(
-    javaExecutable(),
+  const child = await spawnJavaTool(
+    'org.apache.kafka.tools.consumer.ConsoleConsumer',
     [
-      '-Xmx256m',
-      '-XX:+UseSerialGC',
-      `-Dlog4j2.configurationFile=${jars.toolsLog4jConfig}`,
-      '-cp',
-      jars.classpath,
-      'org.apache.kafka.tools.consumer.ConsoleConsumer',
       '--bootstrap-server',
       bootstrap,
       '--topic',
@@ -98,7 +89,7 @@ export async function startJavaGroupMember(
       ...Object.entries(formatter).flatMap(([key, value]) => ['--formatter-property', `${key}=${value}`]),
       ...Object.entries(properties).flatMap(([key, value]) => ['--command-property', `${key}=${value}`]),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    ['ignore', 'pipe', 'pipe'],
   )
   const seen: RecordId[] = []
   let stderr = ''
