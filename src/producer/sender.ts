@@ -84,6 +84,13 @@ export class Sender {
   private timerAt = Number.POSITIVE_INFINITY
   /** Produce requests in flight per node. */
   private readonly requestsInFlight = new Map<number, number>()
+  /**
+   * Per broker, settles once the latest planned request has been handed to the connection. Requests are
+   * built concurrently (compression runs off the event loop and finishes in any order), but they must reach
+   * the wire in the order they were planned: two batches of one partition written the other way round are
+   * refused as out of sequence, and without idempotence they would land out of order.
+   */
+  private readonly wireOrder = new Map<number, Promise<void>>()
   private requestsInFlightTotal = 0
   private metadataRefreshing = false
   private producerIdPending = false
@@ -291,19 +298,26 @@ export class Sender {
 
   private async sendRequest(plan: ProduceRequestPlan): Promise<void> {
     const { batches, node } = plan
+    const previousWritten = this.wireOrder.get(node) ?? Promise.resolve()
+    const written = Promise.withResolvers<void>()
+    this.wireOrder.set(node, written.promise)
     try {
       const request = await this.buildRequest(batches)
       const connection = await this.cluster.connectionTo(node)
       const maxVersion = this.transactions?.maxProduceVersion ?? maxProduceVersion
+      await previousWritten
       if (this.options.acks === 0) {
-        await connection.request(Produce, request, { maxVersion, expectResponse: false })
+        const sending = connection.request(Produce, request, { maxVersion, expectResponse: false })
+        written.resolve()
+        await sending
         for (const batch of batches) this.succeed(batch, -1n, -1)
       } else {
-        const response = await connection.request(Produce, request, {
+        const answer = connection.request(Produce, request, {
           maxVersion,
           timeoutMs: this.options.requestTimeoutMs,
         })
-        this.handleResponse(batches, response, connection.address)
+        written.resolve()
+        this.handleResponse(batches, await answer, connection.address)
       }
     } catch (error) {
       const failure = asKafkaError(error)
@@ -311,6 +325,9 @@ export class Sender {
         if (batch.inFlightTo === node) this.retryOrFail(batch, failure, -1)
       }
     } finally {
+      // A request that failed before reaching the connection must not hold back the ones planned after it.
+      written.resolve()
+      if (this.wireOrder.get(node) === written.promise) this.wireOrder.delete(node)
       this.requestsInFlight.set(node, (this.requestsInFlight.get(node) ?? 1) - 1)
       this.requestsInFlightTotal--
       this.wake()
@@ -431,6 +448,9 @@ export class Sender {
    */
   private failTooLarge(batch: ProducerBatch, code: number, message: string | null, broker: string): void {
     this.leaveFlight(this.accumulator.queue(batch.topic, batch.partition), batch)
+    // The record fails below, after the topic's limit is looked up; its sequence numbers are lost now, so the
+    // epoch bump that lets the partition's later batches through must not wait for that lookup.
+    this.requestEpochBumpFor(batch)
     void this.topicMaxMessageBytes(batch.topic).then((limit) => {
       const detail = message ? ` (${message})` : ''
       const limitText =
@@ -512,7 +532,17 @@ export class Sender {
     const now = Date.now()
     const idempotence = this.idempotence
     let retry = error.retriable
-    if (idempotence !== null && batch.producerEpoch === idempotence.producerEpoch) {
+    if (
+      idempotence !== null &&
+      this.transactions === null &&
+      batch.producerEpoch !== idempotence.producerEpoch &&
+      (code === IdempotenceErrorCode.outOfOrderSequenceNumber ||
+        code === IdempotenceErrorCode.unknownProducerId)
+    ) {
+      // Numbered under an epoch the producer has since left behind (an earlier batch failed for good): the
+      // broker's refusal is expected, and the batch is renumbered under the new epoch when it goes out again.
+      retry = true
+    } else if (idempotence !== null && batch.producerEpoch === idempotence.producerEpoch) {
       if (this.transactions !== null && code === IdempotenceErrorCode.unknownProducerId) {
         // A transactional producer cannot restart its sequences on its own: the transaction must abort.
         retry = false
@@ -561,7 +591,6 @@ export class Sender {
 
   /** Fails a batch that is no longer queued or in flight. */
   private fail(batch: ProducerBatch, error: KafkaError): void {
-    const idempotence = this.idempotence
     if (this.transactions !== null) {
       // No client-side epoch bump inside a transaction: the failure dooms the transaction, and its abort
       // (with a new epoch) restarts the sequences.
@@ -569,16 +598,24 @@ export class Sender {
       this.finish(batch, error)
       return
     }
-    // Its sequence numbers are used up and will never be written: the partition's later batches can only be
-    // accepted after renumbering under a new epoch.
+    this.requestEpochBumpFor(batch)
+    this.finish(batch, error)
+  }
+
+  /**
+   * `batch` will never be written, and its sequence numbers are used up: the partition's later batches can
+   * only be accepted after renumbering under a new epoch. Only for the idempotent, non-transactional case.
+   */
+  private requestEpochBumpFor(batch: ProducerBatch): void {
+    const idempotence = this.idempotence
     if (
+      this.transactions === null &&
       idempotence !== null &&
       batch.baseSequence >= 0 &&
       batch.producerEpoch === idempotence.producerEpoch
     ) {
       this.epochBumpRequired = true
     }
-    this.finish(batch, error)
   }
 
   private finish(batch: ProducerBatch, error: KafkaError): void {
