@@ -50,7 +50,32 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   return parsed
 }
 
+const usage = `Usage: npm run bench -- [options]
+
+Runs every case for every client side by side against one broker (the project's own, or KAFKA_BOOTSTRAP)
+and writes bench/results/<date>.json, latest.json, latest.md (table) and latest.svg (chart).
+
+  --messages N             100 B records in the produce/consume and commit-policy cases (1000000)
+  --large-messages N       1 KiB records in the large produce case (messages / 5)
+  --commit-messages N      records in the commit-after-every-message case (min(20000, messages))
+  --partitions N           partitions per topic (6)
+  --runs N                 runs per figure; the median is reported with min-max (3)
+  --rate N                 messages per second in the latency case (10000)
+  --latency-seconds N      length of the latency case (10)
+  --rebalance-window-ms N  how long the rebalance cases watch for pauses (8000)
+  --clients a,b            only these clients (samsa, kafkajs, platformatic, confluent, java, kcat)
+  --cases a,b              only these cases (e.g. produce-100B, consume-commit-batch)
+  --out DIR                where results go (bench/results)
+  --timeout-ms N           limit for one measurement (600000)
+  --no-setup               skip bench/setup.sh (peer installation)
+  --help                   this text
+`
+
 function parseOptions(argv: string[]) {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(usage)
+    process.exit(0)
+  }
   const { values } = parseArgs({
     args: argv,
     options: {
