@@ -39,6 +39,10 @@ const consumer = new Kafka({ bootstrap: options.bootstrap, clientId: 'samsa-chur
   autoOffsetReset: 'earliest',
   enableAutoCommit: false,
   maxPollRecords: options.maxPollRecords,
+  // Small fetches per partition keep every partition's backlog draining at a similar pace, so each member
+  // that joins still finds records left in the partitions it is given (with 1 MiB fetches one partition is
+  // read to the end before the next, and a late member can be handed partitions that are already drained).
+  maxPartitionFetchBytes: 16 * 1024,
   ...(options.groupProtocol === 'classic' && {
     assignors: ['cooperative-sticky' as const],
     sessionTimeoutMs: 6000,
