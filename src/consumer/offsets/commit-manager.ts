@@ -11,6 +11,8 @@
  * - A commit that failed for a retriable reason (the coordinator moved or is loading) is retried against the
  *   new coordinator — but an asynchronous one only while no newer commit is queued, since the newer one
  *   carries newer offsets and retrying the old one after it would rewind.
+ * - Asynchronous commits made while another one is still waiting for its turn are folded into it (none of it
+ *   was sent yet), so committing after every batch costs one round trip per round trip, not one per batch.
  */
 
 import type { RetryOptions } from '../../cluster/retry.ts'
@@ -52,6 +54,23 @@ export interface CommitManagerInit {
 
 export type CommitMode = 'sync' | 'async'
 
+/** The part of a commit's result that concerns the partitions of `offsets`. */
+function forPartitionsOf(
+  offsets: readonly TopicPartitionOffset[],
+  result: Promise<TopicPartitionOffset[]>,
+): Promise<TopicPartitionOffset[]> {
+  const mine = new Set(offsets.map((o) => topicPartitionKey(o.topic, o.partition)))
+  return result.then((committed) =>
+    committed.filter((o) => mine.has(topicPartitionKey(o.topic, o.partition))),
+  )
+}
+
+/** An async commit waiting for its turn: its offsets by partition, and the promise of its result. */
+interface WaitingCommit {
+  offsets: Map<string, TopicPartitionOffset>
+  result: Promise<TopicPartitionOffset[]>
+}
+
 /** Sends OffsetCommit requests for one group, serialized. */
 export class CommitManager {
   private readonly cluster: CoordinatorAccess
@@ -66,6 +85,10 @@ export class CommitManager {
   private readonly newest = new Map<string, bigint>()
   /** Offsets the coordinator confirmed, per partition. */
   private readonly confirmed = new Map<string, bigint>()
+  /** The async commit queued behind the one in flight and not sent yet, which later async commits join. */
+  private waitingAsync: WaitingCommit | undefined
+  /** Settles after the result of the latest commit call, so results are delivered in call order. */
+  private lastSettled: Promise<unknown> = Promise.resolve()
 
   constructor(init: CommitManagerInit) {
     this.cluster = init.cluster
@@ -93,11 +116,48 @@ export class CommitManager {
   commit(offsets: readonly TopicPartitionOffset[], mode: CommitMode): Promise<TopicPartitionOffset[]> {
     const toSend = mode === 'async' ? offsets.filter((o) => !this.wouldRewind(o)) : [...offsets]
     for (const o of toSend) this.newest.set(topicPartitionKey(o.topic, o.partition), o.offset)
+    const waiting = this.waitingAsync
+    if (mode === 'async' && waiting !== undefined) {
+      // Nothing left to send (every offset would have rewound): settle after what is queued, with nothing.
+      if (toSend.length === 0) return this.inCallOrder(this.tail.then(() => []))
+      // An async commit is still waiting for its turn: nothing of it was sent, so these offsets (newer, or
+      // for other partitions) join it instead of queueing another round trip. A consumer committing after
+      // every batch thus sends one commit per round trip, not one per batch. This call's result is what the
+      // joined commit committed for this call's partitions (a later call's newer offset supersedes its own).
+      for (const o of toSend) waiting.offsets.set(topicPartitionKey(o.topic, o.partition), o)
+      return this.inCallOrder(forPartitionsOf(toSend, waiting.result))
+    }
     const sequence = ++this.sequence
     this.inFlight++
-    const run = this.tail.then(() => this.send(toSend, mode, sequence))
+    let run: Promise<TopicPartitionOffset[]>
+    if (mode === 'async') {
+      const queued: WaitingCommit = {
+        offsets: new Map(toSend.map((o) => [topicPartitionKey(o.topic, o.partition), o])),
+        result: Promise.resolve([]),
+      }
+      this.waitingAsync = queued
+      run = this.tail.then(() => {
+        if (this.waitingAsync === queued) this.waitingAsync = undefined
+        return this.send([...queued.offsets.values()], mode, sequence)
+      })
+      queued.result = run
+      // Later calls may join this commit; this call's result is about its own partitions only.
+      run = forPartitionsOf(toSend, run)
+    } else {
+      // Nothing queued after a sync commit may be folded into an async commit queued before it: that would
+      // send newer offsets ahead of the sync commit, which may legitimately rewind them.
+      this.waitingAsync = undefined
+      run = this.tail.then(() => this.send(toSend, mode, sequence))
+    }
     this.tail = run.catch(() => {}).finally(() => this.inFlight--)
-    return run
+    return this.inCallOrder(run)
+  }
+
+  /** `result`, settled no earlier than the result of every commit call made before this one. */
+  private inCallOrder<T>(result: Promise<T>): Promise<T> {
+    const ordered = this.lastSettled.then(() => result)
+    this.lastSettled = ordered.catch(() => {})
+    return ordered
   }
 
   /**

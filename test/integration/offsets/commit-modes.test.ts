@@ -230,8 +230,10 @@ describe('commit ordering and validation', () => {
         }),
       )
     await Promise.all([commit(10n), commit(4n), commit(12n), commit(11n)])
-    // Settled in call order; the lower ones were left out rather than sent after a higher one.
-    expect(outcomes).toEqual(['10:10', '4:', '12:12', '11:'])
+    // Settled in call order; the lower ones were left out rather than sent after a higher one. All four calls
+    // are made before the first is sent, so 12 joins 10's commit: what 10's call committed for its partition
+    // is 12.
+    expect(outcomes).toEqual(['10:12', '4:', '12:12', '11:'])
     expect((await consumer.committed([{ topic, partition: 0 }]))[0]?.offset).toBe(12n)
     await consumer.commit([{ topic, partition: 0, offset: 2n }])
     expect((await consumer.committed([{ topic, partition: 0 }]))[0]?.offset).toBe(2n)

@@ -116,8 +116,10 @@ describe('CommitManager', () => {
     const coordinator = fakeCoordinator()
     const commits = manager(coordinator.access)
     const newer = commits.commit([at(10n), at(4n, 1)], 'async')
+    const [first] = await coordinator.requests(1)
+    // Queued while the first is on the wire, so it goes out as a request of its own.
     const older = commits.commit([at(6n), at(5n, 1)], 'async')
-    ;(await coordinator.requests(1))[0]?.answer()
+    first?.answer()
     await newer
     const [, second] = await coordinator.requests(2)
     expect(sentOffsets(second)).toEqual([[1, 5n]]) // partition 0 would have gone from 10 back to 6
@@ -129,6 +131,52 @@ describe('CommitManager', () => {
     expect(sentOffsets(third)).toEqual([[0, 2n]])
     third?.answer()
     await expect(rewind).resolves.toEqual([at(2n)])
+  })
+
+  it('folds async commits made while one waits for its turn into it: one request, the newest offsets', async () => {
+    const coordinator = fakeCoordinator()
+    const commits = manager(coordinator.access)
+    const inFlight = commits.commit([at(1n)], 'async')
+    const [first] = await coordinator.requests(1)
+    const waiting = commits.commit([at(2n)], 'async')
+    const joined = commits.commit([at(3n), at(7n, 1)], 'async')
+    const alsoJoined = commits.commit([at(4n)], 'async')
+    first?.answer()
+    await inFlight
+    const [, second] = await coordinator.requests(2)
+    expect(sentOffsets(second)).toEqual([
+      [0, 4n],
+      [1, 7n],
+    ])
+    second?.answer()
+    // Each call learns what was committed for its own partitions: the newest offset, folded in by a later call.
+    await expect(waiting).resolves.toEqual([at(4n)])
+    await expect(joined).resolves.toEqual([at(4n), at(7n, 1)])
+    await expect(alsoJoined).resolves.toEqual([at(4n)])
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(coordinator.received).toHaveLength(2)
+  })
+
+  it('never folds an async commit into one queued before a sync commit', async () => {
+    const coordinator = fakeCoordinator()
+    const commits = manager(coordinator.access)
+    void commits.commit([at(1n)], 'async')
+    const [first] = await coordinator.requests(1)
+    void commits.commit([at(5n)], 'async')
+    const rewind = commits.commit([at(2n)], 'sync')
+    const after = commits.commit([at(3n)], 'async')
+    first?.answer()
+    const [, second] = await coordinator.requests(2)
+    expect(sentOffsets(second)).toEqual([[0, 5n]])
+    second?.answer()
+    const [, , third] = await coordinator.requests(3)
+    expect(sentOffsets(third)).toEqual([[0, 2n]]) // the rewind lands after the async commit queued before it
+    third?.answer()
+    await rewind
+    const [, , , fourth] = await coordinator.requests(4)
+    expect(sentOffsets(fourth)).toEqual([[0, 3n]])
+    fourth?.answer()
+    await expect(after).resolves.toEqual([at(3n)])
   })
 
   it('retries a failed async commit while it is the newest, not once a newer one is queued', async () => {
