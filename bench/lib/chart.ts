@@ -67,7 +67,8 @@ export function renderChart(rows: readonly ResultRow[], subtitle: string): strin
   const barArea = width - labelWidth - 110
   const barHeight = 16
   const parts: string[] = []
-  let y = 48
+  // The first panel title sits below the two header lines (title at y 22, machine line at y 38).
+  let y = 64
   for (const panel of panels) {
     parts.push(`<text x="10" y="${y}" class="title">${escapeXml(panel.title)}</text>`)
     y += 10
