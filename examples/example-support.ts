@@ -30,3 +30,14 @@ export async function topicWithRecords(topic: string, partitions: number, count:
     await admin.close()
   }
 }
+
+/** The offset group `groupId` has committed for partition 0 of `topic`, or null if none. */
+export async function committedOffset(kafka: Kafka, groupId: string, topic: string): Promise<bigint | null> {
+  const reader = kafka.consumer({ groupId, enableAutoCommit: false })
+  try {
+    const [answer] = await reader.committed([{ topic, partition: 0 }])
+    return answer?.offset ?? null
+  } finally {
+    await reader.close()
+  }
+}

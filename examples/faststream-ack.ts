@@ -11,7 +11,8 @@
 
 import { randomUUID } from 'node:crypto'
 import { Kafka } from '../src/index.ts'
-import { AckMessage, NackMessage, RejectMessage, runConsumer } from '../src/processing/index.ts'
+import { AckMessage, NackMessage, RejectMessage } from '../src/processing/index.ts'
+import { committedOffset } from './example-support.ts'
 
 export interface ExampleConfig {
   bootstrap: string
@@ -48,16 +49,6 @@ async function seed(kafka: Kafka, topic: string, bodies: string[]): Promise<void
   }
 }
 
-async function committedOffset(kafka: Kafka, groupId: string, topic: string): Promise<bigint | null> {
-  const reader = kafka.consumer({ groupId, enableAutoCommit: false })
-  try {
-    const [answer] = await reader.committed([{ topic, partition: 0 }])
-    return answer?.offset ?? null
-  } finally {
-    await reader.close()
-  }
-}
-
 /** Resolves once `count` deliveries were seen (or rejects after `timeoutMs`). */
 function waitFor(seen: () => number, count: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -89,7 +80,7 @@ export async function main(config: ExampleConfig): Promise<FastStreamReport> {
     const partitionStopped = new Promise<void>((resolve) => {
       stoppedPartition = resolve
     })
-    const run = await runConsumer(consumer, {
+    const run = await consumer.run({
       topics: [topic],
       ack: 'after-success',
       // One try: the failure stops the partition, as a crashing service would stop processing.
@@ -111,7 +102,7 @@ export async function main(config: ExampleConfig): Promise<FastStreamReport> {
   const secondRun: string[] = []
   {
     const consumer = kafka.consumer({ groupId, enableAutoCommit: false, autoOffsetReset: 'earliest' })
-    const run = await runConsumer(consumer, {
+    const run = await consumer.run({
       topics: [topic],
       eachMessage: async ({ message }) => {
         secondRun.push(String(message.value))
@@ -132,7 +123,7 @@ export async function main(config: ExampleConfig): Promise<FastStreamReport> {
       enableAutoCommit: false,
       autoOffsetReset: 'earliest',
     })
-    const run = await runConsumer(consumer, {
+    const run = await consumer.run({
       topics: [topic],
       ack: 'manual',
       onRejected: (message) => rejected.push(String(message.value)),

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ConsumerMessage } from '../src/index.ts'
 import { Kafka } from '../src/index.ts'
-import { runConsumer } from '../src/processing/index.ts'
+import { committedOffset } from './example-support.ts'
 
 export interface ExampleConfig {
   bootstrap: string
@@ -49,16 +49,6 @@ async function seed(kafka: Kafka, topic: string): Promise<void> {
   }
 }
 
-async function committedOffset(kafka: Kafka, groupId: string, topic: string): Promise<bigint | null> {
-  const reader = kafka.consumer({ groupId, enableAutoCommit: false })
-  try {
-    const [answer] = await reader.committed([{ topic, partition: 0 }])
-    return answer?.offset ?? null
-  } finally {
-    await reader.close()
-  }
-}
-
 function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   return new Promise((resolve, reject) => {
@@ -88,7 +78,7 @@ export async function main(config: ExampleConfig): Promise<KarafkaReport> {
   }
   {
     const consumer = kafka.consumer({ groupId, enableAutoCommit: false, autoOffsetReset: 'earliest' })
-    const run = await runConsumer(consumer, {
+    const run = await consumer.run({
       topics: [topic],
       ack: 'manual',
       eachBatch: async ({ batch, markAsConsumed }) => {
@@ -126,7 +116,7 @@ export async function main(config: ExampleConfig): Promise<KarafkaReport> {
     const partitionStopped = new Promise<void>((resolve) => {
       failed = resolve
     })
-    const run = await runConsumer(consumer, {
+    const run = await consumer.run({
       topics: [topic],
       ack: 'after-success',
       retry: { attempts: 1 },
