@@ -141,6 +141,34 @@ export class IdempotenceState {
   }
 
   /**
+   * True once the broker acknowledged a batch of this partition under the current producer id and epoch. Until
+   * then the broker holds no sequence state for us there and accepts any first sequence, so a later batch
+   * pipelined past a failed first one would be written ahead of it: the sender keeps one batch in flight per
+   * partition until this is true.
+   */
+  hasAcknowledged(key: string): boolean {
+    const state = this.partitions.get(key)
+    return (
+      state !== undefined &&
+      state.producerId === this.currentProducerId &&
+      state.producerEpoch === this.currentEpoch &&
+      state.lastAckedSequence >= 0
+    )
+  }
+
+  /**
+   * True when the broker already acknowledged sequences past `batch`'s under the batch's epoch: the batch can
+   * never be accepted under that epoch again, and only renumbering under a new epoch gets it written.
+   */
+  isBehindAcknowledged(batch: ProducerBatch, key: string): boolean {
+    const state = this.partitions.get(key)
+    if (state === undefined || state.producerEpoch !== batch.producerEpoch || state.lastAckedSequence < 0) {
+      return false
+    }
+    return batch.baseSequence >= 0 && batch.baseSequence <= state.lastAckedSequence
+  }
+
+  /**
    * True when `batch` is the partition's oldest unacknowledged batch: if the broker rejects *its* sequence,
    * the broker's state and ours disagree; for any later batch the rejection just reflects an earlier failure.
    */

@@ -207,6 +207,9 @@ export class Sender {
           continue
         }
         if (queue.inFlight > 0 && queue.inFlightNode !== leader) continue
+        // Until the broker has acknowledged one batch of ours here it accepts any first sequence: one batch in
+        // flight, so a later batch cannot be written ahead of an earlier one that failed.
+        if (queue.inFlight > 0 && idempotence !== null && !idempotence.hasAcknowledged(queue.key)) continue
         // The parts of a split batch go out one request at a time: a broker that holds no state for this
         // producer yet accepts any first sequence, so a small later part pipelined behind a part that is
         // still too large would be written ahead of it.
@@ -553,9 +556,14 @@ export class Sender {
         retry = true
       } else if (code === IdempotenceErrorCode.outOfOrderSequenceNumber) {
         // Behind an earlier failed batch this is expected and resolves once that one is resent. For the oldest
-        // unacknowledged batch the broker disagrees with our numbering: fail it and start over.
+        // unacknowledged batch the broker disagrees with our numbering: fail it and start over. A batch whose
+        // sequences the broker has already passed can never be accepted under this epoch: renumber it under a
+        // new one.
         if (idempotence.isNextToAcknowledge(batch, queue.key)) retry = false
-        else retry = true
+        else if (idempotence.isBehindAcknowledged(batch, queue.key)) {
+          this.epochBumpRequired = true
+          retry = true
+        } else retry = true
       }
     }
     if (retry && now - batch.createdAt >= this.options.deliveryTimeoutMs) {

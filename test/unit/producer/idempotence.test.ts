@@ -66,6 +66,27 @@ describe('IdempotenceState', () => {
     expect(state.isNextToAcknowledge(sent[1]!, queue.key)).toBe(true)
   })
 
+  it('knows when the broker holds sequence state for a partition, and which batches it has passed', async () => {
+    const state = await initialized()
+    const { accumulator, queue } = queueWith(3, 2)
+    const sent = []
+    while (queue.batches.length > 0) {
+      expect(state.prepare(queue, queue.head!)).toBe(true)
+      sent.push(accumulator.take(queue))
+    }
+    // Nothing acknowledged yet: the broker would accept any first sequence.
+    expect(state.hasAcknowledged(queue.key)).toBe(false)
+    // The second batch got through while the first failed (a broker without state for us took it first).
+    state.acknowledged(sent[1]!, queue.key)
+    expect(state.hasAcknowledged(queue.key)).toBe(true)
+    expect(state.isBehindAcknowledged(sent[0]!, queue.key)).toBe(true)
+    expect(state.isNextToAcknowledge(sent[0]!, queue.key)).toBe(false)
+    expect(state.isBehindAcknowledged(sent[2]!, queue.key)).toBe(false)
+    // A new epoch starts without state again.
+    state.bumpEpoch()
+    expect(state.hasAcknowledged(queue.key)).toBe(false)
+  })
+
   it('after an epoch bump, waits for in-flight batches, then renumbers queued ones from 0', async () => {
     const state = await initialized()
     const { accumulator, queue } = queueWith(3, 1)
