@@ -155,6 +155,9 @@ export class CommitManager {
 
   /** `result`, settled no earlier than the result of every commit call made before this one. */
   private inCallOrder<T>(result: Promise<T>): Promise<T> {
+    // `result` may reject before an earlier call settles; observe it now so that is not an unhandled
+    // rejection (the caller still receives it, through `ordered`).
+    result.catch(() => {})
     const ordered = this.lastSettled.then(() => result)
     this.lastSettled = ordered.catch(() => {})
     return ordered

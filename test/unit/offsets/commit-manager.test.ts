@@ -233,3 +233,30 @@ describe('CommitManager', () => {
     expect(commits.busy).toBe(false)
   })
 })
+
+describe('commit results in call order', () => {
+  it('when a folded commit fails, every call that joined it rejects with the error, none unobserved', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const coordinator = fakeCoordinator()
+      const commits = manager(coordinator.access)
+      const inFlight = commits.commit([at(1n)], 'async')
+      const [first] = await coordinator.requests(1)
+      const waiting = commits.commit([at(2n)], 'async')
+      const joined = commits.commit([at(3n)], 'async')
+      first?.answer()
+      await inFlight
+      const [, second] = await coordinator.requests(2)
+      expect(sentOffsets(second)).toEqual([[0, 3n]])
+      second?.answer({ 't-0': 22 }) // ILLEGAL_GENERATION: the member's generation is stale
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      await expect(waiting).rejects.toBeInstanceOf(KafkaError)
+      await expect(joined).rejects.toBeInstanceOf(KafkaError)
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+})
