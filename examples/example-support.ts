@@ -3,16 +3,13 @@
  * Kept apart so each example file shows only the pattern it is about.
  */
 
-import { randomUUID } from 'node:crypto'
 import { Kafka } from '../src/kafka.ts'
+import { kafkaBootstrap as bootstrapAddress } from '../src/testing/kafka-bootstrap.ts'
 
-export function bootstrapAddress(): string {
-  return process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092'
-}
-
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`
-}
+// Where the broker is (KAFKA_BOOTSTRAP, else the rig's 127.0.0.1:9092) and fresh names: the same helpers the
+// integration tests use.
+export { uniqueName } from '../src/testing/kafka-bootstrap.ts'
+export { bootstrapAddress }
 
 /** Creates `topic` and writes `count` records, values `record-0` ... spread over the partitions by key. */
 export async function topicWithRecords(topic: string, partitions: number, count: number): Promise<void> {

@@ -1,12 +1,15 @@
-import { randomUUID } from 'node:crypto'
 import { expect, it } from 'vitest'
+import { bootstrapAddress, uniqueName } from './example-support.ts'
 import { main } from './faststream-ack.ts'
 
-const bootstrap = process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092'
+const bootstrap = bootstrapAddress()
 
 it('acks after success only, redelivers from the failed message, and lets ack/nack/reject decide', async () => {
-  const id = randomUUID().slice(0, 8)
-  const report = await main({ bootstrap, topic: `faststream-ack-${id}`, groupId: `faststream-${id}` })
+  const report = await main({
+    bootstrap,
+    topic: uniqueName('faststream-ack'),
+    groupId: uniqueName('faststream'),
+  })
   const orders = (from: number, to: number) =>
     Array.from({ length: to - from }, (_, i) => `order-${from + i}`)
 

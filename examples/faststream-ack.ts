@@ -9,10 +9,9 @@
  * Run against a broker: `node examples/faststream-ack.ts` (KAFKA_BOOTSTRAP, default 127.0.0.1:9092).
  */
 
-import { randomUUID } from 'node:crypto'
 import { Kafka } from '../src/index.ts'
 import { AckMessage, NackMessage, RejectMessage } from '../src/processing/index.ts'
-import { committedOffset } from './example-support.ts'
+import { bootstrapAddress, committedOffset, uniqueName } from './example-support.ts'
 
 export interface ExampleConfig {
   bootstrap: string
@@ -64,8 +63,8 @@ function waitFor(seen: () => number, count: number, timeoutMs = 30_000): Promise
 
 export async function main(config: ExampleConfig): Promise<FastStreamReport> {
   const kafka = new Kafka({ bootstrap: config.bootstrap, clientId: 'faststream-example' })
-  const topic = config.topic ?? `faststream-ack-${randomUUID().slice(0, 8)}`
-  const groupId = config.groupId ?? `faststream-${randomUUID().slice(0, 8)}`
+  const topic = config.topic ?? uniqueName('faststream-ack')
+  const groupId = config.groupId ?? uniqueName('faststream')
   await seed(
     kafka,
     topic,
@@ -162,6 +161,6 @@ export async function main(config: ExampleConfig): Promise<FastStreamReport> {
 }
 
 if (import.meta.main) {
-  const report = await main({ bootstrap: process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092' })
+  const report = await main({ bootstrap: bootstrapAddress() })
   console.log(JSON.stringify(report, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2))
 }

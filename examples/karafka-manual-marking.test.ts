@@ -1,12 +1,15 @@
-import { randomUUID } from 'node:crypto'
 import { expect, it } from 'vitest'
+import { bootstrapAddress, uniqueName } from './example-support.ts'
 import { main } from './karafka-manual-marking.ts'
 
-const bootstrap = process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092'
+const bootstrap = bootstrapAddress()
 
 it('marks after each flush, flushes the rest on shutdown, and restarts after the last manual mark', async () => {
-  const id = randomUUID().slice(0, 8)
-  const report = await main({ bootstrap, topic: `karafka-events-${id}`, groupId: `karafka-${id}` })
+  const report = await main({
+    bootstrap,
+    topic: uniqueName('karafka-events'),
+    groupId: uniqueName('karafka'),
+  })
 
   // Every event reached the store exactly once: two full flushes, the remainder from the shutdown hook.
   expect(report.stored).toEqual(Array.from({ length: 25 }, (_, i) => `event-${i}`))

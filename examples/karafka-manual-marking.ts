@@ -9,10 +9,9 @@
  * Run against a broker: `node examples/karafka-manual-marking.ts` (KAFKA_BOOTSTRAP, default 127.0.0.1:9092).
  */
 
-import { randomUUID } from 'node:crypto'
 import type { ConsumerMessage } from '../src/index.ts'
 import { Kafka } from '../src/index.ts'
-import { committedOffset } from './example-support.ts'
+import { bootstrapAddress, committedOffset, uniqueName } from './example-support.ts'
 
 export interface ExampleConfig {
   bootstrap: string
@@ -63,8 +62,8 @@ function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
 
 export async function main(config: ExampleConfig): Promise<KarafkaReport> {
   const kafka = new Kafka({ bootstrap: config.bootstrap, clientId: 'karafka-example' })
-  const topic = config.topic ?? `karafka-events-${randomUUID().slice(0, 8)}`
-  const groupId = config.groupId ?? `karafka-${randomUUID().slice(0, 8)}`
+  const topic = config.topic ?? uniqueName('karafka-events')
+  const groupId = config.groupId ?? uniqueName('karafka')
   await seed(kafka, topic)
 
   // 1. Buffer, flush in FLUSH_SIZE chunks, mark the last flushed message; flush the rest before stopping.
@@ -139,6 +138,6 @@ export async function main(config: ExampleConfig): Promise<KarafkaReport> {
 }
 
 if (import.meta.main) {
-  const report = await main({ bootstrap: process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092' })
+  const report = await main({ bootstrap: bootstrapAddress() })
   console.log(JSON.stringify(report, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2))
 }
