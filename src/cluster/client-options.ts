@@ -4,7 +4,7 @@
  */
 
 import { ConfigError } from '../common/errors.ts'
-import { type Logger, silentLogger } from '../common/logger.ts'
+import { createConsoleLogger, type Logger, silentLogger } from '../common/logger.ts'
 import { integerOption, rejectUnknownOptions, stringOption } from '../common/validate.ts'
 import type { Authenticator } from '../network/connection.ts'
 import { createSaslAuthenticator } from '../network/sasl/index.ts'
@@ -48,8 +48,13 @@ export interface ClientOptions {
   maxInFlightRequests?: number
   /** Largest response accepted from a broker, in bytes. Default 268435456 (256 MiB). */
   maxResponseBytes?: number
-  /** Where samsa logs. Default: nothing is logged. */
-  logger?: Logger
+  /**
+   * Where samsa logs. Default: warnings and errors go to stderr as one JSON line each (an offset reset, a
+   * lost membership, a failed commit, a fenced producer), as the Java client logs them by default. `false`
+   * logs nothing; any object with `debug`, `info`, `warn` and `error` methods (pino, winston, console)
+   * receives everything.
+   */
+  logger?: Logger | false
   /** Connect with TLS (`true`, or Node's `tls.connect` options such as `ca`, `cert`, `key`). */
   tls?: TlsOptions
   /** Authenticate with SASL: PLAIN, SCRAM-SHA-256/512 or OAUTHBEARER. */
@@ -75,6 +80,21 @@ export interface ResolvedClientOptions {
   socketFactory: SocketFactory | undefined
   /** Runs on every new connection after ApiVersions; set from `sasl`. */
   authenticate: Authenticator | undefined
+  /**
+   * `tls` and `sasl` as given, when they can be copied to a worker thread (no functions in them, such as an
+   * OAUTHBEARER token provider): a worker builds its own connections from them. Undefined when they cannot.
+   */
+  connectionSettings: ConnectionSettings | undefined
+}
+
+/** What a worker thread needs to open a connection configured like the client's own. */
+export interface ConnectionSettings {
+  clientId: string
+  connectionTimeoutMs: number
+  requestTimeoutMs: number
+  maxResponseBytes: number
+  tls: TlsOptions | undefined
+  sasl: SaslOptions | undefined
 }
 
 /** The option names of {@link ClientOptions}; callers with options of their own pass those as extras. */
@@ -155,8 +175,30 @@ export function resolveClientOptions(
     logger: resolveLogger(input.logger),
     socketFactory: resolveTls(input.tls),
     authenticate: input.sasl === undefined ? undefined : createSaslAuthenticator(input.sasl),
+    connectionSettings: undefined,
   }
+  resolved.connectionSettings = transferableSettings(resolved, input)
   return resolved
+}
+
+/** The connection settings, if structured clone can carry them to a worker thread (functions cannot go). */
+function transferableSettings(
+  resolved: ResolvedClientOptions,
+  input: ClientOptions,
+): ConnectionSettings | undefined {
+  const settings: ConnectionSettings = {
+    clientId: resolved.clientId,
+    connectionTimeoutMs: resolved.connectionTimeoutMs,
+    requestTimeoutMs: resolved.requestTimeoutMs,
+    maxResponseBytes: resolved.maxResponseBytes,
+    tls: resolved.socketFactory === undefined ? undefined : input.tls,
+    sasl: input.sasl,
+  }
+  try {
+    return structuredClone(settings)
+  } catch {
+    return undefined
+  }
 }
 
 /** Parses `host:port` lists. Exported for tools that take a `--bootstrap-server` flag. */
@@ -211,13 +253,14 @@ function resolveTls(tls: unknown): SocketFactory | undefined {
 }
 
 function resolveLogger(logger: unknown): Logger {
-  if (logger === undefined) return silentLogger
+  if (logger === undefined) return createConsoleLogger('warn')
+  if (logger === false) return silentLogger
   const candidate = logger as Record<string, unknown> | null
   for (const method of ['debug', 'info', 'warn', 'error']) {
     if (typeof candidate?.[method] !== 'function') {
       throw new ConfigError(
         'logger',
-        `expected an object with debug, info, warn and error methods; ${method} is missing`,
+        `expected false or an object with debug, info, warn and error methods; ${method} is missing`,
       )
     }
   }

@@ -7,7 +7,7 @@
  * negative codes from {@link ClientErrorCode} so they never collide with a broker code.
  */
 
-import type { TopicPartition } from './types.ts'
+import type { TopicPartition, TopicPartitionOffset } from './types.ts'
 
 /** Client-side error codes. Kafka's broker codes are >= -1; ours start well below to stay distinct. */
 export const ClientErrorCode = {
@@ -194,6 +194,29 @@ export class CommitFailedError extends KafkaError {
   constructor(message: string, partitions: TopicPartition[], context: KafkaErrorContext = {}) {
     super(message, ClientErrorCode.commitFailed, context)
     this.partitions = partitions
+  }
+}
+
+/**
+ * A consumer stopped (or lost partitions) with finished records whose offsets never reached the group: the
+ * final commit failed (membership lost, fenced, coordinator unreachable), or the partitions were lost before
+ * it. Nothing is lost, since the next owner reads those records again from the last committed offset, but
+ * they will be processed twice. `offsets` are the offsets that could not be committed (the next offset to
+ * read, as a commit would have carried them).
+ */
+export class UncommittedOffsetsError extends CommitFailedError {
+  override name = 'UncommittedOffsetsError'
+  readonly offsets: TopicPartitionOffset[]
+  constructor(operation: string, offsets: TopicPartitionOffset[], cause?: unknown) {
+    const listed = offsets.map((o) => `${o.topic}-${o.partition} at ${o.offset}`).join(', ')
+    super(
+      `${operation}: offsets of finished records were left uncommitted (${listed}); the group will deliver ` +
+        'the records from the last committed offsets again' +
+        (cause instanceof Error ? ` (${cause.name}: ${cause.message})` : ''),
+      offsets.map(({ topic, partition }) => ({ topic, partition })),
+      { cause },
+    )
+    this.offsets = offsets
   }
 }
 

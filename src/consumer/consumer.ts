@@ -12,6 +12,7 @@
  */
 
 import { ClosedError, ConfigError, IllegalStateError, KafkaError } from '../common/errors.ts'
+import { TurnBudget } from '../common/turn-budget.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../common/types.ts'
 import { topicPartitionKey } from '../common/types.ts'
 import {
@@ -117,6 +118,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   private readonly closeController = new AbortController()
   /** Records of the last poll(): finished, for the offset store, when the next poll() starts. */
   private lastPolled: ConsumerMessage[] = []
+  /** Buffered records are handed out without I/O; this gives the event loop its turns meanwhile. */
+  private readonly turns = new TurnBudget()
   private readonly groupOptions: ResolvedGroupOptions | null
   /** Set by the first subscribe(); from then on the group decides the assignment. */
   private group: GroupSubscription | undefined
@@ -289,7 +292,11 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
         this.updatePositions()
         const messages = this.collector.collect(this.options.maxPollRecords)
         this.fetcher.sendFetches()
-        if (messages.length > 0) this.lastPolled = messages
+        if (messages.length > 0) {
+          this.lastPolled = messages
+          const turn = this.turns.spend(messages.length)
+          if (turn !== undefined) await turn
+        }
         if (messages.length > 0 || this.closed) return messages
         const remaining = deadline - performance.now()
         if (remaining <= 0) return messages
@@ -335,7 +342,10 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
         }
         if (this.pendingErrors.size === 0 && !this.closed) {
           const message = this.collector.next()
-          if (message !== undefined) return Promise.resolve(handOut(message))
+          if (message !== undefined) {
+            const turn = this.turns.spend()
+            return turn === undefined ? Promise.resolve(handOut(message)) : turn.then(() => handOut(message))
+          }
         }
         return this.nextMessage(undefined).then(
           (message) => (message === undefined ? finish() : handOut(message)),
@@ -362,6 +372,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
         this.group?.notePoll()
         const message = this.collector.next() ?? (await this.nextMessage(signal))
         if (message === undefined) continue
+        const turn = this.turns.spend()
+        if (turn !== undefined) await turn
         try {
           await handler(message)
         } catch (error) {
@@ -563,8 +575,11 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   async close(): Promise<void> {
     if (this.closed) return
     // Commit what the application finished (auto-commit), then leave the group while positions still
-    // exist: revoke listeners may commit them.
-    await this.offsets.close()
+    // exist: revoke listeners may commit them. A failed final commit is thrown once the close is complete.
+    let commitFailure: unknown
+    await this.offsets.close().catch((error: unknown) => {
+      commitFailure = error
+    })
     await this.group?.close()
     // Only now: revoke listeners may commit while the group closes.
     await this.offsets.disconnect()
@@ -574,6 +589,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     this.buffer.clear()
     this.collector.reset()
     this.buffer.wakeup()
+    if (commitFailure !== undefined) throw commitFailure
   }
 
   // ---------------------------------------------------------------------------------------------------------

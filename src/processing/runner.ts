@@ -14,8 +14,9 @@
  * lets the rebalance go on. Lost partitions (another member may own them already) are dropped uncommitted.
  */
 
-import { CommitFailedError, ConfigError, KafkaError } from '../common/errors.ts'
+import { CommitFailedError, ConfigError, KafkaError, UncommittedOffsetsError } from '../common/errors.ts'
 import { createConsoleLogger, type Logger } from '../common/logger.ts'
+import { TurnBudget } from '../common/turn-budget.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../common/types.ts'
 import { topicPartitionKey } from '../common/types.ts'
 import type { Consumer } from '../consumer/consumer.ts'
@@ -113,6 +114,11 @@ export class MessageRunner implements RunHandle {
   private readonly logger: Logger
   private readonly works = new Map<string, PartitionWork>()
   private readonly stopController = new AbortController()
+  /**
+   * Queued messages reach handlers through promise continuations only; without turns of the event loop a
+   * synchronous handler over a backlog would starve the commit clock, heartbeats and stop requests.
+   */
+  private readonly turns = new TurnBudget()
   private active = 0
   private seeks = 0
   private marksSinceCommit = 0
@@ -126,6 +132,13 @@ export class MessageRunner implements RunHandle {
   private resolveDone!: () => void
   private rejectDone!: (error: unknown) => void
   private readonly stopped: PartitionStoppedError[] = []
+  /**
+   * Marks of partitions lost (fenced, evicted, a poll timeout) before they were committed, by partition; a
+   * later successful commit of the partition clears its entry. Whatever is left when the run stops makes
+   * `stop()` reject with an {@link UncommittedOffsetsError}: a graceful stop must never look clean when
+   * finished work did not reach the group.
+   */
+  private readonly lostUncommitted = new Map<string, TopicPartitionOffset>()
   private readonly onSignal = (): void => {
     this.stopInBackground()
   }
@@ -207,6 +220,7 @@ export class MessageRunner implements RunHandle {
           continue
         }
         this.fatal = error
+        this.report(error)
         this.stopInBackground()
         return
       }
@@ -279,6 +293,12 @@ export class MessageRunner implements RunHandle {
   }
 
   private async process(work: PartitionWork, messages: ConsumerMessage[]): Promise<void> {
+    const turn = this.turns.spend(messages.length)
+    if (turn !== undefined) {
+      await turn
+      // The loop's turn may have revoked the partition or stopped the run.
+      if (work.detached || this.stopping) return
+    }
     const deliveries: Delivery[] = []
     for (const message of messages) {
       if (work.marks.isConsumed(message.offset)) continue
@@ -499,12 +519,51 @@ export class MessageRunner implements RunHandle {
     this.marksSinceCommit = 0
     try {
       await this.consumer.commit(offsets)
-      for (const offset of offsets) {
-        this.works.get(topicPartitionKey(offset.topic, offset.partition))?.marks.committed(offset.offset)
-      }
+      this.noteCommitted(offsets)
     } catch (error) {
       // The marks stay; the next commit sends them again (unless their partitions are revoked meanwhile).
       this.report(error)
+    }
+  }
+
+  private noteCommitted(offsets: readonly TopicPartitionOffset[]): void {
+    for (const offset of offsets) {
+      const key = topicPartitionKey(offset.topic, offset.partition)
+      this.works.get(key)?.marks.committed(offset.offset)
+      const lost = this.lostUncommitted.get(key)
+      if (lost !== undefined && offset.offset >= lost.offset) this.lostUncommitted.delete(key)
+    }
+  }
+
+  /**
+   * The last commit of a stopping run. Unlike the cadence's commits, its failure is the run's outcome: it
+   * returns what could not be committed (including partitions this member no longer owns) and why.
+   */
+  private async finalCommit(): Promise<{ offsets: TopicPartitionOffset[]; cause: unknown } | undefined> {
+    await this.committing
+    const owned = new Set(this.consumer.assignment().map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+    const offsets: TopicPartitionOffset[] = []
+    const orphaned: TopicPartitionOffset[] = []
+    for (const work of this.works.values()) {
+      const offset = work.marks.uncommitted()
+      if (offset === undefined || work.detached) continue
+      ;(owned.has(work.key) ? offsets : orphaned).push({ ...offset })
+    }
+    let failure: { offsets: TopicPartitionOffset[]; cause: unknown } | undefined
+    if (offsets.length > 0) {
+      try {
+        await this.consumer.commit(offsets)
+        this.noteCommitted(offsets)
+      } catch (error) {
+        failure = { offsets, cause: error }
+      }
+    }
+    const missed = [...orphaned, ...(failure?.offsets ?? []), ...this.lostUncommitted.values()]
+    if (missed.length === 0) return undefined
+    return {
+      offsets: missed,
+      cause:
+        failure?.cause ?? new CommitFailedError('the partitions were no longer owned by this member', missed),
     }
   }
 
@@ -526,7 +585,20 @@ export class MessageRunner implements RunHandle {
     const drained = await this.drain(works, this.options.drainTimeoutMs)
     if (!drained) for (const work of works) work.controller.abort()
     if (commit) await this.commit()
+    else this.noteLost(works)
     for (const work of works) this.detach(work)
+  }
+
+  /** Lost partitions: their finished-but-uncommitted records will be processed again by the next owner. */
+  private noteLost(works: readonly PartitionWork[]): void {
+    const offsets: TopicPartitionOffset[] = []
+    for (const work of works) {
+      const offset = work.marks.uncommitted()
+      if (offset === undefined) continue
+      this.lostUncommitted.set(work.key, { ...offset })
+      offsets.push({ ...offset })
+    }
+    if (offsets.length > 0) this.report(new UncommittedOffsetsError('partitions lost', offsets))
   }
 
   private detach(work: PartitionWork): void {
@@ -573,9 +645,17 @@ export class MessageRunner implements RunHandle {
           this.report(error)
         }
       }
-      await this.commit()
+      const missed = await this.finalCommit()
+      if (missed !== undefined) {
+        const error = new UncommittedOffsetsError('stop', missed.offsets, missed.cause)
+        this.report(error)
+        this.fatal ??= error
+      }
     } finally {
-      await this.consumer.close()
+      await this.consumer.close().catch((error: unknown) => {
+        this.report(error)
+        this.fatal ??= error
+      })
     }
     if (this.fatal !== undefined) this.rejectDone(this.fatal)
     else this.resolveDone()

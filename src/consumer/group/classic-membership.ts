@@ -39,11 +39,11 @@ import {
 } from './consumer-protocol.ts'
 import type { GroupCluster } from './group-cluster.ts'
 import type { ResolvedGroupOptions } from './group-options.ts'
+import { Liveness, type MemberState } from './liveness.ts'
 import {
   type GroupMembership,
   invokeListener,
   type ListenerEvent,
-  PollTimer,
   sortedCopy,
   subtract,
 } from './membership.ts'
@@ -89,7 +89,7 @@ export class ClassicMembership implements GroupMembership {
   private readonly retryBackoffMaxMs: number
   private readonly assignors: PartitionAssignor[]
   private readonly protocol: RebalanceProtocol
-  private readonly pollTimer: PollTimer
+  private readonly liveness: Liveness
 
   private subscription: TopicSubscription | undefined
   private listener: RebalanceListener = {}
@@ -126,7 +126,16 @@ export class ClassicMembership implements GroupMembership {
     this.retryBackoffMaxMs = init.retryBackoffMaxMs
     this.assignors = init.options.assignors
     this.protocol = rebalanceProtocolOf(this.assignors)
-    this.pollTimer = new PollTimer(init.options.maxPollIntervalMs, () => this.onPollTimeout())
+    this.liveness = new Liveness({
+      protocol: 'classic',
+      groupId: init.options.groupId,
+      groupInstanceId: init.options.groupInstanceId,
+      maxPollIntervalMs: init.options.maxPollIntervalMs,
+      connection: init.options.backgroundHeartbeat ? init.cluster.connectionSettings : undefined,
+      logger: init.logger,
+      onAnswer: (answer) => this.onBackgroundAnswer(answer),
+      onPollExpired: (left) => this.onPollTimeout(left),
+    })
   }
 
   get rebalanceInProgress(): boolean {
@@ -141,7 +150,7 @@ export class ClassicMembership implements GroupMembership {
   }
 
   notePoll(): void {
-    if (this.pollTimer.poll() && this.pollExpired) {
+    if (this.liveness.notePoll() && this.pollExpired) {
       this.pollExpired = false
       this.requestRejoin('the application polled again after a poll timeout')
     }
@@ -173,7 +182,7 @@ export class ClassicMembership implements GroupMembership {
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    this.pollTimer.stop()
+    this.liveness.stopPollClock()
     this.stopTimers()
     this.wake()
     if (this.owned.length > 0) {
@@ -184,6 +193,7 @@ export class ClassicMembership implements GroupMembership {
       await this.leaveGroup('consumer closed')
     this.setStable(false)
     this.releaseWaiters()
+    this.liveness.close()
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -442,7 +452,7 @@ export class ClassicMembership implements GroupMembership {
     }
     this.target.release(added)
     // Listener time is the application's time; the poll clock starts over once it is done.
-    if (this.pollExpired === false) this.pollTimer.poll()
+    if (this.pollExpired === false) this.liveness.restartPollClock()
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -461,6 +471,41 @@ export class ClassicMembership implements GroupMembership {
       }
     }
     this.heartbeatTimer = setTimeout(beat, this.options.heartbeatIntervalMs)
+    this.publishMember()
+  }
+
+  /**
+   * Tells the heartbeat worker who this member is while its heartbeats run, so it can cover for a blocked
+   * main thread; and that it must stand down whenever they stop (a rebalance, a lost membership, a close).
+   */
+  private publishMember(): void {
+    const generationId = this.generationId
+    const active = () =>
+      !this.closing && this.heartbeatTimer !== undefined && this.generationId === generationId
+    const update = (coordinator: MemberState['coordinator']) =>
+      this.liveness.update({
+        active: coordinator !== null && active(),
+        memberId: this.memberId,
+        epoch: generationId,
+        heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+        coordinator,
+      })
+    if (!this.liveness.background || !active()) {
+      update(null)
+      return
+    }
+    this.coordinator().then(
+      (connection) => {
+        if (active()) update({ host: connection.host, port: connection.port, nodeId: connection.nodeId })
+      },
+      () => {},
+    )
+  }
+
+  /** The worker heartbeated while the main thread was busy; act on the answer as on our own. */
+  private onBackgroundAnswer(answer: { epoch: number; response: unknown }): void {
+    if (this.closing || answer.epoch !== this.generationId) return
+    this.onHeartbeatAnswer((answer.response as { errorCode: number }).errorCode, undefined)
   }
 
   private async heartbeat(generationId: number): Promise<void> {
@@ -468,6 +513,7 @@ export class ClassicMembership implements GroupMembership {
     try {
       const connection = await this.coordinator()
       address = connection.address
+      this.liveness.noteHeartbeat()
       const response = await connection.request(Heartbeat, {
         groupId: this.options.groupId,
         generationId,
@@ -476,29 +522,33 @@ export class ClassicMembership implements GroupMembership {
       })
       // A rebalance that started meanwhile makes this answer stale.
       if (this.generationId !== generationId || this.closing) return
-      switch (response.errorCode) {
-        case 0:
-          return
-        case Code.rebalanceInProgress:
-          this.requestRejoin('the coordinator started a rebalance')
-          return
-        case Code.illegalGeneration:
-        case Code.unknownMemberId:
-          this.forgetMembership(response.errorCode)
-          this.requestRejoin('the coordinator no longer knows this member')
-          return
-        case Code.notCoordinator:
-        case Code.coordinatorNotAvailable:
-        case Code.coordinatorLoadInProgress:
-          this.cluster.invalidateCoordinator(this.options.groupId)
-          return
-        default:
-          this.fail(this.groupError(response.errorCode, null, address))
-      }
+      this.onHeartbeatAnswer(response.errorCode, address)
     } catch (error) {
       // A broken connection or a timeout: look the coordinator up again; the session survives a few misses.
       this.cluster.invalidateCoordinator(this.options.groupId)
       this.logger.warn('heartbeat failed', { groupId: this.options.groupId, broker: address, error })
+    }
+  }
+
+  private onHeartbeatAnswer(errorCode: number, address: string | undefined): void {
+    switch (errorCode) {
+      case 0:
+        return
+      case Code.rebalanceInProgress:
+        this.requestRejoin('the coordinator started a rebalance')
+        return
+      case Code.illegalGeneration:
+      case Code.unknownMemberId:
+        this.forgetMembership(errorCode)
+        this.requestRejoin('the coordinator no longer knows this member')
+        return
+      case Code.notCoordinator:
+      case Code.coordinatorNotAvailable:
+      case Code.coordinatorLoadInProgress:
+        this.cluster.invalidateCoordinator(this.options.groupId)
+        return
+      default:
+        this.fail(this.groupError(errorCode, null, address ?? `coordinator of ${this.options.groupId}`))
     }
   }
 
@@ -547,7 +597,8 @@ export class ClassicMembership implements GroupMembership {
 
   // ---------------------------------------------------------------------------------------------------------
 
-  private onPollTimeout(): void {
+  /** `left`: the heartbeat worker already sent LeaveGroup (it noticed while the main thread was blocked). */
+  private onPollTimeout(left = false): void {
     if (this.closing) return
     this.logger.warn(
       'the application did not poll within maxPollIntervalMs; leaving the group so its partitions can move',
@@ -556,7 +607,7 @@ export class ClassicMembership implements GroupMembership {
     this.pollExpired = true
     this.stopTimers()
     const dynamic = this.options.groupInstanceId === null
-    if (dynamic && this.memberId !== '') void this.leaveGroup('consumer poll timeout has expired')
+    if (dynamic && this.memberId !== '' && !left) void this.leaveGroup('consumer poll timeout has expired')
     // Whatever this member owned will have been reassigned by the time it polls again.
     this.memberId = dynamic ? '' : this.memberId
     this.generationId = NO_GENERATION
@@ -633,6 +684,7 @@ export class ClassicMembership implements GroupMembership {
     clearTimeout(this.metadataTimer)
     this.heartbeatTimer = undefined
     this.metadataTimer = undefined
+    this.publishMember()
   }
 }
 

@@ -30,7 +30,8 @@ import {
 } from '../../protocol/messages/consumer-group-heartbeat.ts'
 import type { GroupCluster } from './group-cluster.ts'
 import type { ResolvedGroupOptions } from './group-options.ts'
-import { type GroupMembership, invokeListener, PollTimer, sortedCopy, subtract } from './membership.ts'
+import { Liveness, type MemberState } from './liveness.ts'
+import { type GroupMembership, invokeListener, sortedCopy, subtract } from './membership.ts'
 import type {
   AssignmentTarget,
   GroupMetadata,
@@ -69,7 +70,8 @@ export class ConsumerMembership implements GroupMembership {
   private readonly logger: Logger
   private readonly retryBackoffMs: number
   private readonly retryBackoffMaxMs: number
-  private readonly pollTimer: PollTimer
+  private readonly liveness: Liveness
+  private coordinatorAddress: MemberState['coordinator'] = null
   /** Client-generated, kept for the consumer's lifetime (KIP-1082). */
   private memberId: string = randomUUID()
 
@@ -101,7 +103,16 @@ export class ConsumerMembership implements GroupMembership {
     this.retryBackoffMs = init.retryBackoffMs
     this.retryBackoffMaxMs = init.retryBackoffMaxMs
     this.heartbeatIntervalMs = init.options.heartbeatIntervalMs
-    this.pollTimer = new PollTimer(init.options.maxPollIntervalMs, () => this.onPollTimeout())
+    this.liveness = new Liveness({
+      protocol: 'consumer',
+      groupId: init.options.groupId,
+      groupInstanceId: init.options.groupInstanceId,
+      maxPollIntervalMs: init.options.maxPollIntervalMs,
+      connection: init.options.backgroundHeartbeat ? init.cluster.connectionSettings : undefined,
+      logger: init.logger,
+      onAnswer: (answer) => this.onBackgroundAnswer(answer),
+      onPollExpired: (left) => this.onPollTimeout(left),
+    })
   }
 
   get rebalanceInProgress(): boolean {
@@ -121,7 +132,7 @@ export class ConsumerMembership implements GroupMembership {
   }
 
   notePoll(): void {
-    if (this.pollTimer.poll() && this.pollExpired) {
+    if (this.liveness.notePoll() && this.pollExpired) {
       this.pollExpired = false
       this.memberEpoch = JOIN_EPOCH
       this.scheduleHeartbeat(0)
@@ -152,12 +163,14 @@ export class ConsumerMembership implements GroupMembership {
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    this.pollTimer.stop()
+    this.liveness.stopPollClock()
     clearTimeout(this.heartbeatTimer)
+    this.publishMember()
     await this.reconciling
     if (this.owned.length > 0) await this.release(this.owned, 'revoked')
     if (this.joined) await this.leave('consumer closed')
     this.releaseWaiters()
+    this.liveness.close()
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -179,10 +192,13 @@ export class ConsumerMembership implements GroupMembership {
       const connection = await this.cluster.coordinator(this.options.groupId)
       address = connection.address
       const epoch = this.memberEpoch
+      this.liveness.noteHeartbeat()
       const response = await connection.request(ConsumerGroupHeartbeat, this.heartbeatRequest(epoch))
       if (this.closing || this.pollExpired) return
       next = this.handleResponse(response, epoch, address)
       this.failedAttempts = 0
+      this.coordinatorAddress = { host: connection.host, port: connection.port, nodeId: connection.nodeId }
+      this.publishMember()
     } catch (error) {
       if (error instanceof KafkaError && !error.retriable) {
         this.fail(error)
@@ -199,6 +215,43 @@ export class ConsumerMembership implements GroupMembership {
       this.heartbeatInFlight = false
     }
     this.scheduleHeartbeat(next)
+  }
+
+  /**
+   * Tells the heartbeat worker who this member is, so it can cover for a blocked main thread; it stands down
+   * while the member is not joined (joining, fenced, leaving, closed).
+   */
+  private publishMember(): void {
+    this.liveness.update({
+      active:
+        this.joined &&
+        !this.closing &&
+        !this.pollExpired &&
+        this.failure === undefined &&
+        this.coordinatorAddress !== null,
+      memberId: this.memberId,
+      epoch: this.memberEpoch,
+      heartbeatIntervalMs: this.heartbeatIntervalMs,
+      coordinator: this.coordinatorAddress,
+    })
+  }
+
+  /**
+   * The worker heartbeated while the main thread was busy. An answer that moved the member on (a newer epoch,
+   * a new target assignment, a fencing) is acted on as if this thread had sent the heartbeat; one older than
+   * what this thread has seen since is dropped, since the next full heartbeat gets the current state anyway.
+   */
+  private onBackgroundAnswer(answer: { version: number; epoch: number; response: unknown }): void {
+    if (this.closing || this.pollExpired || !this.joined) return
+    const response = answer.response as ConsumerGroupHeartbeatResponse
+    const current =
+      response.errorCode === 0
+        ? response.memberEpoch >= this.memberEpoch
+        : answer.version === this.liveness.version
+    if (!current) return
+    const next = this.handleResponse(response, answer.epoch, 'the group coordinator')
+    this.publishMember()
+    if (next === 0) this.scheduleHeartbeat(0)
   }
 
   /**
@@ -240,6 +293,7 @@ export class ConsumerMembership implements GroupMembership {
         this.memberEpoch = JOIN_EPOCH
         this.joined = false
         this.pendingTarget = undefined
+        this.publishMember()
         void this.loseAll()
         return 0
       case Code.notCoordinator:
@@ -298,7 +352,7 @@ export class ConsumerMembership implements GroupMembership {
         this.target.setAssignment(this.owned, added)
         if (added.length > 0) await invokeListener(this.listener, 'assigned', added, this.logger)
         this.target.release(added)
-        this.pollTimer.poll()
+        this.liveness.restartPollClock()
         this.logger.info('reconciled consumer group assignment', {
           groupId: this.options.groupId,
           memberEpoch: this.memberEpoch,
@@ -376,7 +430,8 @@ export class ConsumerMembership implements GroupMembership {
 
   // ---------------------------------------------------------------------------------------------------------
 
-  private onPollTimeout(): void {
+  /** `left`: the heartbeat worker already left the group (it noticed while the main thread was blocked). */
+  private onPollTimeout(left = false): void {
     if (this.closing || !this.joined) return
     this.logger.warn(
       'the application did not poll within maxPollIntervalMs; leaving the group so its partitions can move',
@@ -384,6 +439,13 @@ export class ConsumerMembership implements GroupMembership {
     )
     this.pollExpired = true
     clearTimeout(this.heartbeatTimer)
+    this.publishMember()
+    if (left) {
+      this.joined = false
+      this.memberEpoch = JOIN_EPOCH
+      void this.loseAll()
+      return
+    }
     void this.leave('consumer poll timeout has expired').then(() => this.loseAll())
   }
 

@@ -3,6 +3,7 @@
  * connections and metadata are pooled; and its implementation over the shared {@link Cluster}.
  */
 
+import type { ConnectionSettings } from '../../cluster/client-options.ts'
 import type { Cluster } from '../../cluster/cluster.ts'
 import { MetadataSnapshot } from '../../cluster/metadata.ts'
 import type { Connection } from '../../network/connection.ts'
@@ -21,6 +22,8 @@ export interface GroupCluster {
   fetchMetadata(topics: readonly string[] | null): Promise<MetadataSnapshot>
   /** How often subscribed topics' metadata is re-read to notice new partitions and new matching topics. */
   readonly metadataMaxAgeMs: number
+  /** How a worker thread opens connections like this cluster's; undefined when it cannot (see liveness.ts). */
+  readonly connectionSettings?: ConnectionSettings
   /** Closes the coordinator connection. */
   close(): Promise<void>
 }
@@ -59,6 +62,7 @@ export function groupClusterOf(cluster: GroupClusterSource): GroupCluster {
   let current: { nodeId: number; connection: Connection } | undefined
   return {
     metadataMaxAgeMs: cluster.options.metadataMaxAgeMs,
+    connectionSettings: cluster.options.connectionSettings,
 
     async coordinator(groupId) {
       const broker = await cluster.coordinatorFor('group', groupId)

@@ -19,7 +19,7 @@
  */
 
 import { ConfigError } from '../../common/errors.ts'
-import { enumOption, integerOption, stringOption } from '../../common/validate.ts'
+import { booleanOption, enumOption, integerOption, stringOption } from '../../common/validate.ts'
 import type { PartitionAssignor } from './assignors/assignor.ts'
 import { BUILT_IN_ASSIGNORS, type BuiltInAssignorName, builtInAssignor } from './assignors/registry.ts'
 
@@ -53,6 +53,14 @@ export interface GroupOptions {
   maxPollIntervalMs?: number
   /** Default: `maxPollIntervalMs`. */
   rebalanceTimeoutMs?: number
+  /**
+   * Keep the member alive from a worker thread while the main thread is blocked, as the Java client's
+   * heartbeat thread does: heartbeats go on while a handler holds the main thread for longer than the session
+   * timeout, and the member leaves the group by itself once the application has not polled for
+   * `maxPollIntervalMs`. Default true. The worker cannot receive options with functions in them (an
+   * OAUTHBEARER token provider); with those, and with `false`, heartbeats run on the main thread only.
+   */
+  backgroundHeartbeat?: boolean
 }
 
 export interface ResolvedGroupOptions {
@@ -65,6 +73,7 @@ export interface ResolvedGroupOptions {
   heartbeatIntervalMs: number
   maxPollIntervalMs: number
   rebalanceTimeoutMs: number
+  backgroundHeartbeat: boolean
 }
 
 /** The option keys this module owns, for the consumer's unknown-option check. */
@@ -78,6 +87,7 @@ export const GROUP_OPTION_KEYS = [
   'heartbeatIntervalMs',
   'maxPollIntervalMs',
   'rebalanceTimeoutMs',
+  'backgroundHeartbeat',
 ] as const
 
 const INT32_MAX = 0x7fffffff
@@ -170,6 +180,7 @@ export function resolveGroupOptions(options: GroupOptions, scope = 'consumer'): 
     heartbeatIntervalMs,
     maxPollIntervalMs,
     rebalanceTimeoutMs,
+    backgroundHeartbeat: booleanOption(name('backgroundHeartbeat'), options.backgroundHeartbeat, true),
   }
 }
 

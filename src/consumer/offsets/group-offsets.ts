@@ -37,6 +37,7 @@ import {
   IllegalStateError,
   type KafkaError,
   RebalanceInProgressError,
+  UncommittedOffsetsError,
 } from '../../common/errors.ts'
 import type { Logger } from '../../common/logger.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../../common/types.ts'
@@ -303,15 +304,19 @@ export class GroupOffsets {
     this.closed = true
     this.timer?.stop()
     if (this.manager === undefined) return
+    let failure: UncommittedOffsetsError | undefined
     if (this.options.enableAutoCommit) {
       const pending = this.store.uncommitted((tp) => this.owns(tp))
       if (pending.length > 0) {
         await this.manager.commit(pending, 'sync').catch((error: unknown) => {
-          this.logger.warn('offset commit on close failed', { groupId: this.groupId, error })
+          failure = new UncommittedOffsetsError('close', pending, error)
+          this.logger.warn('offset commit on close failed', { groupId: this.groupId, error: failure })
         })
       }
     }
     await this.manager.drain()
+    // Reported after the drain, so the caller can finish closing (leave the group) before it sees the error.
+    if (failure !== undefined) throw failure
   }
 
   /** Closes the coordinator connection; the last step of closing the consumer, after the group is left. */
