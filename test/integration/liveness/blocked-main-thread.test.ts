@@ -6,7 +6,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest'
 import type { GroupProtocol } from '../../../src/consumer/group/group-options.ts'
-import { Kafka } from '../../../src/index.ts'
+import { Kafka, UncommittedOffsetsError } from '../../../src/index.ts'
 import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
 import { waitFor } from '../../../src/testing/wait-for.ts'
 import { MemberProcess } from './member-process.ts'
@@ -120,4 +120,50 @@ describe.each(['classic', 'consumer'] as const)('a member that stops polling (%s
       await other.close().catch(() => undefined)
     }
   }, 90_000)
+})
+
+describe('stop() after this member was evicted', () => {
+  it('rejects with UncommittedOffsetsError naming the partitions and offsets that did not reach the group', async () => {
+    const topic = await topicWithRecords(2)
+    const group = uniqueName('liveness-stop-evicted')
+    const consumer = kafka.consumer({
+      groupId: group,
+      autoOffsetReset: 'earliest',
+      enableAutoCommit: false,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 2000,
+      // Without the worker nothing heartbeats while the handler blocks: the coordinator evicts the member.
+      backgroundHeartbeat: false,
+    })
+    let handled = 0
+    let blocked = false
+    const handle = await consumer.run({
+      topics: [topic],
+      ack: 'after-success',
+      commit: { everyMs: 600_000 },
+      eachMessage: async () => {
+        handled++
+        if (!blocked) {
+          blocked = true
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000)
+        }
+      },
+    })
+    await waitFor('the blocking handler to have run', () => blocked && handled > 0, 40_000, 0)
+    const stopped = await handle.stop().then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(stopped).toBeInstanceOf(UncommittedOffsetsError)
+    const error = stopped as UncommittedOffsetsError
+    expect(error.offsets.length).toBeGreaterThan(0)
+    for (const offset of error.offsets) {
+      expect(offset.topic).toBe(topic)
+      expect(offset.offset).toBeGreaterThan(0n)
+    }
+    await expect(handle.done).rejects.toBe(error)
+    // The group has none of it: the next owner starts from the beginning.
+    const committed = await admin.listGroupOffsets(group).catch(() => [])
+    expect(committed.every((row) => row.committedOffset === null)).toBe(true)
+  }, 60_000)
 })

@@ -45,7 +45,11 @@ async function backlog(): Promise<string> {
 }
 
 async function committedTotal(group: string): Promise<Map<number, bigint>> {
-  const rows = await admin.listGroupOffsets(group)
+  // Before its first commit the group does not exist yet: nothing committed.
+  const rows = await admin.listGroupOffsets(group).catch((error: unknown) => {
+    if ((error as { errorName?: string }).errorName === 'GROUP_ID_NOT_FOUND') return []
+    throw error
+  })
   return new Map(rows.map((row) => [row.partition, row.committedOffset ?? 0n]))
 }
 
