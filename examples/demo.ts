@@ -1,132 +1,262 @@
 /**
- * `npm run demo`: samsa's headline in two minutes — offsets that do exactly what you chose.
+ * `npm run demo`: samsa's headline in about a minute — a real crash, and offsets that lose nothing.
  *
  * 1. Starts the project's own Kafka broker (or uses KAFKA_BOOTSTRAP), creates a 6-partition topic and
- *    produces 20,000 keyed "orders".
- * 2. A billing consumer in a group processes orders at-least-once: it commits after every 1,000 processed
- *    records, then "crashes" in the middle of a batch (it closes without committing).
- * 3. A restarted consumer resumes exactly at the committed offsets and finishes the backlog.
- * 4. The demo proves nothing was lost: every order was processed, and the only repeats are the records
- *    processed after the last commit before the crash.
+ *    produces 100,000 keyed orders.
+ * 2. Three billing members (separate processes, `run()` with after-success acknowledgement and a commit every
+ *    second) share the work in one consumer group. Each writes every order it bills to a ledger of its own,
+ *    which the demo reads independently of Kafka.
+ * 3. A third of the way in, one member is killed with SIGKILL, in the middle of a batch: no commit, no
+ *    goodbye. A live table shows each partition's owner, committed offset and lag while the group notices
+ *    (after the 6 s session timeout), hands the dead member's partitions to the survivors, and they catch up.
+ * 4. The tally, from the ledgers: produced, billed, lost (0) and billed twice, and why exactly that many: the
+ *    orders the killed member billed after its last commit, which the group rightly hands out again.
  *
  * Run with `--keep-broker` to leave a broker the demo started running afterwards.
  */
 
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { startBroker, stopBroker } from '../src/cli/broker/index.ts'
-import type { Consumer, ConsumerMessage } from '../src/index.ts'
 import { Kafka } from '../src/index.ts'
+import type { DemoMemberOptions } from './demo-member.ts'
 
-const ORDERS = 20_000
-const COMMIT_EVERY = 1_000
-const CRASH_AFTER = 12_500
+export interface DemoOptions {
+  orders?: number
+  members?: number
+  /** Kill a member once this share of the orders has been billed. */
+  killAt?: number
+  /** Simulated billing time per order, in microseconds. */
+  microsPerOrder?: number
+  /** Where the narration goes; the live table is redrawn in place only on a terminal. */
+  write?: (text: string) => void
+  /** Bound on the whole run. */
+  timeoutMs?: number
+}
 
 export interface DemoResult {
   produced: number
-  processedBeforeCrash: number
-  committedBeforeCrash: bigint
-  processedAfterRestart: number
-  distinctProcessed: number
-  reprocessed: number
+  /** Ledger lines: every billing, repeats included. */
+  billed: number
+  distinct: number
+  lost: number
+  duplicated: number
+  /** Orders the killed member billed past its group's committed offsets when it died. */
+  billedAfterLastCommit: number
+  killed: string
+  /** From the kill until every partition's committed offset reached its log end. */
+  recoveryMs: number
 }
 
-function log(line: string): void {
-  process.stdout.write(`${line}\n`)
-}
+const PARTITIONS = 6
 
-/** Processes records one by one and commits after every `COMMIT_EVERY`, stopping after `limit` records. */
-async function processOrders(
-  consumer: Consumer,
-  seen: Map<string, number>,
-  limit: number,
-  commitAtEnd: boolean,
-): Promise<number> {
-  let processed = 0
-  let sinceCommit = 0
-  for await (const message of consumer) {
-    record(seen, message)
-    processed++
-    sinceCommit++
-    if (sinceCommit === COMMIT_EVERY) {
-      // commit() with no arguments commits everything handed to the application so far: the next
-      // offset to read in every partition, never an offset ahead of what was processed.
-      await consumer.commit()
-      sinceCommit = 0
-    }
-    if (processed === limit) break
-  }
-  if (commitAtEnd) await consumer.commit()
-  return processed
-}
-
-function record(seen: Map<string, number>, message: ConsumerMessage): void {
-  const key = message.key!.toString()
-  seen.set(key, (seen.get(key) ?? 0) + 1)
-}
-
-export async function runDemo(bootstrap: string): Promise<DemoResult> {
-  const kafka = new Kafka({ bootstrap, clientId: 'samsa-demo' })
+export async function runDemo(bootstrap: string, options: DemoOptions = {}): Promise<DemoResult> {
+  const orders = options.orders ?? 100_000
+  const memberCount = options.members ?? 3
+  const killAt = options.killAt ?? 1 / 3
+  const write = options.write ?? ((text: string) => process.stdout.write(text))
+  const say = (line: string) => write(`${line}\n`)
+  const deadline = performance.now() + (options.timeoutMs ?? 240_000)
+  const kafka = new Kafka({ bootstrap, clientId: 'samsa-demo', logger: false })
   const admin = kafka.admin()
-  const topic = `demo-orders-${Date.now()}`
-  const groupId = `demo-billing-${Date.now()}`
+  const stamp = Date.now().toString(36)
+  const topic = `demo-orders-${stamp}`
+  const groupId = `demo-billing-${stamp}`
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-demo-'))
+  const members: Array<{ name: string; ledger: string; child: ChildProcess }> = []
   try {
-    await admin.createTopics([{ topic, partitions: 6 }])
-    log(`created topic ${topic} with 6 partitions`)
-
-    const producer = kafka.producer({ acks: 'all' })
+    await admin.createTopics([{ topic, partitions: PARTITIONS }])
+    const producer = kafka.producer()
     const started = performance.now()
-    const orders = Array.from({ length: ORDERS }, (_, i) => ({
-      topic,
-      key: `order-${i}`,
-      value: JSON.stringify({ id: i, amountCents: (i * 7919) % 10_000 }),
-    }))
-    await producer.sendBatch(orders)
-    await producer.close()
-    const seconds = (performance.now() - started) / 1000
-    log(`produced ${ORDERS} orders in ${seconds.toFixed(2)} s (idempotent, acks=all)`)
-
-    const seen = new Map<string, number>()
-    const options = { groupId, enableAutoCommit: false, autoOffsetReset: 'earliest' as const }
-
-    const first = kafka.consumer(options)
-    first.subscribe([topic])
-    const processedBeforeCrash = await processOrders(first, seen, CRASH_AFTER, false)
-    const partitions = Array.from({ length: 6 }, (_, partition) => ({ topic, partition }))
-    const committed = await first.committed(partitions)
-    const committedBeforeCrash = committed.reduce((sum, c) => sum + (c.offset ?? 0n), 0n)
-    log(
-      `consumer 1 processed ${processedBeforeCrash} orders, committed ${committedBeforeCrash} ` +
-        `(every ${COMMIT_EVERY}), then crashed mid-batch without committing`,
-    )
-    // A crash: no commit. close() still leaves the group so the demo does not wait for a session timeout.
-    await first.close()
-
-    const second = kafka.consumer(options)
-    second.subscribe([topic])
-    const remaining = ORDERS - Number(committedBeforeCrash)
-    const processedAfterRestart = await processOrders(second, seen, remaining, true)
-    await second.close()
-    log(`consumer 2 resumed at the committed offsets and processed ${processedAfterRestart} orders`)
-
-    let reprocessed = 0
-    for (const count of seen.values()) reprocessed += count - 1
-    const result: DemoResult = {
-      produced: ORDERS,
-      processedBeforeCrash,
-      committedBeforeCrash,
-      processedAfterRestart,
-      distinctProcessed: seen.size,
-      reprocessed,
+    for (let from = 0; from < orders; from += 10_000) {
+      const count = Math.min(10_000, orders - from)
+      await producer.sendBatch(
+        Array.from({ length: count }, (_, i) => ({
+          topic,
+          key: `order-${from + i}`,
+          value: JSON.stringify({ id: from + i, amountCents: ((from + i) * 7919) % 10_000 }),
+        })),
+      )
     }
-    log(
-      `result: ${result.distinctProcessed} of ${ORDERS} orders processed, ${ORDERS - result.distinctProcessed} lost, ` +
-        `${reprocessed} processed twice (exactly the ${processedBeforeCrash - Number(committedBeforeCrash)} ` +
-        'processed after the last commit before the crash): at-least-once, as chosen',
+    await producer.close()
+    say(
+      `produced ${orders.toLocaleString('en')} orders to ${topic} (${PARTITIONS} partitions) in ${seconds(started)}`,
     )
-    await admin.deleteTopics([topic])
+
+    for (let i = 1; i <= memberCount; i++) {
+      const name = `billing-${i}`
+      const ledger = join(dir, `${name}.ledger`)
+      writeFileSync(ledger, '')
+      const memberOptions: DemoMemberOptions = {
+        bootstrap,
+        topic,
+        groupId,
+        name,
+        ledger,
+        microsPerOrder: options.microsPerOrder ?? 1000,
+      }
+      const child = spawn(
+        process.execPath,
+        [join(import.meta.dirname, 'demo-member.ts'), JSON.stringify(memberOptions)],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      )
+      members.push({ name, ledger, child })
+    }
+    say(`started ${memberCount} billing members (separate processes; after-success, commit every second)`)
+
+    const ledgerLines = () => members.flatMap((m) => readLedger(m.ledger))
+    await until(
+      () => ledgerLines().length >= orders * killAt,
+      deadline,
+      'the members to bill a third of the orders',
+    )
+
+    // Kill one member, mid-batch: its ledger already has orders whose offsets were never committed.
+    const victim = members[Math.min(1, members.length - 1)]!
+    victim.child.kill('SIGKILL')
+    const killedAt = performance.now()
+    await new Promise<void>((resolve) =>
+      victim.child.exitCode !== null || victim.child.signalCode !== null
+        ? resolve()
+        : victim.child.once('exit', () => resolve()),
+    )
+    const committedAtKill = new Map(
+      (await partitionTable(admin, groupId)).map((row) => [row.partition, row.committed]),
+    )
+    const billedAfterLastCommit = readLedger(victim.ledger).filter(
+      ({ partition, offset }) => offset >= (committedAtKill.get(partition) ?? 0n),
+    ).length
+    say(
+      `\nSIGKILL ${victim.name} in the middle of a batch: it had billed ${billedAfterLastCommit.toLocaleString('en')} ` +
+        'orders since its last commit, which the group will hand out again\n',
+    )
+
+    // The live table, until every partition's committed offset reached its log end.
+    const live = process.stdout.isTTY === true && options.write === undefined
+    let drawn = 0
+    let lastPrinted = 0
+    for (;;) {
+      const rows = await partitionTable(admin, groupId)
+      const caughtUp = rows.length === PARTITIONS && rows.every((row) => row.lag === 0n)
+      const now = performance.now()
+      if (live || caughtUp || now - lastPrinted >= 3000) {
+        if (live && drawn > 0) write(`\x1b[${drawn}A`)
+        const text = renderTable(rows, (now - killedAt) / 1000)
+        write(text)
+        drawn = text.split('\n').length - 1
+        lastPrinted = now
+      }
+      if (caughtUp) break
+      if (now > deadline) throw new Error('the demo did not finish in time; is the broker overloaded?')
+      await sleep(live ? 500 : 250)
+    }
+    const recoveryMs = performance.now() - killedAt
+
+    for (const member of members) if (member !== victim) member.child.kill('SIGTERM')
+    await Promise.all(
+      members
+        .filter((m) => m !== victim)
+        .map(
+          (m) =>
+            new Promise<void>((resolve) =>
+              m.child.exitCode !== null ? resolve() : m.child.once('exit', () => resolve()),
+            ),
+        ),
+    )
+
+    const lines = ledgerLines()
+    const distinct = new Set(lines.map(({ partition, offset }) => `${partition}:${offset}`)).size
+    const result: DemoResult = {
+      produced: orders,
+      billed: lines.length,
+      distinct,
+      lost: orders - distinct,
+      duplicated: lines.length - distinct,
+      billedAfterLastCommit,
+      killed: victim.name,
+      recoveryMs,
+    }
+    say('')
+    say(`produced         ${orders.toLocaleString('en')}`)
+    say(
+      `billed           ${result.billed.toLocaleString('en')} (from the members' own ledgers, not from Kafka)`,
+    )
+    say(`lost             ${result.lost.toLocaleString('en')}`)
+    say(
+      `billed twice     ${result.duplicated.toLocaleString('en')}: the orders ${victim.name} billed after its last ` +
+        `commit (${billedAfterLastCommit.toLocaleString('en')}), redelivered to the members that took its partitions`,
+    )
+    say(`recovered in     ${(recoveryMs / 1000).toFixed(1)} s after the kill (6 s of it the session timeout)`)
+    say(result.lost === 0 ? 'at-least-once, as chosen: nothing lost' : 'ORDERS WERE LOST')
+    await admin.deleteTopics([topic]).catch(() => undefined)
     return result
   } finally {
+    for (const member of members) if (member.child.exitCode === null) member.child.kill('SIGKILL')
     await admin.close()
+    if (process.env.DEMO_KEEP === undefined) rmSync(dir, { recursive: true, force: true })
+    else process.stderr.write(`ledgers kept in ${dir}\n`)
   }
+}
+
+interface PartitionRow {
+  partition: number
+  owner: string
+  committed: bigint
+  logEnd: bigint
+  lag: bigint
+}
+
+async function partitionTable(admin: ReturnType<Kafka['admin']>, groupId: string): Promise<PartitionRow[]> {
+  const rows = await admin.listGroupOffsets(groupId).catch(() => [])
+  return rows
+    .map((row) => ({
+      partition: row.partition,
+      owner: row.clientId ?? '-',
+      committed: row.committedOffset ?? 0n,
+      logEnd: row.logEndOffset ?? 0n,
+      lag: row.lag ?? row.logEndOffset ?? 0n,
+    }))
+    .sort((a, b) => a.partition - b.partition)
+}
+
+function renderTable(rows: PartitionRow[], secondsSinceKill: number): string {
+  const n = (value: bigint) => value.toLocaleString('en').padStart(9)
+  const lines = [
+    `  ${secondsSinceKill.toFixed(1).padStart(5)} s after the kill`,
+    '  partition  owner        committed   log end       lag',
+  ]
+  for (const row of rows) {
+    lines.push(
+      `  ${String(row.partition).padStart(9)}  ${row.owner.padEnd(10)} ${n(row.committed)} ${n(row.logEnd)} ${n(row.lag)}`,
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function readLedger(path: string): Array<{ partition: number; offset: bigint }> {
+  const entries: Array<{ partition: number; offset: bigint }> = []
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^(\d+):(\d+)$/.exec(line)
+    // A line cut short by the kill was not billed.
+    if (match !== null) entries.push({ partition: Number(match[1]), offset: BigInt(match[2]!) })
+  }
+  return entries
+}
+
+async function until(condition: () => boolean, deadline: number, what: string): Promise<void> {
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`the demo timed out waiting for ${what}`)
+    await sleep(100)
+  }
+}
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`
 }
 
 async function main(): Promise<void> {
@@ -134,19 +264,21 @@ async function main(): Promise<void> {
   let bootstrap = process.env.KAFKA_BOOTSTRAP
   let startedHere = false
   if (bootstrap === undefined) {
-    log('starting a local Apache Kafka 4.3.1 broker (the first run downloads its jars from Maven Central)')
+    process.stdout.write(
+      'starting a local Apache Kafka 4.3.1 broker (the first run downloads its jars from Maven Central)\n',
+    )
     const broker = await startBroker()
     bootstrap = broker.bootstrap
     startedHere = !broker.reused
-    log(`broker ready at ${bootstrap}`)
+    process.stdout.write(`broker ready at ${bootstrap}\n`)
   }
   try {
     const result = await runDemo(bootstrap)
-    if (result.distinctProcessed !== result.produced) process.exitCode = 1
+    if (result.lost !== 0) process.exitCode = 1
   } finally {
     if (startedHere && !keepBroker) {
       await stopBroker()
-      log('stopped the broker the demo started (use --keep-broker to keep it)')
+      process.stdout.write('stopped the broker the demo started (use --keep-broker to keep it)\n')
     }
   }
 }

@@ -4,7 +4,8 @@
  * Timing semantics (classic protocol):
  * - `sessionTimeoutMs`: the coordinator evicts a member it has not heard a heartbeat from for this long.
  *   Heartbeats are sent every `heartbeatIntervalMs` from their own timer, independent of message processing,
- *   so slow processing alone never costs the membership.
+ *   and, while a handler blocks the main thread, from a worker thread (`backgroundHeartbeat`, see
+ *   liveness.ts), so slow processing alone never costs the membership.
  * - `maxPollIntervalMs`: what *does* guard against stuck processing. If the application does not ask for
  *   messages (poll or iterate) for this long, the member leaves the group proactively, as the Java client
  *   does, so its partitions go to members that are making progress; the next poll rejoins. A static member
