@@ -12,7 +12,8 @@
  * 4. The tally, from the ledgers: produced, billed, lost (0) and billed twice, and why exactly that many: the
  *    orders the killed member billed after its last commit, which the group rightly hands out again.
  *
- * Run with `--keep-broker` to leave a broker the demo started running afterwards.
+ * Run with `--keep-broker` to leave a broker the demo started running afterwards, and with
+ * `SAMSA_DEMO_KEEP_LEDGERS=1` to keep the ledgers for a look of your own.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -198,7 +199,7 @@ export async function runDemo(bootstrap: string, options: DemoOptions = {}): Pro
   } finally {
     for (const member of members) if (member.child.exitCode === null) member.child.kill('SIGKILL')
     await admin.close()
-    if (process.env.DEMO_KEEP === undefined) rmSync(dir, { recursive: true, force: true })
+    if (process.env.SAMSA_DEMO_KEEP_LEDGERS === undefined) rmSync(dir, { recursive: true, force: true })
     else process.stderr.write(`ledgers kept in ${dir}\n`)
   }
 }

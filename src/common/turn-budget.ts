@@ -37,19 +37,30 @@ export class TurnBudget {
     this.units = units
   }
 
-  /**
-   * Counts `units` of work. Returns undefined while the budget lasts (the caller goes on synchronously, so the
-   * fast path costs no promise), or a promise to await that settles after the event loop's next turn.
-   */
-  spend(units = 1): Promise<void> | undefined {
+  /** Counts `units` of work handed out since the last check. */
+  count(units = 1): void {
     this.spent += units
     if (!this.probing) {
-      // A probe that is not pending has run: the loop turned since the last check.
+      // A probe that is not pending has run: the loop turned since it was queued.
       this.probing = true
       setImmediate(this.probe)
-      return undefined
     }
+  }
+
+  /**
+   * Undefined while the budget lasts (the caller goes on synchronously, so the fast path costs no promise), or
+   * a promise to await that settles after the event loop's next turn. Callers check *before* they take the
+   * next piece of work: whatever the turn changes (a revocation, a seek, a close) then applies to it.
+   */
+  turnIfDue(): Promise<void> | undefined {
+    if (!this.probing) return undefined
     if (this.spent < this.units && performance.now() - this.turnAt < this.intervalMs) return undefined
     return new Promise<void>((resolve) => setImmediate(resolve))
+  }
+
+  /** {@link count} then {@link turnIfDue}: for work that is already in hand and stays valid across a turn. */
+  spend(units = 1): Promise<void> | undefined {
+    this.count(units)
+    return this.turnIfDue()
   }
 }

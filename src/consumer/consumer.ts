@@ -288,14 +288,16 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       const deadline = performance.now() + timeoutMs
       await this.confirmAssignment()
       for (;;) {
+        // The loop's turn comes before records are taken: a revocation or seek it brings applies to them.
+        const turn = this.turns.turnIfDue()
+        if (turn !== undefined) await turn
         this.throwPendingError()
         this.updatePositions()
         const messages = this.collector.collect(this.options.maxPollRecords)
         this.fetcher.sendFetches()
         if (messages.length > 0) {
           this.lastPolled = messages
-          const turn = this.turns.spend(messages.length)
-          if (turn !== undefined) await turn
+          this.turns.count(messages.length)
         }
         if (messages.length > 0 || this.closed) return messages
         const remaining = deadline - performance.now()
@@ -326,6 +328,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       return { done: true, value: undefined }
     }
     const handOut = (message: ConsumerMessage): IteratorYieldResult<ConsumerMessage> => {
+      this.turns.count()
       current = message
       return { done: false, value: message }
     }
@@ -340,14 +343,14 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
           this.offsets.finished(current)
           current = undefined
         }
-        if (this.pendingErrors.size === 0 && !this.closed) {
+        const turn = this.turns.turnIfDue()
+        if (turn === undefined && this.pendingErrors.size === 0 && !this.closed) {
           const message = this.collector.next()
-          if (message !== undefined) {
-            const turn = this.turns.spend()
-            return turn === undefined ? Promise.resolve(handOut(message)) : turn.then(() => handOut(message))
-          }
+          if (message !== undefined) return Promise.resolve(handOut(message))
         }
-        return this.nextMessage(undefined).then(
+        // After a turn of the loop (when one was due) the next record is taken fresh: whatever the turn
+        // changed (a revocation, a seek, a close) applies to it.
+        return (turn ?? Promise.resolve()).then(() => this.nextMessage(undefined)).then(
           (message) => (message === undefined ? finish() : handOut(message)),
           (error: unknown) => {
             finish()
@@ -370,10 +373,14 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     try {
       while (!signal?.aborted && !this.closed) {
         this.group?.notePoll()
+        const turn = this.turns.turnIfDue()
+        if (turn !== undefined) {
+          await turn
+          continue
+        }
         const message = this.collector.next() ?? (await this.nextMessage(signal))
         if (message === undefined) continue
-        const turn = this.turns.spend()
-        if (turn !== undefined) await turn
+        this.turns.count()
         try {
           await handler(message)
         } catch (error) {

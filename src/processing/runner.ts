@@ -232,6 +232,11 @@ export class MessageRunner implements RunHandle {
   private enqueue(message: ConsumerMessage, seeksBefore: number): void {
     let work = this.works.get(topicPartitionKey(message.topic, message.partition))
     if (work === undefined) {
+      // A record polled before its partition was revoked and released: its next owner reads it again.
+      const owned = this.consumer
+        .assignment()
+        .some((tp) => tp.topic === message.topic && tp.partition === message.partition)
+      if (!owned) return
       work = new PartitionWork(message.topic, message.partition)
       this.works.set(work.key, work)
     }
