@@ -63,6 +63,10 @@ export function renderServerProperties(
     'share.coordinator.state.topic.min.isr': minIsr,
     // Tests join groups constantly; the default 3 s delay before the first rebalance only slows them down.
     'group.initial.rebalance.delay.ms': 0,
+    // KIP-848 session timeouts and heartbeat intervals are per-group configs bounded below by these floors
+    // (45 s and 5 s by default); lower floors let a test give one group a 6 s session, as classic tests do.
+    'group.consumer.min.session.timeout.ms': 6000,
+    'group.consumer.min.heartbeat.interval.ms': 1000,
     'num.network.threads': 2,
     'num.io.threads': 4,
     'num.recovery.threads.per.data.dir': 1,

@@ -7,6 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import type { GroupProtocol } from '../../../src/consumer/group/group-options.ts'
 import { Kafka, UncommittedOffsetsError } from '../../../src/index.ts'
+import { runJavaTool } from '../../../src/testing/java-tools.ts'
 import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
 import { waitFor } from '../../../src/testing/wait-for.ts'
 import { MemberProcess } from './member-process.ts'
@@ -77,6 +78,35 @@ describe('a handler that blocks the main thread longer than sessionTimeoutMs (cl
     await member.waitFor('closed', 50_000)
     expect(member.events.filter((e) => e.type === 'lost').length).toBeGreaterThan(0)
   }, 60_000)
+})
+
+describe('a handler that blocks the main thread longer than the session timeout (KIP-848)', () => {
+  it('keeps its membership: the worker heartbeats meanwhile with the member epoch it was told', async () => {
+    const topic = await topicWithRecords(2)
+    const group = uniqueName('liveness-keep-848')
+    // KIP-848 session timeouts are group configs (the rig lowers the broker's 45 s floor to 6 s).
+    const configured = await runJavaTool('kafka.admin.ConfigCommand', [
+      '--bootstrap-server',
+      kafkaBootstrap(),
+      '--entity-type',
+      'groups',
+      '--entity-name',
+      group,
+      '--alter',
+      '--add-config',
+      'consumer.session.timeout.ms=6000,consumer.heartbeat.interval.ms=2000',
+    ])
+    expect(configured.code, configured.stderr).toBe(0)
+    const member = blockingMember(topic, group, 'consumer', {
+      maxPollIntervalMs: 60_000,
+      blockMs: 10_000,
+      backgroundHeartbeat: true,
+    })
+    await member.waitFor('closed', 50_000)
+    expect(member.events.filter((e) => e.type === 'lost')).toEqual([])
+    expect(member.find('commit')).toMatchObject({ ok: true })
+    expect(member.events.filter((e) => e.type === 'assigned')).toHaveLength(1)
+  }, 70_000)
 })
 
 describe.each(['classic', 'consumer'] as const)('a member that stops polling (%s protocol)', (protocol) => {
