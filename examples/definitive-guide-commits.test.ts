@@ -3,10 +3,13 @@ import { Kafka } from '../src/kafka.ts'
 import {
   asyncInLoopSyncOnClose,
   automaticCommit,
+  commitOnRevoke,
   commitSpecifiedOffset,
   seekFromExternalStore,
   synchronousCommit,
+  wakeupThenCommitAndClose,
 } from './definitive-guide-commits.ts'
+import { waitFor } from '../src/testing/wait-for.ts'
 import { bootstrapAddress, topicWithRecords, uniqueName } from './example-support.ts'
 
 const partitions = 3
@@ -61,4 +64,33 @@ describe('Kafka: The Definitive Guide — commits and offsets', () => {
     expect(afterFirst).toBeGreaterThanOrEqual(20)
     expect([...store.values()].reduce((a, b) => a + b, 0n)).toBe(BigInt(count))
   })
+
+  it('exiting the poll loop: wakeup() ends a blocked poll with WakeupError; finally commits and closes', async () => {
+    const topic = uniqueName('dg-wakeup')
+    const groupId = uniqueName('dg-group')
+    await topicWithRecords(topic, partitions, count)
+    // The "signal" comes well after the backlog is read, while poll() waits for more.
+    const processed = await wakeupThenCommitAndClose({ topic, groupId, expected: count, stopAfterMs: 8000 })
+    expect([...processed].sort()).toEqual(all)
+    expect(await committedTotal(topic, groupId)).toBe(BigInt(count))
+  }, 60_000)
+
+  it('a rebalance listener commits the processed offsets of revoked partitions: nothing lost, the next owner repeats at most the records in hand', async () => {
+    const topic = uniqueName('dg-revoke')
+    const groupId = uniqueName('dg-group')
+    await topicWithRecords(topic, partitions, count)
+    const shared: string[] = []
+    const slowly = () => new Promise<void>((resolve) => setTimeout(resolve, 100))
+    const first = commitOnRevoke({ topic, groupId, expected: count, all: shared, perRecord: slowly })
+    // A third of the way in, a second member joins: the first revokes partitions and commits them first.
+    await waitFor('the first member to process 20 records', () => shared.length >= 20, 30_000)
+    const second = commitOnRevoke({ topic, groupId, expected: count, all: shared, perRecord: slowly })
+    const [firstRecords, secondRecords] = await Promise.all([first, second])
+    expect(secondRecords.length).toBeGreaterThan(0)
+    expect([...new Set(shared)].sort()).toEqual(all)
+    // Only what the first member had in hand from its last poll (maxPollRecords 5) may be processed twice.
+    expect(shared.length - count).toBeLessThanOrEqual(5)
+    expect(firstRecords.length + secondRecords.length).toBe(shared.length)
+    expect(await committedTotal(topic, groupId)).toBe(BigInt(count))
+  }, 90_000)
 })

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import type { TopicPartition, TopicPartitionOffset } from '../src/common/types.ts'
 import type { Consumer } from '../src/consumer/consumer.ts'
 import type { ConsumerMessage } from '../src/consumer/message.ts'
+import { WakeupError } from '../src/common/errors.ts'
 import { Kafka } from '../src/kafka.ts'
 import { bootstrapAddress } from './example-support.ts'
 
@@ -92,6 +93,86 @@ export async function asyncInLoopSyncOnClose(s: Scenario): Promise<string[]> {
     } finally {
       await consumer.close()
     }
+  }
+  return processed
+}
+
+/**
+ * Exiting the poll loop (the book's wakeup pattern): another part of the program, here a timer standing in for
+ * a SIGTERM handler, calls `consumer.wakeup()`; the blocked poll throws `WakeupError`, and the loop's `finally`
+ * commits what was processed and closes. `stopAfterMs` is when the "signal" comes.
+ */
+export async function wakeupThenCommitAndClose(s: Scenario & { stopAfterMs: number }): Promise<string[]> {
+  const consumer = kafka().consumer({
+    groupId: s.groupId,
+    autoOffsetReset: 'earliest',
+    enableAutoCommit: false,
+  })
+  const processed: string[] = []
+  consumer.subscribe([s.topic])
+  const shutdown = setTimeout(() => consumer.wakeup(), s.stopAfterMs)
+  try {
+    for (;;) {
+      const records = await consumer.poll({ timeoutMs: 1000 })
+      for (const record of records) processed.push(value(record))
+      consumer.commitAsync()
+    }
+  } catch (error) {
+    if (!(error instanceof WakeupError)) throw error
+    // Expected: this is how the loop is asked to end.
+  } finally {
+    clearTimeout(shutdown)
+    try {
+      await consumer.commit()
+    } finally {
+      await consumer.close()
+    }
+  }
+  return processed
+}
+
+/**
+ * Rebalance listeners: commit what was processed of the partitions being revoked, in `onPartitionsRevoked`,
+ * before another member takes them over (the book's `HandleRebalance`). `currentOffsets` holds the next offset
+ * to read for every record processed so far; the loop commits it asynchronously, the listener synchronously.
+ * Several members share `all` (the records processed by any of them) and stop once it holds `expected`.
+ */
+export async function commitOnRevoke(
+  s: Scenario & { all: string[]; perRecord?: () => Promise<void> },
+): Promise<string[]> {
+  const consumer = kafka().consumer({
+    groupId: s.groupId,
+    autoOffsetReset: 'earliest',
+    enableAutoCommit: false,
+    maxPollRecords: 5,
+  })
+  const processed: string[] = []
+  const currentOffsets = new Map<string, TopicPartitionOffset>()
+  consumer.subscribe([s.topic], {
+    onPartitionsRevoked: async (partitions) => {
+      const leaving = new Set(partitions.map((tp) => `${tp.topic}:${tp.partition}`))
+      const offsets = [...currentOffsets].filter(([key]) => leaving.has(key)).map(([, offset]) => offset)
+      if (offsets.length > 0) await consumer.commit(offsets)
+      for (const key of leaving) currentOffsets.delete(key)
+    },
+  })
+  try {
+    while (s.all.length < s.expected) {
+      for (const record of await consumer.poll({ timeoutMs: 100 })) {
+        await s.perRecord?.()
+        processed.push(value(record))
+        s.all.push(value(record))
+        currentOffsets.set(`${record.topic}:${record.partition}`, {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset + 1n,
+        })
+      }
+      consumer.commitAsync([...currentOffsets.values()])
+    }
+    await consumer.commit([...currentOffsets.values()])
+  } finally {
+    await consumer.close()
   }
   return processed
 }

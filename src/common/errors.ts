@@ -24,6 +24,7 @@ export const ClientErrorCode = {
   bufferFull: -1011,
   authentication: -1012,
   state: -1013,
+  wakeup: -1014,
 } as const
 
 /** Where an error happened, as far as the thrower knows. */
@@ -217,6 +218,18 @@ export class UncommittedOffsetsError extends CommitFailedError {
       { cause },
     )
     this.offsets = offsets
+  }
+}
+
+/**
+ * A `poll()`, an iterator's `next()` or `consume()` was interrupted by `consumer.wakeup()` or by the
+ * `AbortSignal` passed to it: the Java client's way out of a blocked poll loop, so a shutdown written as
+ * `try { for (;;) poll() } catch (WakeupError) {} finally { commit(); close() }` works as in the book.
+ */
+export class WakeupError extends KafkaError {
+  override name = 'WakeupError'
+  constructor(message = 'the consumer was woken up (wakeup() or an aborted signal) while reading') {
+    super(message, ClientErrorCode.wakeup)
   }
 }
 

@@ -11,7 +11,7 @@
  * or reset partitions run in the background too, and everything that may make progress wakes the reader.
  */
 
-import { ClosedError, ConfigError, IllegalStateError, KafkaError } from '../common/errors.ts'
+import { ClosedError, ConfigError, IllegalStateError, KafkaError, WakeupError } from '../common/errors.ts'
 import { TurnBudget } from '../common/turn-budget.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../common/types.ts'
 import { topicPartitionKey } from '../common/types.ts'
@@ -69,6 +69,8 @@ export interface OffsetForTime extends TopicPartition {
 export interface PollOptions {
   /** Longest to wait for records when none are buffered. Default 1000. */
   timeoutMs?: number
+  /** Aborting it makes a waiting poll throw {@link WakeupError}, as {@link Consumer.wakeup} does. */
+  signal?: AbortSignal
 }
 
 export interface ConsumeOptions {
@@ -118,6 +120,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   private readonly closeController = new AbortController()
   /** Records of the last poll(): finished, for the offset store, when the next poll() starts. */
   private lastPolled: ConsumerMessage[] = []
+  /** Set by wakeup(): the read in progress, or else the next one, throws WakeupError. */
+  private wakeupPending = false
   /** Buffered records are handed out without I/O; this gives the event loop its turns meanwhile. */
   private readonly turns = new TurnBudget()
   private readonly groupOptions: ResolvedGroupOptions | null
@@ -280,6 +284,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       throw new ConfigError('poll.timeoutMs', `expected a number >= 0, got ${String(timeoutMs)}`)
     }
     this.beginRead('poll')
+    const signal = options.signal
     this.group?.notePoll()
     // The records of the previous poll are finished now (see offsets/group-offsets.ts).
     this.offsets.finishedAll(this.lastPolled)
@@ -291,6 +296,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
         // The loop's turn comes before records are taken: a revocation or seek it brings applies to them.
         const turn = this.turns.turnIfDue()
         if (turn !== undefined) await turn
+        this.throwIfWokenUp(signal)
         this.throwPendingError()
         this.updatePositions()
         const messages = this.collector.collect(this.options.maxPollRecords)
@@ -304,7 +310,9 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
         if (remaining <= 0) return messages
         await this.buffer.waitForChange(
           Math.min(remaining, this.untilNextRetry()),
-          this.closeController.signal,
+          signal === undefined
+            ? this.closeController.signal
+            : AbortSignal.any([signal, this.closeController.signal]),
         )
       }
     } finally {
@@ -318,6 +326,18 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
    * consumer open; the position stays right after the last record the loop received.
    */
   [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
+    return this.iterator(undefined)
+  }
+
+  /**
+   * The records as an async iterable, like iterating the consumer itself, with a signal: aborting it makes the
+   * waiting `next()` throw {@link WakeupError} (as {@link wakeup} does), so `for await` ends in its `catch`.
+   */
+  messages(options: { signal?: AbortSignal } = {}): AsyncIterable<ConsumerMessage> {
+    return { [Symbol.asyncIterator]: () => this.iterator(options.signal) }
+  }
+
+  private iterator(signal: AbortSignal | undefined): AsyncIterator<ConsumerMessage> {
     let started = false
     // The message the loop body is processing; finished when the loop asks for the next one.
     let current: ConsumerMessage | undefined
@@ -344,19 +364,22 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
           current = undefined
         }
         const turn = this.turns.turnIfDue()
-        if (turn === undefined && this.pendingErrors.size === 0 && !this.closed) {
+        const interrupted = this.wakeupPending || signal?.aborted === true
+        if (turn === undefined && !interrupted && this.pendingErrors.size === 0 && !this.closed) {
           const message = this.collector.next()
           if (message !== undefined) return Promise.resolve(handOut(message))
         }
         // After a turn of the loop (when one was due) the next record is taken fresh: whatever the turn
         // changed (a revocation, a seek, a close) applies to it.
-        return (turn ?? Promise.resolve()).then(() => this.nextMessage(undefined)).then(
-          (message) => (message === undefined ? finish() : handOut(message)),
-          (error: unknown) => {
-            finish()
-            throw error
-          },
-        )
+        return (turn ?? Promise.resolve())
+          .then(() => this.nextMessage(undefined, signal))
+          .then(
+            (message) => (message === undefined ? finish() : handOut(message)),
+            (error: unknown) => {
+              finish()
+              throw error
+            },
+          )
       },
       return: (): Promise<IteratorResult<ConsumerMessage>> => Promise.resolve(finish()),
     }
@@ -599,7 +622,24 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     if (commitFailure !== undefined) throw commitFailure
   }
 
+  /**
+   * Makes the `poll()`, iterator `next()` or `consume()` waiting now throw {@link WakeupError}, or the next one
+   * if none is waiting: the Java client's `wakeup()`, safe to call from a signal handler or a timer. The
+   * consumer stays usable; commit and close it in the `finally` of the loop the error ended.
+   */
+  wakeup(): void {
+    this.wakeupPending = true
+    this.buffer.wakeup()
+  }
+
   // ---------------------------------------------------------------------------------------------------------
+
+  private throwIfWokenUp(signal: AbortSignal | undefined): void {
+    if (signal?.aborted) throw new WakeupError('poll: its signal was aborted')
+    if (!this.wakeupPending) return
+    this.wakeupPending = false
+    throw new WakeupError()
+  }
 
   private beginRead(operation: string): void {
     this.throwIfClosed()
@@ -613,13 +653,22 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   }
 
   /** Waits for the next record; undefined when the consumer closes or `signal` aborts. */
-  private async nextMessage(signal: AbortSignal | undefined): Promise<ConsumerMessage | undefined> {
+  /**
+   * `signal` ends the wait quietly (consume's contract); `wakeupSignal` ends it with {@link WakeupError}
+   * (the iterator's).
+   */
+  private async nextMessage(
+    signal: AbortSignal | undefined,
+    wakeupSignal?: AbortSignal,
+  ): Promise<ConsumerMessage | undefined> {
     await this.confirmAssignment()
+    if (wakeupSignal !== undefined) signal = wakeupSignal
     const signals =
       signal === undefined
         ? this.closeController.signal
         : AbortSignal.any([signal, this.closeController.signal])
     for (;;) {
+      this.throwIfWokenUp(wakeupSignal)
       this.throwPendingError()
       if (this.closed || signal?.aborted) return undefined
       this.updatePositions()
