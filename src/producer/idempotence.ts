@@ -178,11 +178,3 @@ export class IdempotenceState {
     return batch.baseSequence === incrementSequence(state.lastAckedSequence, 1)
   }
 }
-
-/** Kafka error codes the idempotence logic treats specially. */
-export const IdempotenceErrorCode = {
-  outOfOrderSequenceNumber: 45,
-  duplicateSequenceNumber: 46,
-  invalidProducerEpoch: 47,
-  unknownProducerId: 59,
-} as const

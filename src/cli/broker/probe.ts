@@ -5,6 +5,7 @@
  */
 
 import { connect } from 'node:net'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import { Reader } from '../../protocol/primitives/reader.ts'
 import { Writer } from '../../protocol/primitives/writer.ts'
 
@@ -77,7 +78,7 @@ export function probeApiVersions(host: string, port: number, timeoutMs = 2000): 
       try {
         const { errorCode, apiCount } = decodeApiVersionsV0(received.subarray(4, 4 + size))
         finish(
-          errorCode === 0
+          errorCode === ErrorCode.NONE
             ? { kind: 'kafka', apiCount }
             : { kind: 'other', detail: `ApiVersions error code ${errorCode}` },
         )

@@ -22,16 +22,16 @@ import type { TopicPartition, TopicPartitionOffset } from '../../common/types.ts
 import { topicPartitionKey } from '../../common/types.ts'
 import type { Connection } from '../../network/connection.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import {
   OffsetCommit,
   type OffsetCommitRequestTopic,
   type OffsetCommitResponse,
 } from '../../protocol/messages/offset-commit.ts'
+import { versionCaps } from '../../protocol/version-caps.ts'
 import type { GroupMetadata } from '../group/rebalance-listener.ts'
 import { COORDINATOR_RETRY_CODES, commitErrorFor } from './offset-commit-errors.ts'
 
-/** Topic ids replace names in OffsetCommit v10; names are what a consumer holds, so stay below it. */
-const LAST_VERSION_WITH_TOPIC_NAMES = 9
 const ZERO_TOPIC_ID = '00000000-0000-0000-0000-000000000000'
 
 /** The cluster as the commit manager uses it: requests to the group coordinator, with retries. */
@@ -219,7 +219,7 @@ export class CommitManager {
       this.groupId,
       async (connection) => {
         const answer = await connection.request(OffsetCommit, request, {
-          maxVersion: LAST_VERSION_WITH_TOPIC_NAMES,
+          maxVersion: versionCaps.offsetCommit,
         })
         throwIfCoordinatorError(answer, connection.address)
         return { answer, broker: connection.address }
@@ -247,7 +247,7 @@ export class CommitManager {
         const key = topicPartitionKey(topic.name, p.partitionIndex)
         const sent = byKey.get(key)
         if (sent === undefined) continue
-        if (p.errorCode === 0) {
+        if (p.errorCode === ErrorCode.NONE) {
           this.confirmed.set(key, sent.offset)
           committed.push(sent)
         } else {

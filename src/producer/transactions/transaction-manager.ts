@@ -16,6 +16,7 @@ import type { Logger } from '../../common/logger.ts'
 import { topicPartitionKey } from '../../common/types.ts'
 import { validateOffset, validatePartition, validateTopicName } from '../../common/validate.ts'
 import type { Connection } from '../../network/connection.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.ts'
 import { AddPartitionsToTxn } from '../../protocol/messages/add-partitions-to-txn.ts'
 import { EndTxn } from '../../protocol/messages/end-txn.ts'
@@ -354,7 +355,7 @@ export class TransactionManager {
       for (const topic of response.resultsByTopicV3AndBelow) {
         for (const result of topic.resultsByPartition) {
           const code = result.partitionErrorCode
-          if (code === 0 || code === operationNotAttempted) continue
+          if (code === ErrorCode.NONE || code === ErrorCode.OPERATION_NOT_ATTEMPTED) continue
           const error = transactionErrorForCode(code, this.transactionalId, {
             broker: connection.address,
             topic: topic.name,
@@ -415,7 +416,7 @@ export class TransactionManager {
         for (const topic of response.topics) {
           for (const partition of topic.partitions) {
             const code = partition.errorCode
-            if (code === 0) continue
+            if (code === ErrorCode.NONE) continue
             if (isStaleMemberCode(code)) {
               stale.push({ topic: topic.name, partition: partition.partitionIndex })
               continue
@@ -574,7 +575,6 @@ export class TransactionManager {
 }
 
 /** AddPartitionsToTxn's answer for partitions not tried because another in the request failed. */
-const operationNotAttempted = 55
 
 function validateOffsets(offsets: TransactionOffsets): TxnOffsetCommitRequestTopic[] {
   if (!Array.isArray(offsets)) {
