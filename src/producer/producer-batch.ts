@@ -6,8 +6,8 @@
 
 import type { KafkaError } from '../common/errors.ts'
 import type { DeliverySink } from './delivery.ts'
-import { incrementSequence } from './idempotence.ts'
 import { type EncodableRecord, estimateRecordBytes, RecordBatchBuilder } from './record-batch-builder.ts'
+import { incrementSequence } from './sequence-number.ts'
 
 export class ProducerBatch {
   readonly topic: string

@@ -14,7 +14,7 @@
 
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { kafkaHome } from '../../src/cli/broker/paths.ts'
+import { kafkaHome } from '../../src/rig/paths.ts'
 import { zipEntries } from './zip.ts'
 
 export interface ErrorCodeSpec {

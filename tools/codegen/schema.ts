@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { kafkaLibsDir } from '../../src/cli/broker/paths.ts'
+import { kafkaLibsDir } from '../../src/rig/paths.ts'
 import { parseJsonWithComments } from './json-with-comments.ts'
 import { zipEntries } from './zip.ts'
 

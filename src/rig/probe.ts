@@ -5,9 +5,9 @@
  */
 
 import { connect } from 'node:net'
-import { ErrorCode } from '../../protocol/errors/error-codes.ts'
-import { Reader } from '../../protocol/primitives/reader.ts'
-import { Writer } from '../../protocol/primitives/writer.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
+import { Reader } from '../protocol/primitives/reader.ts'
+import { Writer } from '../protocol/primitives/writer.ts'
 
 const API_VERSIONS_KEY = 18
 const PROBE_CORRELATION_ID = 0x5a4d5341
