@@ -28,7 +28,7 @@ import {
   type EncodableRecord,
   type EncodedHeader,
   estimateRecordFieldsBytes,
-} from './record-batch-builder.ts'
+} from '../protocol/records/batch-builder.ts'
 import { Sender } from './sender.ts'
 import { Transaction } from './transactions/transaction.ts'
 import { TransactionManager } from './transactions/transaction-manager.ts'

@@ -38,7 +38,7 @@ import type { IdempotenceState } from './idempotence.ts'
 import type { ProducerBatch } from './producer-batch.ts'
 import type { ResolvedProducerOptions } from './producer-options.ts'
 import type { PartitionQueue, RecordAccumulator } from './record-accumulator.ts'
-import type { RecordsCompressor } from './record-batch-builder.ts'
+import type { RecordsCompressor } from '../protocol/records/batch-builder.ts'
 import type { TransactionManager } from './transactions/transaction-manager.ts'
 
 /** DescribeConfigs resource type of a topic. */
