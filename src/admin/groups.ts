@@ -27,6 +27,7 @@ import { ListGroups } from '../protocol/messages/list-groups.ts'
 import { OffsetCommit } from '../protocol/messages/offset-commit.ts'
 import { OffsetFetch } from '../protocol/messages/offset-fetch.ts'
 import { ZERO_UUID } from '../protocol/messages/support.ts'
+import { commitTopics } from '../protocol/offsets-by-topic.ts'
 import { firstVersions, versionCaps } from '../protocol/version-caps.ts'
 import type {
   GroupDescription,
@@ -333,18 +334,13 @@ export class GroupAdmin {
           memberId: '',
           groupInstanceId: null,
           retentionTimeMs: -1n,
-          topics: [
-            {
-              name: topic,
-              topicId: ZERO_UUID,
-              partitions: resets.map((reset) => ({
-                partitionIndex: reset.partition,
-                committedOffset: reset.newOffset,
-                committedLeaderEpoch: -1,
-                committedMetadata: '',
-              })),
-            },
-          ],
+          topics: commitTopics(
+            resets.map((reset) => ({
+              topic: reset.topic,
+              partition: reset.partition,
+              offset: reset.newOffset,
+            })),
+          ).map((entry) => ({ ...entry, topicId: ZERO_UUID })),
         },
         { maxVersion: versionCaps.offsetCommit },
       )

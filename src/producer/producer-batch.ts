@@ -5,8 +5,12 @@
  */
 
 import type { KafkaError } from '../common/errors.ts'
+import {
+  type EncodableRecord,
+  estimateRecordBytes,
+  RecordBatchBuilder,
+} from '../protocol/records/batch-builder.ts'
 import type { DeliverySink } from './delivery.ts'
-import { type EncodableRecord, estimateRecordBytes, RecordBatchBuilder } from '../protocol/records/batch-builder.ts'
 import { incrementSequence } from './sequence-number.ts'
 
 export class ProducerBatch {

@@ -13,6 +13,11 @@ import type { TopicInfo } from '../cluster/metadata.ts'
 import { ClosedError, ConfigError, IllegalStateError, TimeoutError } from '../common/errors.ts'
 import type { Logger } from '../common/logger.ts'
 import { validateTopicName } from '../common/validate.ts'
+import {
+  type EncodableRecord,
+  type EncodedHeader,
+  estimateRecordFieldsBytes,
+} from '../protocol/records/batch-builder.ts'
 import { BufferMemory } from './buffer-memory.ts'
 import { BatchDelivery, type DeliverySink, SingleDelivery } from './delivery.ts'
 import { RecordTooLargeError } from './errors.ts'
@@ -24,11 +29,6 @@ import {
   resolveProducerOptions,
 } from './producer-options.ts'
 import { RecordAccumulator } from './record-accumulator.ts'
-import {
-  type EncodableRecord,
-  type EncodedHeader,
-  estimateRecordFieldsBytes,
-} from '../protocol/records/batch-builder.ts'
 import { Sender } from './sender.ts'
 import { Transaction } from './transactions/transaction.ts'
 import { TransactionManager } from './transactions/transaction-manager.ts'

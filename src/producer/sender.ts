@@ -31,6 +31,7 @@ import {
   type ProduceResponse,
   type TopicProduceData,
 } from '../protocol/messages/produce.ts'
+import type { RecordsCompressor } from '../protocol/records/batch-builder.ts'
 import { versionCaps } from '../protocol/version-caps.ts'
 import type { BufferMemory } from './buffer-memory.ts'
 import { RecordTooLargeError } from './errors.ts'
@@ -38,7 +39,6 @@ import type { IdempotenceState } from './idempotence.ts'
 import type { ProducerBatch } from './producer-batch.ts'
 import type { ResolvedProducerOptions } from './producer-options.ts'
 import type { PartitionQueue, RecordAccumulator } from './record-accumulator.ts'
-import type { RecordsCompressor } from '../protocol/records/batch-builder.ts'
 import type { TransactionManager } from './transactions/transaction-manager.ts'
 
 /** DescribeConfigs resource type of a topic. */

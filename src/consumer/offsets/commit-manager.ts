@@ -23,11 +23,8 @@ import { topicPartitionKey } from '../../common/types.ts'
 import type { Connection } from '../../network/connection.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
 import { ErrorCode } from '../../protocol/errors/error-codes.ts'
-import {
-  OffsetCommit,
-  type OffsetCommitRequestTopic,
-  type OffsetCommitResponse,
-} from '../../protocol/messages/offset-commit.ts'
+import { OffsetCommit, type OffsetCommitResponse } from '../../protocol/messages/offset-commit.ts'
+import { commitTopics } from '../../protocol/offsets-by-topic.ts'
 import { versionCaps } from '../../protocol/version-caps.ts'
 import type { GroupMetadata } from '../group/rebalance-listener.ts'
 import { COORDINATOR_RETRY_CODES, commitErrorFor } from './offset-commit-errors.ts'
@@ -192,27 +189,13 @@ export class CommitManager {
   ): Promise<TopicPartitionOffset[]> {
     if (offsets.length === 0) return []
     const identity = this.identity()
-    const topics = new Map<string, OffsetCommitRequestTopic>()
-    for (const o of offsets) {
-      let topic = topics.get(o.topic)
-      if (topic === undefined) {
-        topic = { name: o.topic, topicId: ZERO_TOPIC_ID, partitions: [] }
-        topics.set(o.topic, topic)
-      }
-      topic.partitions.push({
-        partitionIndex: o.partition,
-        committedOffset: o.offset,
-        committedLeaderEpoch: o.leaderEpoch ?? -1,
-        committedMetadata: o.metadata ?? '',
-      })
-    }
     const request = {
       groupId: this.groupId,
       generationIdOrMemberEpoch: identity.generationId,
       memberId: identity.memberId,
       groupInstanceId: identity.groupInstanceId,
       retentionTimeMs: -1n,
-      topics: [...topics.values()],
+      topics: commitTopics(offsets).map((topic) => ({ ...topic, topicId: ZERO_TOPIC_ID })),
     }
     const response = await this.cluster.withCoordinator(
       'group',

@@ -13,6 +13,7 @@ import { topicPartitionKey } from '../../common/types.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
 import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import { OffsetFetch, type OffsetFetchResponse } from '../../protocol/messages/offset-fetch.ts'
+import { fetchTopics } from '../../protocol/offsets-by-topic.ts'
 import { versionCaps } from '../../protocol/version-caps.ts'
 import type { CoordinatorAccess } from './commit-manager.ts'
 
@@ -43,15 +44,9 @@ export async function fetchCommittedOffsets(
   options: FetchCommittedOptions,
 ): Promise<CommittedOffset[]> {
   if (partitions.length === 0) return []
-  const topics = new Map<string, number[]>()
-  for (const tp of partitions) {
-    const list = topics.get(tp.topic) ?? []
-    if (!list.includes(tp.partition)) list.push(tp.partition)
-    topics.set(tp.topic, list)
-  }
   const request = {
     groupId,
-    topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+    topics: fetchTopics(partitions),
     groups: [],
     requireStable: true,
   }

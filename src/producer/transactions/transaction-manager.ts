@@ -25,6 +25,7 @@ import {
   TxnOffsetCommit,
   type TxnOffsetCommitRequestTopic,
 } from '../../protocol/messages/txn-offset-commit.ts'
+import { commitTopics } from '../../protocol/offsets-by-topic.ts'
 import type { IdempotenceState } from '../idempotence.ts'
 import {
   abortableError,
@@ -580,7 +581,6 @@ function validateOffsets(offsets: TransactionOffsets): TxnOffsetCommitRequestTop
   if (!Array.isArray(offsets)) {
     throw new ConfigError('offsets', 'expected an array of { topic, partition, offset }')
   }
-  const topics = new Map<string, TxnOffsetCommitRequestTopic>()
   offsets.forEach((entry: TransactionOffsets[number], i: number) => {
     if (typeof entry !== 'object' || entry === null) {
       throw new ConfigError(`offsets[${i}]`, 'expected { topic, partition, offset }')
@@ -588,19 +588,8 @@ function validateOffsets(offsets: TransactionOffsets): TxnOffsetCommitRequestTop
     validateTopicName(`offsets[${i}].topic`, entry.topic)
     validatePartition(`offsets[${i}].partition`, entry.partition)
     validateOffset(`offsets[${i}].offset`, entry.offset)
-    let topic = topics.get(entry.topic)
-    if (topic === undefined) {
-      topic = { name: entry.topic, partitions: [] }
-      topics.set(entry.topic, topic)
-    }
-    topic.partitions.push({
-      partitionIndex: entry.partition,
-      committedOffset: entry.offset,
-      committedLeaderEpoch: entry.leaderEpoch ?? -1,
-      committedMetadata: entry.metadata ?? '',
-    })
   })
-  return [...topics.values()]
+  return commitTopics(offsets)
 }
 
 function validateGroup(group: TransactionGroupMetadata): void {
