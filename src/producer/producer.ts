@@ -91,7 +91,7 @@ export class Producer {
     /** @internal Forces a transaction protocol version instead of asking the coordinator (tests). */
     transactionVersion?: TransactionVersion,
   ) {
-    this.options = resolveProducerOptions(options)
+    this.options = resolveProducerOptions(options, { requestTimeoutMs: cluster.options.requestTimeoutMs })
     this.cluster = cluster
     this.logger = cluster.options.logger
     this.memory = new BufferMemory(this.options.bufferMemoryBytes)
