@@ -130,6 +130,21 @@ export interface ResolvedClientOptions extends Omit<ResolvedOf<typeof clientOpti
   socketFactory: SocketFactory | undefined
   /** Runs on every new connection after ApiVersions; set from `sasl`. */
   authenticate: Authenticator | undefined
+  /**
+   * `tls` and `sasl` as given, when they can be copied to a worker thread (no functions in them, such as an
+   * OAUTHBEARER token provider): a worker builds its own connections from them. Undefined when they cannot.
+   */
+  connectionSettings: ConnectionSettings | undefined
+}
+
+/** What a worker thread needs to open a connection configured like the client's own. */
+export interface ConnectionSettings {
+  clientId: string
+  connectionTimeoutMs: number
+  requestTimeoutMs: number
+  maxResponseBytes: number
+  tls: TlsOptions | undefined
+  sasl: SaslOptions | undefined
 }
 
 /**

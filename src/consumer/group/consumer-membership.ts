@@ -238,7 +238,7 @@ export class ConsumerMembership implements GroupMembership {
     if (this.closing || this.pollExpired || !this.joined) return
     const response = answer.response as ConsumerGroupHeartbeatResponse
     const current =
-      response.errorCode === 0
+      response.errorCode === ErrorCode.NONE
         ? response.memberEpoch >= this.memberEpoch
         : answer.version === this.liveness.version
     if (!current) return
