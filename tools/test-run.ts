@@ -2,9 +2,10 @@
  * `npm test`: every check the project has, in one run, ending with one machine-readable line.
  *
  *   1. `npm run generate -- --check` (generated codecs match the schemas), when the generator exists
- *   2. `tsc --noEmit`
- *   3. `biome check .`
- *   4. vitest, both projects (`unit`, then `integration` with its broker)
+ *   2. `npm run docs:options -- --check` (docs/options.md matches the option tables)
+ *   3. `tsc --noEmit`
+ *   4. `biome check .`
+ *   5. vitest, both projects (`unit`, then `integration` with its broker)
  *
  * Every step runs even after a failure, so one run shows everything that is wrong. Each static check counts
  * as one test case; vitest contributes its own test cases. The last line printed is exactly
@@ -111,6 +112,7 @@ async function vitest(extraArgs: readonly string[]): Promise<void> {
 }
 
 await generatorCheck()
+await staticCheck('docs:options --check', join(root, 'tools', 'options-doc.ts'), ['--check'])
 await staticCheck('typecheck (tsc --noEmit)', join(root, 'node_modules', 'typescript', 'bin', 'tsc'), [
   '-p',
   'tsconfig.json',

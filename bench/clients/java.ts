@@ -4,7 +4,7 @@
  * users run them. Runs in the runner process (no Node adapter); peak RSS comes from /proc.
  */
 
-import { ensureKafkaJars, javaExecutable, KAFKA_VERSION } from '../../src/cli/broker/index.ts'
+import { ensureKafkaJars, javaExecutable, KAFKA_VERSION } from '../../src/rig/index.ts'
 import type { BenchClient, ClientOutcome } from '../lib/client.ts'
 import { spawnMeasured } from '../lib/spawn-measured.ts'
 import type { BenchTask, ConsumeTask, ProduceTask, Settings } from '../lib/task.ts'

@@ -3,7 +3,7 @@
  * accumulator does, seal and stamp it (CRC included). `node bench/micro/batch-encode.ts`.
  */
 
-import { type EncodableRecord, RecordBatchBuilder } from '../../src/producer/record-batch-builder.ts'
+import { type EncodableRecord, RecordBatchBuilder } from '../../src/protocol/records/batch-builder.ts'
 import { measure } from './measure.ts'
 
 const RECORDS = 2000

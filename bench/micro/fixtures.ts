@@ -1,6 +1,6 @@
 /** Byte fixtures shared by the micro-benchmarks, built with samsa's own encoder. */
 
-import { type EncodableRecord, RecordBatchBuilder } from '../../src/producer/record-batch-builder.ts'
+import { type EncodableRecord, RecordBatchBuilder } from '../../src/protocol/records/batch-builder.ts'
 
 /** `records` 100 B records in batches of `perBatch`, with consecutive base offsets, as a fetch returns them. */
 export function recordBatchesFixture(records: number, perBatch: number, valueBytes = 100): Buffer {

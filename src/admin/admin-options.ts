@@ -4,26 +4,23 @@
  */
 
 import { ConfigError } from '../common/errors.ts'
+import { type ResolvedOf, resolveOptions } from '../common/option-table.ts'
 import {
-  booleanOption,
   integerOption,
   rejectUnknownOptions,
   validateOffset,
   validatePartition,
   validateTopicName,
 } from '../common/validate.ts'
-import type {
-  CreateTopicsOptions,
-  DeleteTopicsOptions,
-  ListTopicsOptions,
-  NewPartitions,
-  NewTopic,
-  RecordsToDelete,
-  TopicConfigChange,
-} from './types.ts'
+import {
+  createTopicsOptionTable,
+  deleteTopicsOptionTable,
+  listTopicsOptionTable,
+  timeoutOptionTable,
+} from './call-options.ts'
+import type { NewPartitions, NewTopic, RecordsToDelete, TopicConfigChange } from './types.ts'
 
-/** Default bound on an admin operation, including the wait for metadata to catch up. */
-export const defaultAdminTimeoutMs = 30_000
+export { defaultAdminTimeoutMs } from './call-options.ts'
 
 export interface ResolvedNewTopic {
   topic: string
@@ -89,43 +86,21 @@ export function resolveNewTopics(topics: unknown): ResolvedNewTopic[] {
   })
 }
 
-export interface ResolvedCreateTopicsOptions {
-  validateOnly: boolean
-  ifNotExists: boolean
-  timeoutMs: number
-}
+export type ResolvedCreateTopicsOptions = ResolvedOf<typeof createTopicsOptionTable>
 
 export function resolveCreateTopicsOptions(options: unknown): ResolvedCreateTopicsOptions {
-  const given = requireObject('options', options ?? {}) as CreateTopicsOptions
-  rejectUnknownOptions('options', given, ['validateOnly', 'ifNotExists', 'timeoutMs'])
-  return {
-    validateOnly: booleanOption('options.validateOnly', given.validateOnly, false),
-    ifNotExists: booleanOption('options.ifNotExists', given.ifNotExists, false),
-    timeoutMs: integerOption('options.timeoutMs', given.timeoutMs, defaultAdminTimeoutMs, 1, 0x7fffffff),
-  }
+  return resolveOptions(createTopicsOptionTable, 'options', requireObject('options', options ?? {}))
 }
 
-export interface ResolvedDeleteTopicsOptions {
-  ifExists: boolean
-  timeoutMs: number
-}
+export type ResolvedDeleteTopicsOptions = ResolvedOf<typeof deleteTopicsOptionTable>
 
 export function resolveDeleteTopicsOptions(options: unknown): ResolvedDeleteTopicsOptions {
-  const given = requireObject('options', options ?? {}) as DeleteTopicsOptions
-  rejectUnknownOptions('options', given, ['ifExists', 'timeoutMs'])
-  return {
-    ifExists: booleanOption('options.ifExists', given.ifExists, false),
-    timeoutMs: integerOption('options.timeoutMs', given.timeoutMs, defaultAdminTimeoutMs, 1, 0x7fffffff),
-  }
+  return resolveOptions(deleteTopicsOptionTable, 'options', requireObject('options', options ?? {}))
 }
 
 /** Options that carry only a bound on the whole operation. */
 export function resolveTimeoutOptions(options: unknown): { timeoutMs: number } {
-  const given = requireObject('options', options ?? {}) as { timeoutMs?: unknown }
-  rejectUnknownOptions('options', given, ['timeoutMs'])
-  return {
-    timeoutMs: integerOption('options.timeoutMs', given.timeoutMs, defaultAdminTimeoutMs, 1, 0x7fffffff),
-  }
+  return resolveOptions(timeoutOptionTable, 'options', requireObject('options', options ?? {}))
 }
 
 /** Milliseconds since the epoch. */
@@ -134,9 +109,7 @@ export function resolveTimestamp(option: string, timestamp: unknown): number {
 }
 
 export function resolveListTopicsOptions(options: unknown): { includeInternal: boolean } {
-  const given = requireObject('options', options ?? {}) as ListTopicsOptions
-  rejectUnknownOptions('options', given, ['includeInternal'])
-  return { includeInternal: booleanOption('options.includeInternal', given.includeInternal, false) }
+  return resolveOptions(listTopicsOptionTable, 'options', requireObject('options', options ?? {}))
 }
 
 export function resolveNewPartitions(requests: unknown): NewPartitions[] {

@@ -15,6 +15,7 @@ import { validateTopicName } from '../common/validate.ts'
 import type { Connection, RequestOptions } from '../network/connection.ts'
 import type { ApiDefinition } from '../protocol/api.ts'
 import { errorForCode, isRetriableCode } from '../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
 import { CreatePartitions } from '../protocol/messages/create-partitions.ts'
 import { CreateTopics } from '../protocol/messages/create-topics.ts'
 import { DeleteRecords } from '../protocol/messages/delete-records.ts'
@@ -67,9 +68,6 @@ import type {
   TopicDescription,
 } from './types.ts'
 import { waitUntil } from './wait-until.ts'
-
-const UNKNOWN_TOPIC_OR_PARTITION = 3
-const TOPIC_ALREADY_EXISTS = 36
 
 /** ListOffsets' special timestamps. */
 const LATEST_TIMESTAMP = -1n
@@ -140,9 +138,9 @@ export class Admin {
           },
         )
       }
-      if (result.errorCode === 0) {
+      if (result.errorCode === ErrorCode.NONE) {
         created.push({ topic, topicId: result.topicId ?? ZERO_UUID, created: !validateOnly })
-      } else if (result.errorCode === TOPIC_ALREADY_EXISTS && ifNotExists) {
+      } else if (result.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS && ifNotExists) {
         created.push({ topic, topicId: result.topicId ?? ZERO_UUID, created: false })
       } else {
         failures.push({ topic, code: result.errorCode, detail: result.errorMessage ?? null })
@@ -197,8 +195,8 @@ export class Admin {
     )
     const failures: TopicFailure[] = []
     for (const result of response.responses) {
-      if (result.errorCode === 0) continue
-      if (result.errorCode === UNKNOWN_TOPIC_OR_PARTITION && ifExists) continue
+      if (result.errorCode === ErrorCode.NONE) continue
+      if (result.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && ifExists) continue
       failures.push({
         topic: result.name ?? '?',
         code: result.errorCode,
@@ -222,7 +220,7 @@ export class Admin {
     const { includeInternal } = resolveListTopicsOptions(options)
     const metadata = await this.#metadata(null)
     return metadata.topics
-      .filter((topic) => topic.errorCode === 0 && (includeInternal || !topic.isInternal))
+      .filter((topic) => topic.errorCode === ErrorCode.NONE && (includeInternal || !topic.isInternal))
       .map((topic) => topic.name ?? '')
       .filter((name) => name !== '')
       .sort()
@@ -239,14 +237,15 @@ export class Admin {
     const described = new Map<string, TopicDescription>()
     for (const topic of metadata.topics) {
       const name = topic.name ?? ''
-      if (topic.errorCode !== 0) failures.push({ topic: name, code: topic.errorCode, detail: null })
+      if (topic.errorCode !== ErrorCode.NONE)
+        failures.push({ topic: name, code: topic.errorCode, detail: null })
       else described.set(name, toTopicDescription(topic))
     }
     throwTopicFailures(failures)
     return topics.map((name) => {
       const description = described.get(name)
       if (description === undefined) {
-        throw topicError({ topic: name, code: UNKNOWN_TOPIC_OR_PARTITION, detail: null })
+        throw topicError({ topic: name, code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, detail: null })
       }
       return description
     })
@@ -259,7 +258,7 @@ export class Admin {
       endpointType: 1,
       includeFencedBrokers: false,
     })
-    if (response.errorCode !== 0) {
+    if (response.errorCode !== ErrorCode.NONE) {
       throw errorForCode(response.errorCode, { errorMessage: response.errorMessage })!
     }
     return {
@@ -292,7 +291,7 @@ export class Admin {
     )
     throwTopicFailures(
       response.results
-        .filter((result) => result.errorCode !== 0)
+        .filter((result) => result.errorCode !== ErrorCode.NONE)
         .map((result) => ({ topic: result.name, code: result.errorCode, detail: result.errorMessage })),
     )
     const names = wanted.map((request) => request.topic)
@@ -318,7 +317,7 @@ export class Admin {
     if (result === undefined) {
       throw new KafkaError(`the broker did not report on topic "${name}" in its DescribeConfigs response`, -1)
     }
-    if (result.errorCode !== 0) {
+    if (result.errorCode !== ErrorCode.NONE) {
       throw topicError({ topic: name, code: result.errorCode, detail: result.errorMessage })
     }
     const entries = new Map<string, ConfigEntry>()
@@ -361,7 +360,7 @@ export class Admin {
       validateOnly: false,
     })
     const result = response.responses[0]
-    if (result !== undefined && result.errorCode !== 0) {
+    if (result !== undefined && result.errorCode !== ErrorCode.NONE) {
       throw topicError({ topic: name, code: result.errorCode, detail: result.errorMessage })
     }
     // The controller has committed the change; brokers apply it from the metadata log a moment later.
@@ -525,7 +524,11 @@ export class Admin {
       for (const partition of pending) {
         const known = description.partitions.find((entry) => entry.partition === partition)
         if (known === undefined) {
-          throw topicError({ topic, code: UNKNOWN_TOPIC_OR_PARTITION, detail: `no partition ${partition}` })
+          throw topicError({
+            topic,
+            code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            detail: `no partition ${partition}`,
+          })
         }
         leaderEpochs.set(partition, known.leaderEpoch)
         const group = byLeader.get(known.leader) ?? []
@@ -542,7 +545,7 @@ export class Admin {
           }
           const connection = await this.#cluster.connectionTo(leader)
           for (const entry of await send(connection, group, leaderEpochs)) {
-            if (entry.errorCode === 0) {
+            if (entry.errorCode === ErrorCode.NONE) {
               results.set(entry.partition, entry.value)
             } else if (isRetriableCode(entry.errorCode) && attempt < partitionRequestAttempts) {
               retry.push(entry.partition)
@@ -568,7 +571,8 @@ export class Admin {
     const metadata = await this.#metadata(names)
     const described = new Map<string, TopicDescription>()
     for (const topic of metadata.topics) {
-      if (topic.errorCode === 0 && topic.name) described.set(topic.name, toTopicDescription(topic))
+      if (topic.errorCode === ErrorCode.NONE && topic.name)
+        described.set(topic.name, toTopicDescription(topic))
     }
     return described
   }

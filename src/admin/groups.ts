@@ -19,6 +19,7 @@ import { validateOffset, validatePartition, validateTopicName } from '../common/
 import { decodeAssignment } from '../consumer/group/consumer-protocol.ts'
 import type { Connection } from '../network/connection.ts'
 import { errorForCode } from '../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
 import { ConsumerGroupDescribe } from '../protocol/messages/consumer-group-describe.ts'
 import { DeleteGroups } from '../protocol/messages/delete-groups.ts'
 import { DescribeGroups } from '../protocol/messages/describe-groups.ts'
@@ -26,6 +27,8 @@ import { ListGroups } from '../protocol/messages/list-groups.ts'
 import { OffsetCommit } from '../protocol/messages/offset-commit.ts'
 import { OffsetFetch } from '../protocol/messages/offset-fetch.ts'
 import { ZERO_UUID } from '../protocol/messages/support.ts'
+import { commitTopics } from '../protocol/offsets-by-topic.ts'
+import { firstVersions, versionCaps } from '../protocol/version-caps.ts'
 import type {
   GroupDescription,
   GroupListing,
@@ -42,15 +45,6 @@ import type {
   PartitionTimestampOffset,
   TopicDescription,
 } from './types.ts'
-
-const UNKNOWN_TOPIC_OR_PARTITION = 3
-const GROUP_ID_NOT_FOUND = 69
-
-/** OffsetFetch v10 and OffsetCommit v10 name topics by id; the admin works with names. */
-const LAST_OFFSET_FETCH_WITH_NAMES = 9
-const LAST_OFFSET_COMMIT_WITH_NAMES = 9
-/** The first OffsetFetch version that takes a list of groups instead of one group id. */
-const FIRST_BATCHED_OFFSET_FETCH = 8
 
 /** The topic-level calls of the admin client that group administration builds on. */
 export interface TopicAdmin {
@@ -129,7 +123,7 @@ export class GroupAdmin {
       this.#committedOffsets(id),
       this.describeGroup(id).catch((error: unknown) => {
         // A group that only ever committed (no member ever joined) may not be describable.
-        if (error instanceof KafkaError && error.code === GROUP_ID_NOT_FOUND) return undefined
+        if (error instanceof KafkaError && error.code === ErrorCode.GROUP_ID_NOT_FOUND) return undefined
         throw error
       }),
     ])
@@ -151,7 +145,7 @@ export class GroupAdmin {
     await Promise.all(
       topics.map(async (topic) => {
         const offsets = await this.#topics.listOffsets(topic).catch((error: unknown) => {
-          if (error instanceof KafkaError && error.code === UNKNOWN_TOPIC_OR_PARTITION) return []
+          if (error instanceof KafkaError && error.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return []
           throw error
         })
         for (const entry of offsets) logEnds.set(topicPartitionKey(topic, entry.partition), entry.latest)
@@ -237,8 +231,8 @@ export class GroupAdmin {
     return this.#cluster.withCoordinator('group', groupId, async (connection) => {
       // requireStable is off, as in Kafka's tool: an admin reading lag should see the last stable commit at
       // once rather than wait for an open transaction to end.
-      const version = connection.versions.pick(OffsetFetch, LAST_OFFSET_FETCH_WITH_NAMES)
-      const batched = version >= FIRST_BATCHED_OFFSET_FETCH
+      const version = connection.versions.pick(OffsetFetch, versionCaps.offsetFetchByTopicName)
+      const batched = version >= firstVersions.offsetFetchBatched
       const response = await connection.request(
         OffsetFetch,
         batched
@@ -281,7 +275,7 @@ export class GroupAdmin {
 
   async #refuseWhileActive(groupId: string): Promise<void> {
     const description = await this.describeGroup(groupId).catch((error: unknown) => {
-      if (error instanceof KafkaError && error.code === GROUP_ID_NOT_FOUND) return undefined
+      if (error instanceof KafkaError && error.code === ErrorCode.GROUP_ID_NOT_FOUND) return undefined
       throw error
     })
     if (description !== undefined && description.members.length > 0) throw activeGroup(description)
@@ -340,24 +334,19 @@ export class GroupAdmin {
           memberId: '',
           groupInstanceId: null,
           retentionTimeMs: -1n,
-          topics: [
-            {
-              name: topic,
-              topicId: ZERO_UUID,
-              partitions: resets.map((reset) => ({
-                partitionIndex: reset.partition,
-                committedOffset: reset.newOffset,
-                committedLeaderEpoch: -1,
-                committedMetadata: '',
-              })),
-            },
-          ],
+          topics: commitTopics(
+            resets.map((reset) => ({
+              topic: reset.topic,
+              partition: reset.partition,
+              offset: reset.newOffset,
+            })),
+          ).map((entry) => ({ ...entry, topicId: ZERO_UUID })),
         },
-        { maxVersion: LAST_OFFSET_COMMIT_WITH_NAMES },
+        { maxVersion: versionCaps.offsetCommit },
       )
       for (const result of response.topics) {
         for (const partition of result.partitions) {
-          if (partition.errorCode === 0) continue
+          if (partition.errorCode === ErrorCode.NONE) continue
           const error = errorForCode(partition.errorCode, {
             broker: connection.address,
             topic: result.name,
@@ -388,7 +377,7 @@ async function describeConsumerGroup(
     includeAuthorizedOperations: false,
   })
   const group = response.groups.find((entry) => entry.groupId === groupId)
-  if (group === undefined || group.errorCode === GROUP_ID_NOT_FOUND) return undefined
+  if (group === undefined || group.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) return undefined
   const error = errorForCode(group.errorCode, {
     broker: connection.address,
     errorMessage: group.errorMessage,
@@ -545,18 +534,24 @@ function activeGroup(description: GroupDescription): IllegalStateError {
 }
 
 function groupNotFound(groupId: string): BrokerError {
-  return errorForCode(GROUP_ID_NOT_FOUND, { errorMessage: `group "${groupId}" does not exist` })!
+  return errorForCode(ErrorCode.GROUP_ID_NOT_FOUND, { errorMessage: `group "${groupId}" does not exist` })!
 }
 
 function groupErrorDetail(groupId: string, code: number): string | undefined {
-  if (code === GROUP_ID_NOT_FOUND) return `group "${groupId}" does not exist`
-  if (code === 68) return `group "${groupId}" still has members; stop its consumers first`
+  if (code === ErrorCode.GROUP_ID_NOT_FOUND) return `group "${groupId}" does not exist`
+  if (code === ErrorCode.NON_EMPTY_GROUP)
+    return `group "${groupId}" still has members; stop its consumers first`
   return undefined
 }
 
 /** UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS, STALE_MEMBER_EPOCH. */
 function isMembershipCode(code: number): boolean {
-  return code === 25 || code === 22 || code === 27 || code === 113
+  return (
+    code === ErrorCode.UNKNOWN_MEMBER_ID ||
+    code === ErrorCode.ILLEGAL_GENERATION ||
+    code === ErrorCode.REBALANCE_IN_PROGRESS ||
+    code === ErrorCode.STALE_MEMBER_EPOCH
+  )
 }
 
 function compareStrings(a: string, b: string): number {

@@ -1,3 +1,4 @@
+export type { CreateTopicsOptions, DeleteTopicsOptions, ListTopicsOptions } from './call-options.ts'
 /** The public shapes the admin client takes and returns. */
 
 /** A topic to create. */
@@ -11,21 +12,6 @@ export interface NewTopic {
   configs?: Record<string, string>
 }
 
-export interface CreateTopicsOptions {
-  /** Ask the controller to check the request without creating anything. */
-  validateOnly?: boolean
-  /**
-   * Skip topics that already exist instead of failing with `TOPIC_ALREADY_EXISTS`. The existing topic is
-   * left as it is, even if its partition count or configs differ from the request.
-   */
-  ifNotExists?: boolean
-  /**
-   * How long the controller, and then the wait for every new partition to have a leader, may take in total.
-   * 30 000 by default.
-   */
-  timeoutMs?: number
-}
-
 /** What happened to one requested topic. */
 export interface CreatedTopic {
   topic: string
@@ -33,18 +19,6 @@ export interface CreatedTopic {
   topicId: string
   /** False when the topic already existed and `ifNotExists` was set. */
   created: boolean
-}
-
-export interface DeleteTopicsOptions {
-  /** Succeed for topics that do not exist instead of failing with `UNKNOWN_TOPIC_OR_PARTITION`. */
-  ifExists?: boolean
-  /** How long the deletion and the wait for metadata to forget the topics may take. 30 000 by default. */
-  timeoutMs?: number
-}
-
-export interface ListTopicsOptions {
-  /** Include internal topics such as `__consumer_offsets`. False by default. */
-  includeInternal?: boolean
 }
 
 /** One partition as the cluster metadata describes it. */

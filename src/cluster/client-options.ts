@@ -5,7 +5,14 @@
 
 import { ConfigError } from '../common/errors.ts'
 import { createConsoleLogger, type Logger, silentLogger } from '../common/logger.ts'
-import { integerOption, rejectUnknownOptions, stringOption } from '../common/validate.ts'
+import {
+  defineOptions,
+  type OptionsOf,
+  option,
+  type ResolvedOf,
+  resolveOptions,
+} from '../common/option-table.ts'
+import { integerOption } from '../common/validate.ts'
 import type { Authenticator } from '../network/connection.ts'
 import { createSaslAuthenticator } from '../network/sasl/index.ts'
 import type { SaslOptions } from '../network/sasl/sasl-options.ts'
@@ -15,67 +22,110 @@ import { createTlsSocketFactory, type TlsOptions } from '../network/tls-socket-f
 export type { OAuthBearerToken, SaslOptions } from '../network/sasl/sasl-options.ts'
 export type { TlsOptions } from '../network/tls-socket-factory.ts'
 
-/** Options shared by every client. Only `bootstrap` is required. */
-export interface ClientOptions {
+const ONE_DAY_MS = 24 * 60 * 60 * 1000
+
+/**
+ * The client-wide options (`new Kafka(options)`), declared once: type, default, validation and docs. See
+ * common/option-table.ts for how to add one.
+ */
+export const clientOptionTable = defineOptions({
   /**
    * Brokers to ask for the cluster's layout, as `host:port` strings (an array, or one comma-separated string).
    * One reachable broker is enough; the rest of the cluster is discovered from it. IPv6 hosts go in
-   * brackets: `[::1]:9092`.
+   * brackets: `[::1]:9092`. Required.
    */
-  bootstrap: string | string[]
-  /** Sent with every request; brokers use it in request logs and quotas. Default `'samsa'`. */
-  clientId?: string
-  /** How long to wait for the answer to one request before failing it (and closing its connection). Default 30000. */
-  requestTimeoutMs?: number
-  /** How long opening one TCP (or TLS) connection may take. Default 10000. */
-  connectionTimeoutMs?: number
+  bootstrap: option.custom<string | string[], BrokerEndpoint[]>({
+    type: 'string | string[]',
+    defaultText: 'required',
+    allowed: "'host:port' strings",
+    resolve: (path, value) => parseBootstrap(value, path),
+  }),
+  /** Sent with every request; brokers use it in request logs and quotas. */
+  clientId: option.string({ default: 'samsa' }),
+  /**
+   * How long to wait for the answer to one request before failing it (and closing its connection). The
+   * producer's Produce requests use it too unless the producer sets its own `requestTimeoutMs`.
+   */
+  requestTimeoutMs: option.integer({ default: 30_000, min: 1, max: ONE_DAY_MS }),
+  /** How long opening one TCP (or TLS) connection may take. */
+  connectionTimeoutMs: option.integer({ default: 10_000, min: 1, max: ONE_DAY_MS }),
   /**
    * How many times a failed operation is retried when the error is retriable (a leader moved, a broker
-   * restarted, a request timed out). 0 disables retries. Default 5.
+   * restarted, a request timed out). 0 disables retries.
    */
-  retries?: number
-  /** Wait before the first retry; doubles with each further retry, with ±20% jitter. Default 100. */
-  retryBackoffMs?: number
-  /** Upper bound of the retry wait. Default 1000. */
-  retryBackoffMaxMs?: number
-  /** Wait before reconnecting to a broker whose connection failed; doubles per consecutive failure. Default 50. */
-  reconnectBackoffMs?: number
-  /** Upper bound of the reconnect wait. Default 1000. */
-  reconnectBackoffMaxMs?: number
-  /** Cluster metadata older than this is refreshed before use, even without errors. Default 300000 (5 minutes). */
-  metadataMaxAgeMs?: number
-  /** Requests sent on one connection before waiting for answers; further requests queue. Default 5. */
-  maxInFlightRequests?: number
-  /** Largest response accepted from a broker, in bytes. Default 268435456 (256 MiB). */
-  maxResponseBytes?: number
+  retries: option.integer({ default: 5, min: 0, max: 1_000_000 }),
+  /** Wait before the first retry; doubles with each further retry, with ±20% jitter. */
+  retryBackoffMs: option.integer({ default: 100, min: 0, max: ONE_DAY_MS }),
+  /** Upper bound of the retry wait; at least `retryBackoffMs`. */
+  retryBackoffMaxMs: option.custom<number, number>({
+    type: 'integer',
+    defaultText: 'max(1000, retryBackoffMs)',
+    allowed: `retryBackoffMs to ${ONE_DAY_MS}`,
+    resolve: (path, value, resolved) => {
+      const floor = resolved.retryBackoffMs as number
+      return integerOption(path, value, Math.max(1000, floor), floor, ONE_DAY_MS)
+    },
+  }),
+  /** Wait before reconnecting to a broker whose connection failed; doubles per consecutive failure. */
+  reconnectBackoffMs: option.integer({ default: 50, min: 0, max: ONE_DAY_MS }),
+  /** Upper bound of the reconnect wait; at least `reconnectBackoffMs`. */
+  reconnectBackoffMaxMs: option.custom<number, number>({
+    type: 'integer',
+    defaultText: 'max(1000, reconnectBackoffMs)',
+    allowed: `reconnectBackoffMs to ${ONE_DAY_MS}`,
+    resolve: (path, value, resolved) => {
+      const floor = resolved.reconnectBackoffMs as number
+      return integerOption(path, value, Math.max(1000, floor), floor, ONE_DAY_MS)
+    },
+  }),
+  /** Cluster metadata older than this is refreshed before use, even without errors. */
+  metadataMaxAgeMs: option.integer({ default: 300_000, min: 0, max: ONE_DAY_MS }),
   /**
-   * Where samsa logs. Default: warnings and errors go to stderr as one JSON line each (an offset reset, a
+   * Requests of any kind pipelined on one broker connection before waiting for answers; further requests
+   * queue. This bounds every connection, the producer's included; the producer's own `maxInFlightRequests`
+   * bounds how many Produce requests it keeps outstanding per broker on top of it.
+   */
+  maxInFlightRequests: option.integer({ default: 5, min: 1, max: 1_000_000 }),
+  /** Largest response accepted from a broker, in bytes. */
+  maxResponseBytes: option.integer({
+    default: 256 * 1024 * 1024,
+    defaultText: '268435456 (256 MiB)',
+    min: 1024,
+  }),
+  /**
+   * Where samsa logs. By default warnings and errors go to stderr as one JSON line each (an offset reset, a
    * lost membership, a failed commit, a fenced producer), as the Java client logs them by default. `false`
    * logs nothing; any object with `debug`, `info`, `warn` and `error` methods (pino, winston, console)
    * receives everything.
    */
-  logger?: Logger | false
+  logger: option.custom<Logger | false, Logger>({
+    type: 'Logger | false',
+    defaultText: 'warnings and errors to stderr',
+    allowed: 'false or an object with debug, info, warn and error methods',
+    resolve: (path, value) => resolveLogger(value, path),
+  }),
   /** Connect with TLS (`true`, or Node's `tls.connect` options such as `ca`, `cert`, `key`). */
-  tls?: TlsOptions
+  tls: option.custom<TlsOptions, SocketFactory | undefined>({
+    type: 'boolean | TlsOptions',
+    defaultText: 'plain TCP',
+    allowed: 'true, false or tls.connect options',
+    resolve: (path, value) => resolveTls(value, path),
+  }),
   /** Authenticate with SASL: PLAIN, SCRAM-SHA-256/512 or OAUTHBEARER. */
-  sasl?: SaslOptions
-}
+  sasl: option.custom<SaslOptions, Authenticator | undefined>({
+    type: 'SaslOptions',
+    defaultText: 'none',
+    allowed: "{ mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'oauthbearer', ... }",
+    resolve: (_path, value) =>
+      value === undefined ? undefined : createSaslAuthenticator(value as SaslOptions),
+  }),
+})
+
+/** Options shared by every client. Only `bootstrap` is required. */
+export type ClientOptions = OptionsOf<typeof clientOptionTable> & { bootstrap: string | string[] }
 
 /** {@link ClientOptions} after validation, with every default applied. */
-export interface ResolvedClientOptions {
-  bootstrap: BrokerEndpoint[]
-  clientId: string
-  requestTimeoutMs: number
-  connectionTimeoutMs: number
-  retries: number
-  retryBackoffMs: number
-  retryBackoffMaxMs: number
-  reconnectBackoffMs: number
-  reconnectBackoffMaxMs: number
-  metadataMaxAgeMs: number
-  maxInFlightRequests: number
-  maxResponseBytes: number
-  logger: Logger
+export interface ResolvedClientOptions extends Omit<ResolvedOf<typeof clientOptionTable>, 'tls' | 'sasl'> {
   /** How connections open their socket; set from `tls` (plain TCP when undefined). */
   socketFactory: SocketFactory | undefined
   /** Runs on every new connection after ApiVersions; set from `sasl`. */
@@ -97,27 +147,6 @@ export interface ConnectionSettings {
   sasl: SaslOptions | undefined
 }
 
-/** The option names of {@link ClientOptions}; callers with options of their own pass those as extras. */
-const CLIENT_OPTION_NAMES = [
-  'bootstrap',
-  'clientId',
-  'requestTimeoutMs',
-  'connectionTimeoutMs',
-  'retries',
-  'retryBackoffMs',
-  'retryBackoffMaxMs',
-  'reconnectBackoffMs',
-  'reconnectBackoffMaxMs',
-  'metadataMaxAgeMs',
-  'maxInFlightRequests',
-  'maxResponseBytes',
-  'logger',
-  'tls',
-  'sasl',
-] as const
-
-const ONE_DAY_MS = 24 * 60 * 60 * 1000
-
 /**
  * Validates `input` and applies defaults. Throws {@link ConfigError} naming the first bad option.
  *
@@ -132,49 +161,11 @@ export function resolveClientOptions(
     throw new ConfigError('options', 'expected an object with at least { bootstrap }')
   }
   // Object.keys, not the declared type: plain JavaScript callers can pass anything.
-  rejectUnknownOptions('options', input, [...CLIENT_OPTION_NAMES, ...extraOptionNames])
-  const retryBackoffMs = integerOption('retryBackoffMs', input.retryBackoffMs, 100, 0, ONE_DAY_MS)
-  const reconnectBackoffMs = integerOption('reconnectBackoffMs', input.reconnectBackoffMs, 50, 0, ONE_DAY_MS)
+  const { tls, sasl, ...rest } = resolveOptions(clientOptionTable, '', input, extraOptionNames, 'options')
   const resolved: ResolvedClientOptions = {
-    bootstrap: parseBootstrap(input.bootstrap),
-    clientId: stringOption('clientId', input.clientId, 'samsa'),
-    requestTimeoutMs: integerOption('requestTimeoutMs', input.requestTimeoutMs, 30_000, 1, ONE_DAY_MS),
-    connectionTimeoutMs: integerOption(
-      'connectionTimeoutMs',
-      input.connectionTimeoutMs,
-      10_000,
-      1,
-      ONE_DAY_MS,
-    ),
-    retries: integerOption('retries', input.retries, 5, 0, 1_000_000),
-    retryBackoffMs,
-    retryBackoffMaxMs: integerOption(
-      'retryBackoffMaxMs',
-      input.retryBackoffMaxMs,
-      Math.max(1000, retryBackoffMs),
-      retryBackoffMs,
-      ONE_DAY_MS,
-    ),
-    reconnectBackoffMs,
-    reconnectBackoffMaxMs: integerOption(
-      'reconnectBackoffMaxMs',
-      input.reconnectBackoffMaxMs,
-      Math.max(1000, reconnectBackoffMs),
-      reconnectBackoffMs,
-      ONE_DAY_MS,
-    ),
-    metadataMaxAgeMs: integerOption('metadataMaxAgeMs', input.metadataMaxAgeMs, 300_000, 0, ONE_DAY_MS),
-    maxInFlightRequests: integerOption('maxInFlightRequests', input.maxInFlightRequests, 5, 1, 1_000_000),
-    maxResponseBytes: integerOption(
-      'maxResponseBytes',
-      input.maxResponseBytes,
-      256 * 1024 * 1024,
-      1024,
-      0x7fffffff,
-    ),
-    logger: resolveLogger(input.logger),
-    socketFactory: resolveTls(input.tls),
-    authenticate: input.sasl === undefined ? undefined : createSaslAuthenticator(input.sasl),
+    ...rest,
+    socketFactory: tls,
+    authenticate: sasl,
     connectionSettings: undefined,
   }
   resolved.connectionSettings = transferableSettings(resolved, input)
@@ -244,22 +235,22 @@ function parseEndpoint(text: string, option: string): BrokerEndpoint {
   return { host, port }
 }
 
-function resolveTls(tls: unknown): SocketFactory | undefined {
+function resolveTls(tls: unknown, path: string): SocketFactory | undefined {
   if (tls === undefined || tls === false) return undefined
   if (tls !== true && (typeof tls !== 'object' || tls === null)) {
-    throw new ConfigError('tls', `expected true or tls.connect options, got ${typeof tls}`)
+    throw new ConfigError(path, `expected true or tls.connect options, got ${typeof tls}`)
   }
   return createTlsSocketFactory(tls as TlsOptions)
 }
 
-function resolveLogger(logger: unknown): Logger {
+function resolveLogger(logger: unknown, path: string): Logger {
   if (logger === undefined) return createConsoleLogger('warn')
   if (logger === false) return silentLogger
   const candidate = logger as Record<string, unknown> | null
   for (const method of ['debug', 'info', 'warn', 'error']) {
     if (typeof candidate?.[method] !== 'function') {
       throw new ConfigError(
-        'logger',
+        path,
         `expected false or an object with debug, info, warn and error methods; ${method} is missing`,
       )
     }

@@ -21,6 +21,8 @@ import type { Connection } from '../network/connection.ts'
 import type { BrokerEndpoint } from '../network/socket-factory.ts'
 import type { ThrottleMetrics } from '../network/throttle.ts'
 import { errorForCode } from '../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
+import { isStaleMetadataCode } from '../protocol/errors/stale-metadata.ts'
 import { Metadata, type MetadataResponse } from '../protocol/messages/metadata.ts'
 import { BrokerPool } from './broker-pool.ts'
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './client-options.ts'
@@ -34,21 +36,11 @@ import {
 } from './metadata.ts'
 import { type RetryOptions, retry } from './retry.ts'
 
-/**
- * Error codes meaning the client's metadata is out of date: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION,
- * LEADER_NOT_AVAILABLE, NETWORK_EXCEPTION, NOT_CONTROLLER, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH,
- * UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_ID, INCONSISTENT_TOPIC_ID.
- */
-const STALE_METADATA_CODES: ReadonlySet<number> = new Set([6, 3, 5, 13, 41, 56, 74, 75, 100, 103])
-
 /** True when retrying `error` should be preceded by a metadata refresh. */
 export function isStaleMetadataError(error: unknown): boolean {
   if (error instanceof ConnectionError || error instanceof TimeoutError) return true
-  return error instanceof KafkaError && STALE_METADATA_CODES.has(error.code)
+  return error instanceof KafkaError && isStaleMetadataCode(error.code)
 }
-
-const UNKNOWN_TOPIC_OR_PARTITION = 3
-const LEADER_NOT_AVAILABLE = 5
 
 export class Cluster {
   readonly options: ResolvedClientOptions
@@ -155,7 +147,7 @@ export class Cluster {
       const count = this.snapshot.topics.get(topic)?.partitions.length ?? 0
       throw new BrokerError(
         `Topic "${topic}" has ${count} partitions (0-${count - 1}); partition ${partition} does not exist`,
-        UNKNOWN_TOPIC_OR_PARTITION,
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         'UNKNOWN_TOPIC_OR_PARTITION',
         { topic, partition, retriable: false },
       )
@@ -164,7 +156,7 @@ export class Cluster {
     return this.retryRaw(async () => {
       const fresh = (await this.refreshMetadata([topic])).topics.get(topic)?.partitions[partition]
       if (fresh !== undefined && fresh.leaderId >= 0) return fresh
-      throw errorForCode(fresh?.errorCode || LEADER_NOT_AVAILABLE, { topic, partition })!
+      throw errorForCode(fresh?.errorCode || ErrorCode.LEADER_NOT_AVAILABLE, { topic, partition })!
     })
   }
 
@@ -409,16 +401,18 @@ export class Cluster {
         const snapshot = await this.refreshMetadata([topic])
         const info = snapshot.topics.get(topic)
         if (info !== undefined && info.partitions.length > 0) return info
-        throw errorForCode(snapshot.topicErrors.get(topic) || UNKNOWN_TOPIC_OR_PARTITION, { topic })!
+        throw errorForCode(snapshot.topicErrors.get(topic) || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, {
+          topic,
+        })!
       })
     } catch (error) {
       this.trackedTopics.delete(topic)
-      if (error instanceof BrokerError && error.code === UNKNOWN_TOPIC_OR_PARTITION) {
+      if (error instanceof BrokerError && error.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
         const waited = Math.round(performance.now() - started)
         throw new BrokerError(
           `Topic "${topic}" does not exist: still unknown to the cluster after ${this.options.retries + 1} ` +
             `metadata requests over ${waited} ms. Create it first (samsa never asks brokers to auto-create topics).`,
-          UNKNOWN_TOPIC_OR_PARTITION,
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           'UNKNOWN_TOPIC_OR_PARTITION',
           { topic, retriable: false, cause: error },
         )

@@ -6,7 +6,9 @@
 import { ConnectionError, KafkaError, ProtocolDecodeError, TimeoutError } from '../common/errors.ts'
 import type { Connection } from '../network/connection.ts'
 import { errorForCode } from '../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
 import { FindCoordinator } from '../protocol/messages/find-coordinator.ts'
+import { firstVersions } from '../protocol/version-caps.ts'
 import type { BrokerInfo } from './metadata.ts'
 
 /** What a coordinator coordinates: a consumer group, or a transactional producer. */
@@ -15,7 +17,10 @@ export type CoordinatorType = 'group' | 'transaction'
 const KEY_TYPES: Record<CoordinatorType, number> = { group: 0, transaction: 1 }
 
 /** COORDINATOR_NOT_AVAILABLE and NOT_COORDINATOR: ask FindCoordinator again. */
-const COORDINATOR_MOVED_CODES: ReadonlySet<number> = new Set([15, 16])
+const COORDINATOR_MOVED_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+])
 
 /**
  * True when `error` means the cached coordinator should be forgotten and looked up again: the broker said
@@ -39,7 +44,7 @@ export async function findCoordinator(
 ): Promise<BrokerInfo> {
   // The codec refuses fields a version lacks, so the request is shaped for the version it will go out as.
   const version = connection.versions.pick(FindCoordinator)
-  const batched = version >= 4
+  const batched = version >= firstVersions.findCoordinatorBatched
   const response = await connection.request(
     FindCoordinator,
     { key: batched ? '' : key, keyType: KEY_TYPES[type], coordinatorKeys: batched ? [key] : [] },

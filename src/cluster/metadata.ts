@@ -5,6 +5,7 @@
  * Snapshots are replaced, never mutated, so code holding one sees a consistent view while a refresh runs.
  */
 
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
 import type { MetadataResponse } from '../protocol/messages/metadata.ts'
 
 /** A broker as the cluster advertises it. */
@@ -99,8 +100,8 @@ export class MetadataSnapshot {
       if (topic.name === null) continue
       // LEADER_NOT_AVAILABLE at topic level comes with the partitions of a topic still being created;
       // any other topic error means the partition list is not usable.
-      if (topic.errorCode !== 0) topicErrors.set(topic.name, topic.errorCode)
-      if (topic.errorCode !== 0 && topic.partitions.length === 0) continue
+      if (topic.errorCode !== ErrorCode.NONE) topicErrors.set(topic.name, topic.errorCode)
+      if (topic.errorCode !== ErrorCode.NONE && topic.partitions.length === 0) continue
       const partitions: PartitionInfo[] = []
       for (const p of topic.partitions) {
         partitions[p.partitionIndex] = {
@@ -116,7 +117,10 @@ export class MetadataSnapshot {
       }
       // A response with a gap in the partition numbers is malformed; a dense array keeps lookups simple.
       if (partitions.length !== topic.partitions.length) {
-        topicErrors.set(topic.name, topic.errorCode === 0 ? -1 : topic.errorCode)
+        topicErrors.set(
+          topic.name,
+          topic.errorCode === ErrorCode.NONE ? ErrorCode.UNKNOWN_SERVER_ERROR : topic.errorCode,
+        )
         continue
       }
       topics.set(topic.name, {

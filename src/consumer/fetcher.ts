@@ -20,24 +20,17 @@ import { ZERO_TOPIC_ID } from '../cluster/metadata.ts'
 import { ConnectionError, KafkaError, OffsetOutOfRangeError, TimeoutError } from '../common/errors.ts'
 import type { Logger } from '../common/logger.ts'
 import { errorForCode, errorName } from '../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
+import { isStaleMetadataCode } from '../protocol/errors/stale-metadata.ts'
 import { Fetch, type FetchTopic, type PartitionData } from '../protocol/messages/fetch.ts'
 import { decodeRecordBatches } from '../protocol/records/batch-decoder.ts'
+import { firstVersions, versionCaps } from '../protocol/version-caps.ts'
 import { CompletedFetch } from './completed-fetch.ts'
 import { type ConsumerCluster, partitionInfo } from './consumer-cluster.ts'
 import type { ResolvedConsumerOptions } from './consumer-options.ts'
 import type { FetchBuffer } from './fetch-buffer.ts'
 import { handleDivergingEpoch } from './offsets/position-validator.ts'
 import type { PartitionState, SubscriptionState } from './subscription-state.ts'
-
-const NONE = 0
-const OFFSET_OUT_OF_RANGE = 1
-/** Codes after which the partition's leader must be looked up again before fetching it. */
-const STALE_LEADER_CODES: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 75, 100, 103])
-const FENCED_LEADER_EPOCH = 74
-/** Fetch v12 added `lastFetchedEpoch` to requests and `divergingEpoch` to responses (KIP-320, Kafka 2.7). */
-const FIRST_VERSION_WITH_LAST_FETCHED_EPOCH = 12
-/** The highest Fetch version that names topics rather than identifying them by id. */
-const LAST_VERSION_WITH_TOPIC_NAMES = 12
 
 /** A partition's entry in a fetch being sent: its state, and what was asked for it. */
 interface FetchTarget {
@@ -173,7 +166,7 @@ export class Fetcher {
     this.reservedBytes += maxBytes
     try {
       const connection = await this.cluster.connectionTo(leaderId)
-      if (!connection.supports(Fetch, FIRST_VERSION_WITH_LAST_FETCHED_EPOCH)) {
+      if (!connection.supports(Fetch, firstVersions.fetchWithLastFetchedEpoch)) {
         // A broker before 2.7 has no field for it; such a broker reports truncation as FENCED_LEADER_EPOCH only.
         for (const topic of topics.values()) {
           for (const partition of topic.partitions) partition.lastFetchedEpoch = -1
@@ -196,7 +189,7 @@ export class Fetcher {
           rackId: this.options.clientRack ?? '',
         },
         {
-          ...(allTopicsHaveIds ? {} : { maxVersion: LAST_VERSION_WITH_TOPIC_NAMES }),
+          ...(allTopicsHaveIds ? {} : { maxVersion: versionCaps.fetchByTopicName }),
           // The broker may hold the request for maxWaitMs before answering; that is not a timeout.
           timeoutMs: this.cluster.options.requestTimeoutMs + this.options.fetchMaxWaitMs,
         },
@@ -247,7 +240,7 @@ export class Fetcher {
     // A seek, reset or reassignment since the request was sent makes the answer irrelevant.
     if (state.generation !== target.generation || state.fetchOffset !== target.fetchOffset) return
     const code = data.errorCode
-    if (code === NONE) {
+    if (code === ErrorCode.NONE) {
       state.highWatermark = data.highWatermark
       if (data.lastStableOffset >= 0n) state.lastStableOffset = data.lastStableOffset
       if (data.logStartOffset >= 0n) state.logStartOffset = data.logStartOffset
@@ -290,18 +283,18 @@ export class Fetcher {
       this.buffer.add(fetch)
       return
     }
-    if (code === OFFSET_OUT_OF_RANGE) {
+    if (code === ErrorCode.OFFSET_OUT_OF_RANGE) {
       this.handleOutOfRange(state, target.fetchOffset, broker)
       return
     }
     state.retryAt = performance.now() + this.options.retryBackoffMs
-    if (code === FENCED_LEADER_EPOCH) {
+    if (code === ErrorCode.FENCED_LEADER_EPOCH) {
       // Our leader epoch is older than the broker's: refresh, then check the position against the new leader.
       this.subscriptions.requestValidation(state)
       this.refreshMetadata()
       return
     }
-    if (STALE_LEADER_CODES.has(code)) {
+    if (isStaleMetadataCode(code)) {
       this.logger.debug('fetch partition error; refreshing metadata', {
         topic: state.topic,
         partition: state.partition,

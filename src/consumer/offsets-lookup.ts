@@ -12,6 +12,7 @@ import { KafkaError, TimeoutError } from '../common/errors.ts'
 import type { TopicPartition } from '../common/types.ts'
 import { topicPartitionKey } from '../common/types.ts'
 import { errorForCode } from '../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
 import { ListOffsets, type ListOffsetsTopic } from '../protocol/messages/list-offsets.ts'
 import { type ConsumerCluster, partitionInfo } from './consumer-cluster.ts'
 import type { IsolationLevel } from './consumer-options.ts'
@@ -147,7 +148,10 @@ async function askLeader(
 
 function unknownLeaderError(tp: TopicPartition, topicKnown: boolean): KafkaError {
   // UNKNOWN_TOPIC_OR_PARTITION (3) when the topic or partition is missing, LEADER_NOT_AVAILABLE (5) otherwise.
-  return errorForCode(topicKnown ? 5 : 3, { topic: tp.topic, partition: tp.partition }) as KafkaError
+  return errorForCode(topicKnown ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, {
+    topic: tp.topic,
+    partition: tp.partition,
+  }) as KafkaError
 }
 
 /**

@@ -11,6 +11,7 @@
 import { UnsupportedVersionError } from '../common/errors.ts'
 import type { ApiDefinition } from '../protocol/api.ts'
 import { errorForCode } from '../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
 import {
   ApiVersions,
   type ApiVersionsRequest,
@@ -18,8 +19,6 @@ import {
 } from '../protocol/messages/api-versions.ts'
 import type { Reader } from '../protocol/primitives/reader.ts'
 import { BrokerVersions, type VersionRange } from './broker-versions.ts'
-
-const UNSUPPORTED_VERSION = 35
 
 /** Sent in ApiVersions v3+ so brokers can report which clients connect (KIP-511). */
 export const CLIENT_SOFTWARE_NAME = 'samsa'
@@ -44,7 +43,7 @@ function tolerantApiVersions(
     ...api,
     decodeResponse(reader: Reader, version: number): ApiVersionsResponse {
       const peekedError = reader.remaining >= 2 ? reader.buffer.readInt16BE(reader.position) : 0
-      return api.decodeResponse(reader, peekedError === UNSUPPORTED_VERSION ? 0 : version)
+      return api.decodeResponse(reader, peekedError === ErrorCode.UNSUPPORTED_VERSION ? 0 : version)
     },
   }
 }
@@ -63,7 +62,7 @@ export async function negotiateApiVersions(
   let version = api.maxVersion
   let response = await send(tolerant, version, request)
 
-  if (response.errorCode === UNSUPPORTED_VERSION) {
+  if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
     const brokerRange = response.apiKeys.find((key) => key.apiKey === api.apiKey)
     const fallback = brokerRange === undefined ? -1 : Math.min(api.maxVersion, brokerRange.maxVersion)
     if (brokerRange === undefined || fallback < Math.max(api.minVersion, brokerRange.minVersion)) {

@@ -1,8 +1,17 @@
 /** Options of `consumer.run()`: the public type, defaults and validation (ConfigError naming the option). */
 
 import { ConfigError } from '../common/errors.ts'
+import {
+  defineOptions,
+  type OptionSpec,
+  type OptionsOf,
+  type OptionTable,
+  option,
+  type ResolvedOf,
+  resolveOptions,
+} from '../common/option-table.ts'
 import type { TopicPartition } from '../common/types.ts'
-import { booleanOption, enumOption, integerOption, rejectUnknownOptions } from '../common/validate.ts'
+import { integerOption } from '../common/validate.ts'
 import type { RebalanceListener } from '../consumer/group/rebalance-listener.ts'
 import type { ConsumerMessage } from '../consumer/message.ts'
 import type { NackOptions, PartitionStoppedError } from './outcomes.ts'
@@ -57,50 +66,122 @@ export interface ShutdownPayload {
   markAsConsumed: MarkAsConsumed
 }
 
-export interface RetryOptions {
-  /** Tries per message, the first one included, before the partition stops. Default 5. */
-  attempts?: number
-  /** Wait before the second try; doubled for each further try. Default 100. */
-  initialBackoffMs?: number
-  /** Upper bound of the wait between tries. Default 30000. */
-  maxBackoffMs?: number
+const int32Max = 0x7fffffff
+
+/** What a handler failure leads to: `run({ retry })`, declared once (see common/option-table.ts). */
+export const runRetryOptionTable = defineOptions({
+  /** Tries per message, the first one included, before the partition stops. */
+  attempts: option.integer({ default: 5, min: 1, max: int32Max }),
+  /** Wait before the second try, in ms; doubled for each further try. */
+  initialBackoffMs: option.integer({ default: 100, min: 0, max: int32Max }),
+  /** Upper bound of the wait between tries, in ms; at least `initialBackoffMs`. */
+  maxBackoffMs: option.integer({
+    default: 30_000,
+    min: 0,
+    max: int32Max,
+    check: (value, path, resolved) => {
+      if (value < (resolved.initialBackoffMs as number)) {
+        throw new ConfigError(
+          path,
+          `must be at least run.retry.initialBackoffMs (${resolved.initialBackoffMs}), got ${value}`,
+        )
+      }
+    },
+  }),
+})
+
+/** How often marked offsets are committed: `run({ commit })`, declared once. */
+export const runCommitOptionTable = defineOptions({
+  /** Commit after this many messages were marked. By default there are no count-based commits. */
+  everyMessages: option.custom<number, number | undefined>({
+    type: 'integer',
+    defaultText: 'none',
+    allowed: `1 to ${int32Max}`,
+    resolve: (path, value) => (value === undefined ? undefined : integerOption(path, value, 1, 1, int32Max)),
+  }),
+  /** Commit marked offsets this often, in ms, like the Java client's auto-commit. */
+  everyMs: option.integer({ default: 5000, min: 1, max: int32Max }),
+})
+
+export type RetryOptions = OptionsOf<typeof runRetryOptionTable>
+
+export type CommitCadence = OptionsOf<typeof runCommitOptionTable>
+
+/** A nested options object (`run.retry`, `run.commit`), resolved with its own table. */
+function nested<T extends OptionTable>(table: T): OptionSpec<OptionsOf<T>, ResolvedOf<T>> {
+  return option.custom<OptionsOf<T>, ResolvedOf<T>>({
+    type: 'object',
+    defaultText: 'see below',
+    allowed: `{ ${Object.keys(table).join(', ')} }`,
+    resolve: (path, value) => resolveOptions(table, path, optionalObject(path, value)),
+  })
 }
 
-export interface CommitCadence {
-  /** Commit after this many messages were marked. Default: no count-based commits. */
-  everyMessages?: number
-  /** Commit marked offsets this often. Default 5000, like the Java client's auto-commit. */
-  everyMs?: number
-}
+type EachMessage = (payload: EachMessagePayload) => Promise<void> | void
+type EachBatch = (payload: EachBatchPayload) => Promise<void> | void
 
-export interface RunOptions {
+/** Options of `consumer.run()`, declared once (see common/option-table.ts). */
+export const runOptionTable = defineOptions({
   /** Subscribe to these topics (or every topic matching the RegExp) and handle rebalances safely. */
-  topics?: string[] | RegExp
+  topics: option.custom<string[] | RegExp, string[] | RegExp | undefined>({
+    type: 'string[] | RegExp',
+    defaultText: "none (the consumer's own subscription or assignment)",
+    allowed: 'an array of topic names or a RegExp',
+    resolve: (path, value) => {
+      if (value !== undefined && !Array.isArray(value) && !(value instanceof RegExp)) {
+        throw new ConfigError(path, 'expected an array of topic names or a RegExp')
+      }
+      return value as string[] | RegExp | undefined
+    },
+  }),
   /** Called around rebalances, after the runner drained and committed revoked partitions. */
-  rebalanceListener?: RebalanceListener
-  /** When a message counts as consumed. Default `after-success`. */
-  ack?: AckMode
+  rebalanceListener: option.custom<RebalanceListener, RebalanceListener>({
+    type: 'RebalanceListener',
+    defaultText: 'none',
+    allowed: '{ onPartitionsAssigned?, onPartitionsRevoked?, onPartitionsLost? }',
+    resolve: (path, value) => optionalObject(path, value) as RebalanceListener,
+  }),
+  /** When a message counts as consumed (see {@link AckMode}). */
+  ack: option.oneOf<AckMode>(['after-success', 'before-processing', 'manual'], { default: 'after-success' }),
   /** How often marked offsets are committed; independent of `ack`. */
-  commit?: CommitCadence
-  /** Partitions processed at the same time; messages of one partition are always processed in order. Default 1. */
-  partitionsConcurrency?: number
+  commit: nested(runCommitOptionTable),
+  /** Partitions processed at the same time; messages of one partition are always processed in order. */
+  partitionsConcurrency: option.integer({ default: 1, min: 1, max: 10_000 }),
   /** What a handler failure (any exception but AckMessage/NackMessage/RejectMessage) leads to. */
-  retry?: RetryOptions
-  eachMessage?: (payload: EachMessagePayload) => Promise<void> | void
-  eachBatch?: (payload: EachBatchPayload) => Promise<void> | void
+  retry: nested(runRetryOptionTable),
+  /** Handles one message; give exactly one of `eachMessage` and `eachBatch`. */
+  eachMessage: option.optionalFunction<EachMessage>(),
+  /** Handles the fetched messages of one partition at a time; give exactly one of `eachMessage` and `eachBatch`. */
+  eachBatch: option.custom<EachBatch, EachBatch | undefined>({
+    type: 'function',
+    defaultText: 'none',
+    allowed: 'a function; exactly one of eachMessage and eachBatch',
+    resolve: (path, value, resolved) => {
+      const eachBatch = option.optionalFunction<EachBatch>().resolve(path, value, resolved)
+      if ((resolved.eachMessage === undefined) === (eachBatch === undefined)) {
+        throw new ConfigError(
+          resolved.eachMessage === undefined ? path.replace(/eachBatch$/, 'eachMessage') : path,
+          'give exactly one of eachMessage and eachBatch',
+        )
+      }
+      return eachBatch
+    },
+  }),
   /** Called once by `stop()` after in-flight handlers finished, before the final commit. */
-  onShutdown?: (payload: ShutdownPayload) => Promise<void> | void
-  /** A message was rejected (RejectMessage or `message.reject()`); the default logs a warning. */
-  onRejected?: (message: ConsumerMessage, reason: unknown) => void
+  onShutdown: option.optionalFunction<(payload: ShutdownPayload) => Promise<void> | void>(),
+  /** A message was rejected (RejectMessage or `message.reject()`); by default a warning is logged. */
+  onRejected: option.optionalFunction<(message: ConsumerMessage, reason: unknown) => void>(),
   /** Errors that do not end the run: failed commits, stopped partitions, handler errors in at-most-once mode. */
-  onError?: (error: unknown) => void
+  onError: option.optionalFunction<(error: unknown) => void>(),
   /** Called when a partition stops after exhausting `retry.attempts` (after `onError`). */
-  onPartitionStopped?: (error: PartitionStoppedError) => void
-  /** Longest to wait for in-flight handlers of revoked partitions, and `stop()`'s default. Default 30000. */
-  drainTimeoutMs?: number
-  /** Stop gracefully on SIGTERM and SIGINT. Default false. */
-  handleSignals?: boolean
-}
+  onPartitionStopped: option.optionalFunction<(error: PartitionStoppedError) => void>(),
+  /** Longest to wait for in-flight handlers of revoked partitions, and `stop()`'s default, in ms. */
+  drainTimeoutMs: option.integer({ default: 30_000, min: 0, max: int32Max }),
+  /** Stop gracefully on SIGTERM and SIGINT. */
+  handleSignals: option.boolean({ default: false }),
+})
+
+export type RunOptions = OptionsOf<typeof runOptionTable>
 
 export interface ResolvedRunOptions {
   topics: string[] | RegExp | undefined
@@ -123,108 +204,24 @@ export interface ResolvedRunOptions {
   handleSignals: boolean
 }
 
-const runOptionNames = [
-  'topics',
-  'rebalanceListener',
-  'ack',
-  'commit',
-  'partitionsConcurrency',
-  'retry',
-  'eachMessage',
-  'eachBatch',
-  'onShutdown',
-  'onRejected',
-  'onError',
-  'onPartitionStopped',
-  'drainTimeoutMs',
-  'handleSignals',
-] as const
-
-const int32Max = 0x7fffffff
-
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError('run', 'expected an options object with eachMessage or eachBatch')
   }
-  rejectUnknownOptions('run', options, runOptionNames)
-  const eachMessage = optionalFunction('run.eachMessage', options.eachMessage)
-  const eachBatch = optionalFunction('run.eachBatch', options.eachBatch)
-  if ((eachMessage === undefined) === (eachBatch === undefined)) {
-    throw new ConfigError(
-      eachMessage === undefined ? 'run.eachMessage' : 'run.eachBatch',
-      'give exactly one of eachMessage and eachBatch',
-    )
-  }
-  const commit = optionalObject('run.commit', options.commit) as CommitCadence
-  rejectUnknownOptions('run.commit', commit, ['everyMessages', 'everyMs'])
-  const retry = optionalObject('run.retry', options.retry) as RetryOptions
-  rejectUnknownOptions('run.retry', retry, ['attempts', 'initialBackoffMs', 'maxBackoffMs'])
-  const initialBackoffMs = integerOption(
-    'run.retry.initialBackoffMs',
-    retry.initialBackoffMs,
-    100,
-    0,
-    int32Max,
-  )
-  const maxBackoffMs = integerOption('run.retry.maxBackoffMs', retry.maxBackoffMs, 30_000, 0, int32Max)
-  if (maxBackoffMs < initialBackoffMs) {
-    throw new ConfigError(
-      'run.retry.maxBackoffMs',
-      `must be at least run.retry.initialBackoffMs (${initialBackoffMs}), got ${maxBackoffMs}`,
-    )
-  }
-  const topics = options.topics
-  if (topics !== undefined && !Array.isArray(topics) && !(topics instanceof RegExp)) {
-    throw new ConfigError('run.topics', 'expected an array of topic names or a RegExp')
-  }
-  const listener = optionalObject('run.rebalanceListener', options.rebalanceListener) as RebalanceListener
+  const resolved = resolveOptions(runOptionTable, 'run', options)
+  const { commit, retry, eachMessage, eachBatch, ...rest } = resolved
   return {
-    topics,
-    rebalanceListener: listener,
-    ack: enumOption(
-      'run.ack',
-      options.ack,
-      ['after-success', 'before-processing', 'manual'] as const,
-      'after-success',
-    ),
-    everyMessages:
-      commit.everyMessages === undefined
-        ? undefined
-        : integerOption('run.commit.everyMessages', commit.everyMessages, 1, 1, int32Max),
-    everyMs: integerOption('run.commit.everyMs', commit.everyMs, 5000, 1, int32Max),
-    partitionsConcurrency: integerOption(
-      'run.partitionsConcurrency',
-      options.partitionsConcurrency,
-      1,
-      1,
-      10_000,
-    ),
-    attempts: integerOption('run.retry.attempts', retry.attempts, 5, 1, int32Max),
-    initialBackoffMs,
-    maxBackoffMs,
+    ...rest,
+    everyMessages: commit.everyMessages,
+    everyMs: commit.everyMs,
+    attempts: retry.attempts,
+    initialBackoffMs: retry.initialBackoffMs,
+    maxBackoffMs: retry.maxBackoffMs,
     handler:
       eachMessage !== undefined
-        ? { kind: 'message', eachMessage: eachMessage as ResolvedEachMessage }
-        : { kind: 'batch', eachBatch: eachBatch as ResolvedEachBatch },
-    onShutdown: optionalFunction('run.onShutdown', options.onShutdown) as ResolvedRunOptions['onShutdown'],
-    onRejected: optionalFunction('run.onRejected', options.onRejected) as ResolvedRunOptions['onRejected'],
-    onError: optionalFunction('run.onError', options.onError) as ResolvedRunOptions['onError'],
-    onPartitionStopped: optionalFunction(
-      'run.onPartitionStopped',
-      options.onPartitionStopped,
-    ) as ResolvedRunOptions['onPartitionStopped'],
-    drainTimeoutMs: integerOption('run.drainTimeoutMs', options.drainTimeoutMs, 30_000, 0, int32Max),
-    handleSignals: booleanOption('run.handleSignals', options.handleSignals, false),
+        ? { kind: 'message', eachMessage }
+        : { kind: 'batch', eachBatch: eachBatch as EachBatch },
   }
-}
-
-type ResolvedEachMessage = (payload: EachMessagePayload) => Promise<void> | void
-type ResolvedEachBatch = (payload: EachBatchPayload) => Promise<void> | void
-
-function optionalFunction(option: string, value: unknown): ((...args: never[]) => unknown) | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'function') throw new ConfigError(option, `expected a function, got ${typeof value}`)
-  return value as (...args: never[]) => unknown
 }
 
 function optionalObject(option: string, value: unknown): object {

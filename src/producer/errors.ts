@@ -1,9 +1,9 @@
 /** Errors only the producer throws. */
 
 import { KafkaError } from '../common/errors.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
 
 /** Kafka's MESSAGE_TOO_LARGE, the code both the client-side check and the broker's rejection carry. */
-const messageTooLarge = 10
 
 /**
  * A record (or the batch holding it) is larger than the producer or the broker accepts. Never retried:
@@ -20,7 +20,7 @@ export class RecordTooLargeError extends KafkaError {
     message: string,
     context: { topic: string; partition?: number; sizeBytes: number; maxBytes: number; code?: number },
   ) {
-    super(message, context.code ?? messageTooLarge, {
+    super(message, context.code ?? ErrorCode.MESSAGE_TOO_LARGE, {
       topic: context.topic,
       ...(context.partition === undefined ? {} : { partition: context.partition }),
       retriable: false,

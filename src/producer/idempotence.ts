@@ -18,15 +18,10 @@ import { errorForCode } from '../protocol/errors/broker-error.ts'
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../protocol/messages/init-producer-id.ts'
 import type { ProducerBatch } from './producer-batch.ts'
 import type { PartitionQueue } from './record-accumulator.ts'
+import { incrementSequence } from './sequence-number.ts'
 
 /** Highest producer epoch (int16); one more bump needs a new producer id. */
 const maxEpoch = 0x7fff
-const maxSequence = 0x7fffffff
-
-/** `sequence + increment`, wrapping past int32 max to 0 as the broker does. */
-export function incrementSequence(sequence: number, increment: number): number {
-  return sequence > maxSequence - increment ? increment - (maxSequence - sequence) - 1 : sequence + increment
-}
 
 interface PartitionSequences {
   producerId: bigint
@@ -178,11 +173,3 @@ export class IdempotenceState {
     return batch.baseSequence === incrementSequence(state.lastAckedSequence, 1)
   }
 }
-
-/** Kafka error codes the idempotence logic treats specially. */
-export const IdempotenceErrorCode = {
-  outOfOrderSequenceNumber: 45,
-  duplicateSequenceNumber: 46,
-  invalidProducerEpoch: 47,
-  unknownProducerId: 59,
-} as const

@@ -5,9 +5,13 @@
  */
 
 import type { KafkaError } from '../common/errors.ts'
+import {
+  type EncodableRecord,
+  estimateRecordBytes,
+  RecordBatchBuilder,
+} from '../protocol/records/batch-builder.ts'
 import type { DeliverySink } from './delivery.ts'
-import { incrementSequence } from './idempotence.ts'
-import { type EncodableRecord, estimateRecordBytes, RecordBatchBuilder } from './record-batch-builder.ts'
+import { incrementSequence } from './sequence-number.ts'
 
 export class ProducerBatch {
   readonly topic: string

@@ -13,6 +13,11 @@ import type { TopicInfo } from '../cluster/metadata.ts'
 import { ClosedError, ConfigError, IllegalStateError, TimeoutError } from '../common/errors.ts'
 import type { Logger } from '../common/logger.ts'
 import { validateTopicName } from '../common/validate.ts'
+import {
+  type EncodableRecord,
+  type EncodedHeader,
+  estimateRecordFieldsBytes,
+} from '../protocol/records/batch-builder.ts'
 import { BufferMemory } from './buffer-memory.ts'
 import { BatchDelivery, type DeliverySink, SingleDelivery } from './delivery.ts'
 import { RecordTooLargeError } from './errors.ts'
@@ -24,11 +29,6 @@ import {
   resolveProducerOptions,
 } from './producer-options.ts'
 import { RecordAccumulator } from './record-accumulator.ts'
-import {
-  type EncodableRecord,
-  type EncodedHeader,
-  estimateRecordFieldsBytes,
-} from './record-batch-builder.ts'
 import { Sender } from './sender.ts'
 import { Transaction } from './transactions/transaction.ts'
 import { TransactionManager } from './transactions/transaction-manager.ts'
@@ -91,7 +91,7 @@ export class Producer {
     /** @internal Forces a transaction protocol version instead of asking the coordinator (tests). */
     transactionVersion?: TransactionVersion,
   ) {
-    this.options = resolveProducerOptions(options)
+    this.options = resolveProducerOptions(options, { requestTimeoutMs: cluster.options.requestTimeoutMs })
     this.cluster = cluster
     this.logger = cluster.options.logger
     this.memory = new BufferMemory(this.options.bufferMemoryBytes)

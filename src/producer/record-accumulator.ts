@@ -11,9 +11,9 @@
  */
 
 import { topicPartitionKey } from '../common/types.ts'
+import type { EncodableRecord } from '../protocol/records/batch-builder.ts'
 import type { DeliverySink } from './delivery.ts'
 import { ProducerBatch } from './producer-batch.ts'
-import type { EncodableRecord } from './record-batch-builder.ts'
 
 /** The batches of one partition, and what the sender needs to keep the partition's writes in order. */
 export class PartitionQueue {

@@ -21,6 +21,7 @@ import type { Logger } from '../common/logger.ts'
 import { compressionTypeId } from '../protocol/compression/compression-type.ts'
 import { codecFor } from '../protocol/compression/registry.ts'
 import { errorForCode } from '../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
 import { DescribeConfigs } from '../protocol/messages/describe-configs.ts'
 import { InitProducerId } from '../protocol/messages/init-producer-id.ts'
 import {
@@ -30,23 +31,16 @@ import {
   type ProduceResponse,
   type TopicProduceData,
 } from '../protocol/messages/produce.ts'
+import type { RecordsCompressor } from '../protocol/records/batch-builder.ts'
+import { versionCaps } from '../protocol/version-caps.ts'
 import type { BufferMemory } from './buffer-memory.ts'
 import { RecordTooLargeError } from './errors.ts'
-import { IdempotenceErrorCode, type IdempotenceState } from './idempotence.ts'
+import type { IdempotenceState } from './idempotence.ts'
 import type { ProducerBatch } from './producer-batch.ts'
 import type { ResolvedProducerOptions } from './producer-options.ts'
 import type { PartitionQueue, RecordAccumulator } from './record-accumulator.ts'
-import type { RecordsCompressor } from './record-batch-builder.ts'
 import type { TransactionManager } from './transactions/transaction-manager.ts'
 
-/**
- * Produce v13 names topics by id only; v12 still takes names and has every field the producer uses
- * (KIP-951 leader hints included), so the producer stays on v3-v12 and needs no topic-id lookups.
- */
-const maxProduceVersion = 12
-
-const messageTooLarge = 10
-const recordListTooLarge = 18
 /** DescribeConfigs resource type of a topic. */
 const topicResourceType = 2
 
@@ -307,7 +301,7 @@ export class Sender {
     try {
       const request = await this.buildRequest(batches)
       const connection = await this.cluster.connectionTo(node)
-      const maxVersion = this.transactions?.maxProduceVersion ?? maxProduceVersion
+      const maxVersion = this.transactions?.maxProduceVersion ?? versionCaps.produce
       await previousWritten
       if (this.options.acks === 0) {
         const sending = connection.request(Produce, request, { maxVersion, expectResponse: false })
@@ -389,13 +383,13 @@ export class Sender {
         if (batch === undefined || answered.has(batch)) continue
         answered.add(batch)
         const code = partitionResponse.errorCode
-        if (code === 0 || code === IdempotenceErrorCode.duplicateSequenceNumber) {
+        if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
           // A duplicate was written by an earlier attempt; the broker answers it without the offset.
-          const offset = code === 0 ? partitionResponse.baseOffset : -1n
+          const offset = code === ErrorCode.NONE ? partitionResponse.baseOffset : -1n
           this.succeed(batch, offset, Number(partitionResponse.logAppendTimeMs))
           continue
         }
-        if (code === messageTooLarge || code === recordListTooLarge) {
+        if (code === ErrorCode.MESSAGE_TOO_LARGE || code === ErrorCode.RECORD_LIST_TOO_LARGE) {
           if (batch.recordCount > 1) this.split(batch, partitionResponse.errorMessage)
           else this.failTooLarge(batch, code, partitionResponse.errorMessage, broker)
           continue
@@ -510,7 +504,7 @@ export class Sender {
     message: string | null,
     broker: string,
   ): KafkaError {
-    if (code === messageTooLarge || code === recordListTooLarge) {
+    if (code === ErrorCode.MESSAGE_TOO_LARGE || code === ErrorCode.RECORD_LIST_TOO_LARGE) {
       const detail = message ? ` (${message})` : ''
       return new RecordTooLargeError(
         `broker ${broker} rejected a batch of ${batch.recordCount} record(s), ${batch.sizeBytes} bytes, for topic ` +
@@ -539,22 +533,21 @@ export class Sender {
       idempotence !== null &&
       this.transactions === null &&
       batch.producerEpoch !== idempotence.producerEpoch &&
-      (code === IdempotenceErrorCode.outOfOrderSequenceNumber ||
-        code === IdempotenceErrorCode.unknownProducerId)
+      (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === ErrorCode.UNKNOWN_PRODUCER_ID)
     ) {
       // Numbered under an epoch the producer has since left behind (an earlier batch failed for good): the
       // broker's refusal is expected, and the batch is renumbered under the new epoch when it goes out again.
       retry = true
     } else if (idempotence !== null && batch.producerEpoch === idempotence.producerEpoch) {
-      if (this.transactions !== null && code === IdempotenceErrorCode.unknownProducerId) {
+      if (this.transactions !== null && code === ErrorCode.UNKNOWN_PRODUCER_ID) {
         // A transactional producer cannot restart its sequences on its own: the transaction must abort.
         retry = false
-      } else if (code === IdempotenceErrorCode.unknownProducerId) {
+      } else if (code === ErrorCode.UNKNOWN_PRODUCER_ID) {
         // The broker has no state for this producer here (e.g. it expired with the log's retention), so this
         // batch cannot have been written: renumber from 0 under a new epoch and send it again.
         if (idempotence.isNextToAcknowledge(batch, queue.key)) this.epochBumpRequired = true
         retry = true
-      } else if (code === IdempotenceErrorCode.outOfOrderSequenceNumber) {
+      } else if (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
         // Behind an earlier failed batch this is expected and resolves once that one is resent. For the oldest
         // unacknowledged batch the broker disagrees with our numbering: fail it and start over. A batch whose
         // sequences the broker has already passed can never be accepted under this epoch: renumber it under a

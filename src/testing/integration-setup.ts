@@ -16,8 +16,8 @@ import {
   RigError,
   startBroker,
   stopBroker,
-} from '../cli/broker/index.ts'
-import { probeApiVersions } from '../cli/broker/probe.ts'
+} from '../rig/index.ts'
+import { probeApiVersions } from '../rig/probe.ts'
 
 declare module 'vitest' {
   interface ProvidedContext {

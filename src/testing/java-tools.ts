@@ -8,9 +8,9 @@
  */
 
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process'
-import { ensureKafkaJars } from '../cli/broker/jars.ts'
-import { javaExecutable } from '../cli/broker/java.ts'
 import { KafkaError, TimeoutError } from '../common/errors.ts'
+import { ensureKafkaJars } from '../rig/jars.ts'
+import { javaExecutable } from '../rig/java.ts'
 
 export interface RunJavaToolOptions {
   /** Written to the tool's stdin, which is then closed. Without it stdin is closed at once. */

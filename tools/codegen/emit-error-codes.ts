@@ -5,17 +5,23 @@
  *
  * Retriability is not written in the enum; it follows from each code's exception class, so the generator walks
  * the class's `extends` chain through the sources until it reaches `RetriableException` (retriable) or runs out.
+ * The same walk finds the codes whose exception extends `InvalidMetadataException`: the Java client's rule for
+ * "the metadata this request was routed by is out of date".
+ *
+ * Besides the table, the module exports `ErrorCode`, one named constant per code (`ErrorCode.NOT_COORDINATOR`),
+ * so no source file spells an error code as a number.
  */
 
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { kafkaHome } from '../../src/cli/broker/paths.ts'
+import { kafkaHome } from '../../src/rig/paths.ts'
 import { zipEntries } from './zip.ts'
 
 export interface ErrorCodeSpec {
   code: number
   name: string
   retriable: boolean
+  invalidMetadata: boolean
 }
 
 const ERRORS_JAVA = 'org/apache/kafka/common/protocol/Errors.java'
@@ -77,23 +83,25 @@ export function loadErrorCodes(jarPath = kafkaClientsSourcesJarPath()): ErrorCod
     return files.has(samePackage) ? samePackage : undefined
   }
 
-  const retriableCache = new Map<string, boolean>()
-  function isRetriableClass(path: string): boolean {
-    const cached = retriableCache.get(path)
+  /** Whether the class at `path` is, or extends, the class named `ancestor`. */
+  const extendsCache = new Map<string, boolean>()
+  function extendsClass(path: string, ancestor: string): boolean {
+    const key = `${path}|${ancestor}`
+    const cached = extendsCache.get(key)
     if (cached !== undefined) return cached
     const source = read(path)
     let result = false
     if (source !== undefined) {
       const simpleName = path.slice(path.lastIndexOf('/') + 1, -'.java'.length)
-      if (simpleName === 'RetriableException') result = true
+      if (simpleName === ancestor) result = true
       else {
         const parent = new RegExp(`class ${simpleName}\\b[^{]*?\\bextends\\s+(\\w+)`).exec(source)
         const pkg = /^package ([\w.]+);/m.exec(source)?.[1] ?? ''
         const parentPath = parent ? resolve(parent[1]!, source, pkg) : undefined
-        result = parentPath !== undefined && isRetriableClass(parentPath)
+        result = parentPath !== undefined && extendsClass(parentPath, ancestor)
       }
     }
-    retriableCache.set(path, result)
+    extendsCache.set(key, result)
     return result
   }
 
@@ -107,7 +115,8 @@ export function loadErrorCodes(jarPath = kafkaClientsSourcesJarPath()): ErrorCod
     codes.push({
       code: Number(code[1]),
       name,
-      retriable: classPath ? isRetriableClass(classPath) : false,
+      retriable: classPath ? extendsClass(classPath, 'RetriableException') : false,
+      invalidMetadata: classPath ? extendsClass(classPath, 'InvalidMetadataException') : false,
     })
   }
   return codes.sort((a, b) => a.code - b.code)
@@ -127,14 +136,34 @@ export function emitErrorCodesModule(): string | undefined {
     '  readonly name: string',
     '  /** Whether the Java client classifies the error as retriable (its exception extends RetriableException). */',
     '  readonly retriable: boolean',
+    '  /**',
+    "   * Whether the code means the metadata the request was routed by is out of date (the Java client's",
+    '   * exception for it extends InvalidMetadataException): refresh metadata before retrying.',
+    '   */',
+    '  readonly invalidMetadata: boolean',
     '}',
     '',
     '/** Every error code Kafka 4.3.1 defines, ascending by code. */',
     'export const errorCodes: readonly ErrorCodeInfo[] = [',
   ]
   for (const c of codes) {
-    lines.push(`  { code: ${c.code}, name: '${c.name}', retriable: ${c.retriable} },`)
+    lines.push(
+      `  { code: ${c.code}, name: '${c.name}', retriable: ${c.retriable}, invalidMetadata: ${c.invalidMetadata} },`,
+    )
   }
-  lines.push(']', '')
+  lines.push(
+    ']',
+    '',
+    "/** Kafka's error codes by their Java constant name, e.g. `ErrorCode.NOT_COORDINATOR` is 16. */",
+    'export const ErrorCode = {',
+  )
+  for (const c of codes) lines.push(`  ${c.name}: ${c.code},`)
+  lines.push(
+    '} as const',
+    '',
+    "/** One of Kafka's error code constant names. */",
+    'export type ErrorCodeName = keyof typeof ErrorCode',
+    '',
+  )
   return lines.join('\n')
 }

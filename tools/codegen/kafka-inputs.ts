@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { ensureKafkaJars } from '../../src/cli/broker/index.ts'
+import { ensureKafkaJars } from '../../src/rig/index.ts'
 import { kafkaClientsSourcesJarPath } from './emit-error-codes.ts'
 import { kafkaClientsJarPath } from './schema.ts'
 

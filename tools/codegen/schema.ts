@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { kafkaLibsDir } from '../../src/cli/broker/paths.ts'
+import { kafkaLibsDir } from '../../src/rig/paths.ts'
 import { parseJsonWithComments } from './json-with-comments.ts'
 import { zipEntries } from './zip.ts'
 
@@ -284,9 +284,23 @@ export interface ApiSpec {
 }
 
 /**
- * Every API whose request lists the `broker` listener (the ones a client talks to), sorted by API key, with
- * struct names made unique per API: a struct name used by both the request and the response is prefixed with
- * its message's name.
+ * APIs a broker listener accepts but only other brokers send, so no client (nor a test broker standing in for
+ * a cluster) speaks them: the transaction coordinator's markers to partition leaders, and the share
+ * coordinator's state persistence (KIP-932), which the share-group client APIs sit on top of.
+ */
+const BROKER_TO_BROKER_APIS: ReadonlySet<string> = new Set([
+  'WriteTxnMarkers',
+  'InitializeShareGroupState',
+  'ReadShareGroupState',
+  'WriteShareGroupState',
+  'DeleteShareGroupState',
+  'ReadShareGroupStateSummary',
+])
+
+/**
+ * Every API a client talks to, sorted by API key: the requests that list the `broker` listener (so not the
+ * controller-only ones), minus {@link BROKER_TO_BROKER_APIS}. Struct names are made unique per API: a struct
+ * name used by both the request and the response is prefixed with its message's name.
  */
 export function loadApis(jarPath?: string): {
   apis: ApiSpec[]
@@ -298,6 +312,7 @@ export function loadApis(jarPath?: string): {
   for (const [name, schema] of raw) {
     if (schema.type !== 'request' || !(schema.listeners ?? []).includes('broker')) continue
     const apiName = name.replace(/Request$/, '')
+    if (BROKER_TO_BROKER_APIS.has(apiName)) continue
     const responseSchema = raw.get(`${apiName}Response`)
     if (!responseSchema) throw new Error(`${name} has no response schema`)
     const request = resolveMessage(schema)

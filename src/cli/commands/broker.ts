@@ -5,7 +5,7 @@
  */
 
 import { type Command, Option } from 'commander'
-import { brokerStatus, checkExternalCluster, startBroker, stopBroker } from '../broker/index.ts'
+import { brokerStatus, checkExternalCluster, startBroker, stopBroker } from '../../rig/index.ts'
 import type { RegisterCommand } from '../command-module.ts'
 import { parsePort } from '../options.ts'
 
@@ -61,7 +61,7 @@ export const registerBrokerCommand: RegisterCommand = (program: Command) => {
       if (security !== undefined) {
         progress(`SASL_SSL on ${security.saslSslBootstrap}, mutual TLS on ${security.sslBootstrap}`)
         progress(
-          `CA ${security.caFile}; SASL user ${security.username} (its password is RIG_SASL_PASSWORD in src/cli/broker/security.ts)`,
+          `CA ${security.caFile}; SASL user ${security.username} (its password is RIG_SASL_PASSWORD in src/rig/security.ts)`,
         )
         progress(
           `e.g. SAMSA_TLS_CA=${security.caFile} SAMSA_SASL_MECHANISM=scram-sha-256 SAMSA_SASL_USERNAME=${security.username} ` +

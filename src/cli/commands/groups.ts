@@ -16,12 +16,11 @@ import type {
   OffsetResetTarget,
 } from '../../admin/group-types.ts'
 import { KafkaError } from '../../common/errors.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import type { RegisterCommand } from '../command-module.ts'
 import { withCluster } from '../data/cluster-session.ts'
 import { parseOffset, parsePartition, parseTimestamp } from '../data/flags.ts'
 import { bootstrapOption, formatOption, type OutputFormat } from '../data/shared-options.ts'
-
-const groupIdNotFound = 69
 
 const notice = (line: string) => process.stderr.write(`samsa: ${line}\n`)
 
@@ -148,7 +147,7 @@ export const registerGroupsCommand: RegisterCommand = (program: Command) => {
         const [described, listed] = await Promise.all([
           admin.describeGroup(group).catch((error: unknown) => {
             // Offsets committed without members may outlive the group's description.
-            if (error instanceof KafkaError && error.code === groupIdNotFound) return undefined
+            if (error instanceof KafkaError && error.code === ErrorCode.GROUP_ID_NOT_FOUND) return undefined
             throw error
           }),
           admin.listGroupOffsets(group),

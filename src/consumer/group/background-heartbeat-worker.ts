@@ -15,6 +15,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { Connection } from '../../network/connection.ts'
 import { createSaslAuthenticator } from '../../network/sasl/index.ts'
 import { createTlsSocketFactory } from '../../network/tls-socket-factory.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import { ConsumerGroupHeartbeat } from '../../protocol/messages/consumer-group-heartbeat.ts'
 import { Heartbeat } from '../../protocol/messages/heartbeat.ts'
 import { LeaveGroup } from '../../protocol/messages/leave-group.ts'
@@ -142,7 +143,8 @@ async function classicHeartbeat(conn: Connection, state: MemberState) {
     groupInstanceId: setup.groupInstanceId,
   })
   // Only the main thread knows how to rejoin; stop covering for a member the coordinator turned away.
-  if (response.errorCode !== 0 && state.version === member.version) member = { ...member, active: false }
+  if (response.errorCode !== ErrorCode.NONE && state.version === member.version)
+    member = { ...member, active: false }
   return response
 }
 
@@ -161,7 +163,7 @@ async function kip848Heartbeat(conn: Connection, state: MemberState) {
     topicPartitions: null,
   })
   if (state.version !== member.version) return response
-  if (response.errorCode !== 0) member = { ...member, active: false }
+  if (response.errorCode !== ErrorCode.NONE) member = { ...member, active: false }
   else {
     // The epoch moves with the assignment; later covering heartbeats must carry the new one.
     member = {
@@ -195,7 +197,7 @@ async function leaveForPollTimeout(state: MemberState): Promise<void> {
           },
           { version },
         )
-        left = response.errorCode === 0
+        left = response.errorCode === ErrorCode.NONE
       }
     } else {
       const response = await conn.request(ConsumerGroupHeartbeat, {
@@ -210,7 +212,7 @@ async function leaveForPollTimeout(state: MemberState): Promise<void> {
         serverAssignor: null,
         topicPartitions: null,
       })
-      left = response.errorCode === 0
+      left = response.errorCode === ErrorCode.NONE
     }
   } catch (error) {
     log('warn', 'leaving the group after a poll timeout failed', { error: describe(error) })

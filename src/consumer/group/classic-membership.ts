@@ -24,10 +24,12 @@ import { IllegalStateError, isRetriable, KafkaError } from '../../common/errors.
 import type { Logger } from '../../common/logger.ts'
 import type { TopicPartition } from '../../common/types.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import { Heartbeat } from '../../protocol/messages/heartbeat.ts'
 import { JoinGroup, type JoinGroupResponse } from '../../protocol/messages/join-group.ts'
 import { LeaveGroup } from '../../protocol/messages/leave-group.ts'
 import { SyncGroup } from '../../protocol/messages/sync-group.ts'
+import { firstVersions } from '../../protocol/version-caps.ts'
 import type { MemberSubscription, PartitionAssignor, RebalanceProtocol } from './assignors/assignor.ts'
 import { rebalanceProtocolOf } from './assignors/registry.ts'
 import {
@@ -54,18 +56,6 @@ import type {
   RebalanceListener,
 } from './rebalance-listener.ts'
 import { matchTopics, type TopicSubscription } from './topic-subscription.ts'
-
-/** Kafka error codes this state machine branches on. */
-const Code = {
-  coordinatorLoadInProgress: 14,
-  coordinatorNotAvailable: 15,
-  notCoordinator: 16,
-  illegalGeneration: 22,
-  unknownMemberId: 25,
-  rebalanceInProgress: 27,
-  memberIdRequired: 79,
-  fencedInstanceId: 82,
-} as const
 
 const NO_GENERATION = -1
 
@@ -335,21 +325,21 @@ export class ClassicMembership implements GroupMembership {
       { timeoutMs: this.options.rebalanceTimeoutMs + 5000 },
     )
     switch (response.errorCode) {
-      case 0:
+      case ErrorCode.NONE:
         this.memberId = response.memberId
         this.generationId = response.generationId
         this.chosenProtocol = response.protocolName
         return response
-      case Code.memberIdRequired:
+      case ErrorCode.MEMBER_ID_REQUIRED:
         // KIP-394: the first JoinGroup only obtains a member id; join again with it at once.
         this.memberId = response.memberId
         this.rejoinNeeded = true
         return undefined
-      case Code.unknownMemberId:
+      case ErrorCode.UNKNOWN_MEMBER_ID:
         this.memberId = ''
         this.rejoinNeeded = true
         return undefined
-      case Code.rebalanceInProgress:
+      case ErrorCode.REBALANCE_IN_PROGRESS:
         this.rejoinNeeded = true
         return undefined
       default:
@@ -374,13 +364,13 @@ export class ClassicMembership implements GroupMembership {
       assignments,
     })
     switch (response.errorCode) {
-      case 0:
+      case ErrorCode.NONE:
         return decodeAssignment(response.assignment).partitions
-      case Code.rebalanceInProgress:
+      case ErrorCode.REBALANCE_IN_PROGRESS:
         this.rejoinNeeded = true
         return undefined
-      case Code.unknownMemberId:
-      case Code.illegalGeneration:
+      case ErrorCode.UNKNOWN_MEMBER_ID:
+      case ErrorCode.ILLEGAL_GENERATION:
         this.forgetMembership(response.errorCode)
         return undefined
       default:
@@ -532,19 +522,19 @@ export class ClassicMembership implements GroupMembership {
 
   private onHeartbeatAnswer(errorCode: number, address: string | undefined): void {
     switch (errorCode) {
-      case 0:
+      case ErrorCode.NONE:
         return
-      case Code.rebalanceInProgress:
+      case ErrorCode.REBALANCE_IN_PROGRESS:
         this.requestRejoin('the coordinator started a rebalance')
         return
-      case Code.illegalGeneration:
-      case Code.unknownMemberId:
+      case ErrorCode.ILLEGAL_GENERATION:
+      case ErrorCode.UNKNOWN_MEMBER_ID:
         this.forgetMembership(errorCode)
         this.requestRejoin('the coordinator no longer knows this member')
         return
-      case Code.notCoordinator:
-      case Code.coordinatorNotAvailable:
-      case Code.coordinatorLoadInProgress:
+      case ErrorCode.NOT_COORDINATOR:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+      case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
         this.cluster.invalidateCoordinator(this.options.groupId)
         return
       default:
@@ -559,7 +549,7 @@ export class ClassicMembership implements GroupMembership {
       code,
       memberId: this.memberId,
     })
-    if (code === Code.unknownMemberId) this.memberId = ''
+    if (code === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = ''
     this.generationId = NO_GENERATION
     this.lostPending = true
     this.rejoinNeeded = true
@@ -621,7 +611,7 @@ export class ClassicMembership implements GroupMembership {
       const connection = await this.coordinator()
       // v3 moved the member id into a list of leaving members; the codec refuses the field a version lacks.
       const version = connection.versions.pick(LeaveGroup)
-      const batched = version >= 3
+      const batched = version >= firstVersions.leaveGroupBatched
       const response = await connection.request(
         LeaveGroup,
         {
@@ -631,7 +621,7 @@ export class ClassicMembership implements GroupMembership {
         },
         { version },
       )
-      if (response.errorCode !== 0) {
+      if (response.errorCode !== ErrorCode.NONE) {
         this.logger.warn('LeaveGroup failed', { groupId: this.options.groupId, code: response.errorCode })
       }
     } catch (error) {
@@ -650,7 +640,7 @@ export class ClassicMembership implements GroupMembership {
 
   /** An error for `code`; coordinator errors also drop the cached coordinator so the retry finds the new one. */
   private groupError(code: number, message: string | null, broker: string): KafkaError {
-    if (code === Code.notCoordinator || code === Code.coordinatorNotAvailable) {
+    if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
       this.cluster.invalidateCoordinator(this.options.groupId)
     }
     return errorForCode(code, { errorMessage: message, broker })!

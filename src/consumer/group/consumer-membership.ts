@@ -24,6 +24,7 @@ import { ConfigError, KafkaError } from '../../common/errors.ts'
 import type { Logger } from '../../common/logger.ts'
 import type { TopicPartition } from '../../common/types.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import {
   ConsumerGroupHeartbeat,
   type ConsumerGroupHeartbeatResponse,
@@ -39,14 +40,6 @@ import type {
   RebalanceListener,
 } from './rebalance-listener.ts'
 import type { TopicSubscription } from './topic-subscription.ts'
-
-const Code = {
-  coordinatorLoadInProgress: 14,
-  coordinatorNotAvailable: 15,
-  notCoordinator: 16,
-  unknownMemberId: 25,
-  fencedMemberEpoch: 110,
-} as const
 
 const JOIN_EPOCH = 0
 const LEAVE_EPOCH = -1
@@ -245,7 +238,7 @@ export class ConsumerMembership implements GroupMembership {
     if (this.closing || this.pollExpired || !this.joined) return
     const response = answer.response as ConsumerGroupHeartbeatResponse
     const current =
-      response.errorCode === 0
+      response.errorCode === ErrorCode.NONE
         ? response.memberEpoch >= this.memberEpoch
         : answer.version === this.liveness.version
     if (!current) return
@@ -281,10 +274,10 @@ export class ConsumerMembership implements GroupMembership {
     broker: string,
   ): number {
     switch (response.errorCode) {
-      case 0:
+      case ErrorCode.NONE:
         break
-      case Code.fencedMemberEpoch:
-      case Code.unknownMemberId:
+      case ErrorCode.FENCED_MEMBER_EPOCH:
+      case ErrorCode.UNKNOWN_MEMBER_ID:
         this.logger.warn('fenced from the consumer group; rejoining', {
           groupId: this.options.groupId,
           code: response.errorCode,
@@ -296,9 +289,9 @@ export class ConsumerMembership implements GroupMembership {
         this.publishMember()
         void this.loseAll()
         return 0
-      case Code.notCoordinator:
-      case Code.coordinatorNotAvailable:
-      case Code.coordinatorLoadInProgress:
+      case ErrorCode.NOT_COORDINATOR:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+      case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
         this.cluster.invalidateCoordinator(this.options.groupId)
         return backoffDelay(this.failedAttempts++, this.retryBackoffMs, this.retryBackoffMaxMs)
       default:
@@ -465,7 +458,7 @@ export class ConsumerMembership implements GroupMembership {
         serverAssignor: null,
         topicPartitions: null,
       })
-      if (response.errorCode !== 0) {
+      if (response.errorCode !== ErrorCode.NONE) {
         this.logger.warn('leaving the consumer group failed', {
           groupId: this.options.groupId,
           code: response.errorCode,

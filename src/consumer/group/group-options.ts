@@ -20,169 +20,150 @@
  */
 
 import { ConfigError } from '../../common/errors.ts'
-import { booleanOption, enumOption, integerOption, stringOption } from '../../common/validate.ts'
+import {
+  defineOptions,
+  type OptionsOf,
+  option,
+  optionPath,
+  type ResolvedOf,
+  type ResolvedSoFar,
+  resolveDeclared,
+} from '../../common/option-table.ts'
+import { stringOption } from '../../common/validate.ts'
 import type { PartitionAssignor } from './assignors/assignor.ts'
 import { BUILT_IN_ASSIGNORS, type BuiltInAssignorName, builtInAssignor } from './assignors/registry.ts'
 
 export type GroupProtocol = 'classic' | 'consumer'
 
-export interface GroupOptions {
+const INT32_MAX = 0x7fffffff
+
+/** Rejects an option that does not apply with the group protocol already resolved. */
+function onlyWith(protocol: GroupProtocol, path: string, value: unknown, resolved: ResolvedSoFar): void {
+  if (value === undefined || resolved.groupProtocol === protocol) return
+  if (protocol === 'classic') {
+    throw new ConfigError(
+      path,
+      "does not apply with groupProtocol 'consumer' (the broker assigns partitions and owns session timeouts and heartbeat intervals; use remoteAssignor or the group's broker configs)",
+    )
+  }
+  throw new ConfigError(path, "only applies with groupProtocol 'consumer'; use assignors")
+}
+
+/**
+ * The consumer group options, declared once (see common/option-table.ts). Every option but `groupId` needs
+ * `groupId` as well; the timing semantics are in this module's documentation.
+ */
+export const groupOptionTable = defineOptions({
   /** The consumer group to join. Required for `subscribe()`; without it only `assign()` is available. */
-  groupId?: string
+  groupId: option.custom<string, string>({
+    type: 'string',
+    defaultText: 'none (no group: assign() only)',
+    allowed: 'a non-empty string',
+    resolve: (path, value) => stringOption(path, value, ''),
+  }),
   /**
    * `classic` (JoinGroup/SyncGroup, client-side assignors; every broker version, and the Java client's default
    * in 4.x) or `consumer` (KIP-848 ConsumerGroupHeartbeat, broker-side assignment, no group-wide stop during
-   * rebalances; Kafka 4.0+ brokers). Default `classic`, so samsa and default-configured Java consumers can
+   * rebalances; Kafka 4.0+ brokers). `classic` by default, so samsa and default-configured Java consumers can
    * share a group.
    */
-  groupProtocol?: GroupProtocol
+  groupProtocol: option.oneOf<GroupProtocol>(['classic', 'consumer'], { default: 'classic' }),
   /**
    * Classic protocol only: assignors in preference order, by name or as objects implementing
-   * `PartitionAssignor`. Default `['cooperative-sticky']`: incremental rebalancing, and it interoperates with
+   * `PartitionAssignor`. The default, `cooperative-sticky`, rebalances incrementally and interoperates with
    * default Java consumers, whose list `[range, cooperative-sticky]` includes it.
    */
-  assignors?: ReadonlyArray<BuiltInAssignorName | PartitionAssignor>
-  /** Consumer protocol only: the broker-side assignor (`uniform` or `range` on Apache Kafka). Default: the broker's. */
-  remoteAssignor?: string
+  assignors: option.custom<ReadonlyArray<BuiltInAssignorName | PartitionAssignor>, PartitionAssignor[]>({
+    type: 'Array<string | PartitionAssignor>',
+    defaultText: "['cooperative-sticky']",
+    allowed: `names (${BUILT_IN_ASSIGNORS.join(', ')}) or PartitionAssignor objects; classic protocol only`,
+    resolve: (path, value, resolved) => {
+      onlyWith('classic', path, value, resolved)
+      return resolved.groupProtocol === 'classic' ? resolveAssignors(path, value) : []
+    },
+  }),
+  /** Consumer protocol only: the broker-side assignor (`uniform` or `range` on Apache Kafka). */
+  remoteAssignor: option.custom<string, string | null>({
+    type: 'string',
+    defaultText: "the broker's",
+    allowed: "a non-empty string; groupProtocol 'consumer' only",
+    resolve: (path, value, resolved) => {
+      onlyWith('consumer', path, value, resolved)
+      return value === undefined ? null : stringOption(path, value, '')
+    },
+  }),
   /** Static membership (KIP-345): a stable id for this instance; restarts within the session timeout keep the assignment. */
-  groupInstanceId?: string
-  /** Classic only. Default 45000 (the broker bounds it by group.min/max.session.timeout.ms). */
-  sessionTimeoutMs?: number
-  /** Classic only. Default 3000; must be lower than `sessionTimeoutMs`. */
-  heartbeatIntervalMs?: number
-  /** Default 300000. See the module documentation for what happens when it elapses. */
-  maxPollIntervalMs?: number
-  /** Default: `maxPollIntervalMs`. */
-  rebalanceTimeoutMs?: number
+  groupInstanceId: option.custom<string, string | null>({
+    type: 'string',
+    defaultText: 'none (dynamic membership)',
+    allowed: 'a non-empty string',
+    resolve: (path, value) => (value === undefined ? null : stringOption(path, value, '')),
+  }),
+  /** Classic protocol only: the coordinator evicts a member it has not heard from for this long, in ms. */
+  sessionTimeoutMs: option.integer({
+    default: 45_000,
+    min: 1,
+    max: INT32_MAX,
+    check: (_value, path, resolved, given) => onlyWith('classic', path, given, resolved),
+  }),
+  /** Classic protocol only: how often the member heartbeats, in ms; lower than `sessionTimeoutMs`. */
+  heartbeatIntervalMs: option.integer({
+    default: (r) => Math.min(3000, Math.floor((r.sessionTimeoutMs as number) / 3)),
+    defaultText: 'min(3000, sessionTimeoutMs / 3)',
+    min: 1,
+    max: INT32_MAX,
+    check: (value, path, resolved, given) => {
+      onlyWith('classic', path, given, resolved)
+      if (resolved.groupProtocol !== 'classic') return
+      const sessionTimeoutMs = resolved.sessionTimeoutMs as number
+      if (value >= sessionTimeoutMs) {
+        throw new ConfigError(
+          path,
+          `must be lower than sessionTimeoutMs (${sessionTimeoutMs}), got ${value}; a third of it is typical`,
+        )
+      }
+    },
+  }),
+  /** The member leaves the group if the application does not ask for messages for this long, in ms. */
+  maxPollIntervalMs: option.integer({ default: 300_000, min: 1, max: INT32_MAX }),
+  /** How long the coordinator waits for every member to rejoin during a rebalance, in ms. */
+  rebalanceTimeoutMs: option.integer({
+    default: (r) => r.maxPollIntervalMs as number,
+    defaultText: 'maxPollIntervalMs',
+    min: 1,
+    max: INT32_MAX,
+  }),
   /**
    * Keep the member alive from a worker thread while the main thread is blocked, as the Java client's
    * heartbeat thread does: heartbeats go on while a handler holds the main thread for longer than the session
    * timeout, and the member leaves the group by itself once the application has not polled for
-   * `maxPollIntervalMs`. Default true. The worker cannot receive options with functions in them (an
-   * OAUTHBEARER token provider); with those, and with `false`, heartbeats run on the main thread only.
+   * `maxPollIntervalMs`. The worker cannot receive options with functions in them (an OAUTHBEARER token
+   * provider); with those, and with `false`, heartbeats run on the main thread only.
    */
-  backgroundHeartbeat?: boolean
-}
+  backgroundHeartbeat: option.boolean({ default: true }),
+})
 
-export interface ResolvedGroupOptions {
-  groupId: string
-  groupProtocol: GroupProtocol
-  assignors: PartitionAssignor[]
-  remoteAssignor: string | null
-  groupInstanceId: string | null
-  sessionTimeoutMs: number
-  heartbeatIntervalMs: number
-  maxPollIntervalMs: number
-  rebalanceTimeoutMs: number
-  backgroundHeartbeat: boolean
-}
+export type GroupOptions = OptionsOf<typeof groupOptionTable>
+
+export type ResolvedGroupOptions = ResolvedOf<typeof groupOptionTable>
 
 /** The option keys this module owns, for the consumer's unknown-option check. */
-export const GROUP_OPTION_KEYS = [
-  'groupId',
-  'groupProtocol',
-  'assignors',
-  'remoteAssignor',
-  'groupInstanceId',
-  'sessionTimeoutMs',
-  'heartbeatIntervalMs',
-  'maxPollIntervalMs',
-  'rebalanceTimeoutMs',
-  'backgroundHeartbeat',
-] as const
-
-const INT32_MAX = 0x7fffffff
+export const GROUP_OPTION_KEYS = Object.keys(groupOptionTable) as (keyof GroupOptions)[]
 
 /**
  * Validates the group options inside a consumer's options. Returns null when no `groupId` is set; then any
  * group-only option is a mistake and is rejected.
  */
 export function resolveGroupOptions(options: GroupOptions, scope = 'consumer'): ResolvedGroupOptions | null {
-  const name = (key: string) => `${scope}.${key}`
   if (options.groupId === undefined) {
     for (const key of GROUP_OPTION_KEYS) {
       if (options[key] !== undefined) {
-        throw new ConfigError(name(key), 'only applies to a consumer group; set groupId as well')
+        throw new ConfigError(optionPath(scope, key), 'only applies to a consumer group; set groupId as well')
       }
     }
     return null
   }
-  const groupId = stringOption(name('groupId'), options.groupId, '')
-  const groupProtocol = enumOption<GroupProtocol>(
-    name('groupProtocol'),
-    options.groupProtocol,
-    ['classic', 'consumer'],
-    'classic',
-  )
-  const groupInstanceId =
-    options.groupInstanceId === undefined
-      ? null
-      : stringOption(name('groupInstanceId'), options.groupInstanceId, '')
-
-  if (groupProtocol === 'consumer') {
-    for (const key of ['assignors', 'sessionTimeoutMs', 'heartbeatIntervalMs'] as const) {
-      if (options[key] !== undefined) {
-        throw new ConfigError(
-          name(key),
-          "does not apply with groupProtocol 'consumer' (the broker assigns partitions and owns session timeouts and heartbeat intervals; use remoteAssignor or the group's broker configs)",
-        )
-      }
-    }
-  } else if (options.remoteAssignor !== undefined) {
-    throw new ConfigError(name('remoteAssignor'), "only applies with groupProtocol 'consumer'; use assignors")
-  }
-
-  const sessionTimeoutMs = integerOption(
-    name('sessionTimeoutMs'),
-    options.sessionTimeoutMs,
-    45_000,
-    1,
-    INT32_MAX,
-  )
-  const heartbeatIntervalMs = integerOption(
-    name('heartbeatIntervalMs'),
-    options.heartbeatIntervalMs,
-    Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
-    1,
-    INT32_MAX,
-  )
-  if (heartbeatIntervalMs >= sessionTimeoutMs) {
-    throw new ConfigError(
-      name('heartbeatIntervalMs'),
-      `must be lower than sessionTimeoutMs (${sessionTimeoutMs}), got ${heartbeatIntervalMs}; a third of it is typical`,
-    )
-  }
-  const maxPollIntervalMs = integerOption(
-    name('maxPollIntervalMs'),
-    options.maxPollIntervalMs,
-    300_000,
-    1,
-    INT32_MAX,
-  )
-  const rebalanceTimeoutMs = integerOption(
-    name('rebalanceTimeoutMs'),
-    options.rebalanceTimeoutMs,
-    maxPollIntervalMs,
-    1,
-    INT32_MAX,
-  )
-  const remoteAssignor =
-    options.remoteAssignor === undefined
-      ? null
-      : stringOption(name('remoteAssignor'), options.remoteAssignor, '')
-
-  return {
-    groupId,
-    groupProtocol,
-    assignors: groupProtocol === 'classic' ? resolveAssignors(name('assignors'), options.assignors) : [],
-    remoteAssignor,
-    groupInstanceId,
-    sessionTimeoutMs,
-    heartbeatIntervalMs,
-    maxPollIntervalMs,
-    rebalanceTimeoutMs,
-    backgroundHeartbeat: booleanOption(name('backgroundHeartbeat'), options.backgroundHeartbeat, true),
-  }
+  return resolveDeclared(groupOptionTable, scope, options)
 }
 
 function resolveAssignors(option: string, value: unknown): PartitionAssignor[] {

@@ -22,16 +22,13 @@ import type { TopicPartition, TopicPartitionOffset } from '../../common/types.ts
 import { topicPartitionKey } from '../../common/types.ts'
 import type { Connection } from '../../network/connection.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
-import {
-  OffsetCommit,
-  type OffsetCommitRequestTopic,
-  type OffsetCommitResponse,
-} from '../../protocol/messages/offset-commit.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
+import { OffsetCommit, type OffsetCommitResponse } from '../../protocol/messages/offset-commit.ts'
+import { commitTopics } from '../../protocol/offsets-by-topic.ts'
+import { versionCaps } from '../../protocol/version-caps.ts'
 import type { GroupMetadata } from '../group/rebalance-listener.ts'
 import { COORDINATOR_RETRY_CODES, commitErrorFor } from './offset-commit-errors.ts'
 
-/** Topic ids replace names in OffsetCommit v10; names are what a consumer holds, so stay below it. */
-const LAST_VERSION_WITH_TOPIC_NAMES = 9
 const ZERO_TOPIC_ID = '00000000-0000-0000-0000-000000000000'
 
 /** The cluster as the commit manager uses it: requests to the group coordinator, with retries. */
@@ -192,34 +189,20 @@ export class CommitManager {
   ): Promise<TopicPartitionOffset[]> {
     if (offsets.length === 0) return []
     const identity = this.identity()
-    const topics = new Map<string, OffsetCommitRequestTopic>()
-    for (const o of offsets) {
-      let topic = topics.get(o.topic)
-      if (topic === undefined) {
-        topic = { name: o.topic, topicId: ZERO_TOPIC_ID, partitions: [] }
-        topics.set(o.topic, topic)
-      }
-      topic.partitions.push({
-        partitionIndex: o.partition,
-        committedOffset: o.offset,
-        committedLeaderEpoch: o.leaderEpoch ?? -1,
-        committedMetadata: o.metadata ?? '',
-      })
-    }
     const request = {
       groupId: this.groupId,
       generationIdOrMemberEpoch: identity.generationId,
       memberId: identity.memberId,
       groupInstanceId: identity.groupInstanceId,
       retentionTimeMs: -1n,
-      topics: [...topics.values()],
+      topics: commitTopics(offsets).map((topic) => ({ ...topic, topicId: ZERO_TOPIC_ID })),
     }
     const response = await this.cluster.withCoordinator(
       'group',
       this.groupId,
       async (connection) => {
         const answer = await connection.request(OffsetCommit, request, {
-          maxVersion: LAST_VERSION_WITH_TOPIC_NAMES,
+          maxVersion: versionCaps.offsetCommit,
         })
         throwIfCoordinatorError(answer, connection.address)
         return { answer, broker: connection.address }
@@ -247,7 +230,7 @@ export class CommitManager {
         const key = topicPartitionKey(topic.name, p.partitionIndex)
         const sent = byKey.get(key)
         if (sent === undefined) continue
-        if (p.errorCode === 0) {
+        if (p.errorCode === ErrorCode.NONE) {
           this.confirmed.set(key, sent.offset)
           committed.push(sent)
         } else {

@@ -1,35 +1,31 @@
-/** The consumer's offset-commit options: types, defaults (the Java client's) and validation. */
+/** The consumer's offset-commit options, declared once (see common/option-table.ts); defaults are the Java client's. */
 
-import { booleanOption, integerOption } from '../../common/validate.ts'
-import type { CommitOptions } from '../consumer-options.ts'
+import {
+  defineOptions,
+  type OptionsOf,
+  option,
+  type ResolvedOf,
+  resolveDeclared,
+} from '../../common/option-table.ts'
 
-export interface ResolvedCommitOptions {
-  /** Commit finished offsets in the background, before revoke and on close. Default true. */
-  enableAutoCommit: boolean
-  /** Period of the background commit. Default 5000. */
-  autoCommitIntervalMs: number
+export const commitOptionTable = defineOptions({
+  /** Commit finished offsets in the background, before revoke and on close. */
+  enableAutoCommit: option.boolean({ default: true }),
+  /** Period of the background commit, in ms. */
+  autoCommitIntervalMs: option.integer({ default: 5000, min: 1 }),
   /**
    * Whether the consumer stores a message's offset itself once the application finished with it. With false,
-   * only `storeOffsets()` does, and auto-commit commits only what the application stored. Default true.
+   * only `storeOffsets()` does, and auto-commit commits only what the application stored.
    */
-  enableAutoOffsetStore: boolean
-}
+  enableAutoOffsetStore: option.boolean({ default: true }),
+})
+
+/** The commit options of a consumer's options object. */
+export type CommitOptions = OptionsOf<typeof commitOptionTable>
+
+export type ResolvedCommitOptions = ResolvedOf<typeof commitOptionTable>
 
 /** Validates the commit options of `options` and applies defaults; throws ConfigError naming the option. */
 export function resolveCommitOptions(options: CommitOptions): ResolvedCommitOptions {
-  return {
-    enableAutoCommit: booleanOption('consumer.enableAutoCommit', options.enableAutoCommit, true),
-    autoCommitIntervalMs: integerOption(
-      'consumer.autoCommitIntervalMs',
-      options.autoCommitIntervalMs,
-      5000,
-      1,
-      0x7fffffff,
-    ),
-    enableAutoOffsetStore: booleanOption(
-      'consumer.enableAutoOffsetStore',
-      options.enableAutoOffsetStore,
-      true,
-    ),
-  }
+  return resolveDeclared(commitOptionTable, 'consumer', options)
 }

@@ -11,15 +11,11 @@ import { KafkaError } from '../../common/errors.ts'
 import type { TopicPartition } from '../../common/types.ts'
 import { topicPartitionKey } from '../../common/types.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import { OffsetFetch, type OffsetFetchResponse } from '../../protocol/messages/offset-fetch.ts'
+import { fetchTopics } from '../../protocol/offsets-by-topic.ts'
+import { versionCaps } from '../../protocol/version-caps.ts'
 import type { CoordinatorAccess } from './commit-manager.ts'
-
-/**
- * The last version with a single group and topic names: v8 batches groups, v10 names topics by id. A consumer
- * asks about one group, and `requireStable` exists from v7.
- */
-const LAST_SINGLE_GROUP_VERSION = 7
-const UNSTABLE_OFFSET_COMMIT = 88
 
 /** A committed offset as {@link fetchCommittedOffsets} reports it. */
 export interface CommittedOffset extends TopicPartition {
@@ -48,15 +44,9 @@ export async function fetchCommittedOffsets(
   options: FetchCommittedOptions,
 ): Promise<CommittedOffset[]> {
   if (partitions.length === 0) return []
-  const topics = new Map<string, number[]>()
-  for (const tp of partitions) {
-    const list = topics.get(tp.topic) ?? []
-    if (!list.includes(tp.partition)) list.push(tp.partition)
-    topics.set(tp.topic, list)
-  }
   const request = {
     groupId,
-    topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+    topics: fetchTopics(partitions),
     groups: [],
     requireStable: true,
   }
@@ -66,7 +56,7 @@ export async function fetchCommittedOffsets(
     groupId,
     async (connection) => {
       const answer = await connection.request(OffsetFetch, request, {
-        maxVersion: LAST_SINGLE_GROUP_VERSION,
+        maxVersion: versionCaps.offsetFetchSingleGroup,
         timeoutMs: Math.max(1, Math.min(options.timeoutMs, deadline - performance.now())),
       })
       throwIfFailed(answer, connection.address, groupId)
@@ -110,8 +100,8 @@ function throwIfFailed(response: OffsetFetchResponse, broker: string, groupId: s
   if (groupError !== null) throw groupError
   for (const topic of response.topics) {
     for (const p of topic.partitions) {
-      if (p.errorCode === 0) continue
-      if (p.errorCode === UNSTABLE_OFFSET_COMMIT) {
+      if (p.errorCode === ErrorCode.NONE) continue
+      if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT) {
         // A transaction holds offsets for this partition; the answer becomes stable when it ends.
         throw errorForCode(p.errorCode, {
           broker,

@@ -6,24 +6,23 @@
 import { CommitFailedError, type KafkaError, RebalanceInProgressError } from '../../common/errors.ts'
 import type { TopicPartition } from '../../common/types.ts'
 import { errorForCode, errorName } from '../../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 
 /** Codes that mean "this member no longer owns what it commits": its generation or epoch is gone. */
 export const STALE_MEMBER_CODES: ReadonlySet<number> = new Set([
-  22, // ILLEGAL_GENERATION
-  25, // UNKNOWN_MEMBER_ID
-  82, // FENCED_INSTANCE_ID
-  110, // FENCED_MEMBER_EPOCH
-  113, // STALE_MEMBER_EPOCH
+  ErrorCode.ILLEGAL_GENERATION,
+  ErrorCode.UNKNOWN_MEMBER_ID,
+  ErrorCode.FENCED_INSTANCE_ID,
+  ErrorCode.FENCED_MEMBER_EPOCH,
+  ErrorCode.STALE_MEMBER_EPOCH,
 ])
-
-export const REBALANCE_IN_PROGRESS = 27
 
 /** Codes after which the same commit may succeed against the (possibly new) coordinator. */
 export const COORDINATOR_RETRY_CODES: ReadonlySet<number> = new Set([
-  7, // REQUEST_TIMED_OUT
-  14, // COORDINATOR_LOAD_IN_PROGRESS
-  15, // COORDINATOR_NOT_AVAILABLE
-  16, // NOT_COORDINATOR
+  ErrorCode.REQUEST_TIMED_OUT,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
 ])
 
 function describePartitions(partitions: readonly TopicPartition[]): string {
@@ -52,7 +51,7 @@ export function commitErrorFor(
       { broker: context.broker },
     )
   }
-  if (code === REBALANCE_IN_PROGRESS) {
+  if (code === ErrorCode.REBALANCE_IN_PROGRESS) {
     return new RebalanceInProgressError(
       `commit rejected for ${where}: the group is rebalancing. Poll again to complete the rebalance; ` +
         'partitions this member keeps can be committed afterwards.',

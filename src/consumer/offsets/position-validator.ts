@@ -19,6 +19,7 @@
 import { DataLossError, type KafkaError } from '../../common/errors.ts'
 import type { Logger } from '../../common/logger.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import {
   OffsetForLeaderEpoch,
   type OffsetForLeaderEpochResponse,
@@ -110,7 +111,7 @@ function apply(
       const entry = byKey.get(`${topic.topic}:${answer.partition}`)
       if (entry === undefined) continue
       const { state, generation } = entry
-      if (answer.errorCode !== 0) {
+      if (answer.errorCode !== ErrorCode.NONE) {
         const error = errorForCode(answer.errorCode, {
           broker,
           topic: topic.topic,

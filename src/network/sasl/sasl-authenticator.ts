@@ -5,6 +5,7 @@
  */
 
 import { AuthenticationError, KafkaError } from '../../common/errors.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import { SaslAuthenticate } from '../../protocol/messages/sasl-authenticate.ts'
 import { SaslHandshake } from '../../protocol/messages/sasl-handshake.ts'
 import type { HandshakeChannel } from '../connection.ts'
@@ -13,9 +14,6 @@ import { plainExchange } from './plain.ts'
 import type { SaslExchange } from './sasl-mechanism.ts'
 import { SASL_MECHANISM_NAMES, type SaslOptions } from './sasl-options.ts'
 import { scramExchange } from './scram.ts'
-
-const UNSUPPORTED_SASL_MECHANISM = 33
-const ILLEGAL_SASL_STATE = 34
 
 /** The outcome of a successful authentication. */
 export interface SaslSession {
@@ -49,17 +47,17 @@ export async function authenticateSasl(
   const context = { broker: channel.broker }
   // v1 and later frame the mechanism's bytes in SaslAuthenticate requests (v0 sent them raw on the socket).
   const handshake = await channel.request(SaslHandshake, { mechanism }, { version: 1 })
-  if (handshake.errorCode === UNSUPPORTED_SASL_MECHANISM) {
+  if (handshake.errorCode === ErrorCode.UNSUPPORTED_SASL_MECHANISM) {
     throw new AuthenticationError(
       `broker ${channel.broker} does not enable SASL mechanism ${mechanism}; it enables ` +
         `${handshake.mechanisms.join(', ') || 'none'} (sasl.enabled.mechanisms)`,
       context,
     )
   }
-  if (handshake.errorCode !== 0) {
+  if (handshake.errorCode !== ErrorCode.NONE) {
     throw new AuthenticationError(
       `SASL handshake with broker ${channel.broker} failed with error code ${handshake.errorCode}` +
-        (handshake.errorCode === ILLEGAL_SASL_STATE ? ' (is this a SASL listener?)' : ''),
+        (handshake.errorCode === ErrorCode.ILLEGAL_SASL_STATE ? ' (is this a SASL listener?)' : ''),
       context,
     )
   }
@@ -77,7 +75,7 @@ export async function authenticateSasl(
     }
     if (message === null) break
     const response = await channel.request(SaslAuthenticate, { authBytes: message })
-    if (response.errorCode !== 0) {
+    if (response.errorCode !== ErrorCode.NONE) {
       const reason =
         exchange.describeFailure?.() ?? response.errorMessage ?? `error code ${response.errorCode}`
       throw new AuthenticationError(

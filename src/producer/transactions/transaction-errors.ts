@@ -15,23 +15,7 @@ import {
   TransactionAbortableError,
 } from '../../common/errors.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
-
-/** Kafka error codes the transaction logic branches on. */
-export const TransactionErrorCode = {
-  illegalGeneration: 22,
-  unknownMemberId: 25,
-  invalidProducerEpoch: 47,
-  invalidTxnState: 48,
-  invalidProducerIdMapping: 49,
-  invalidTransactionTimeout: 50,
-  concurrentTransactions: 51,
-  transactionCoordinatorFenced: 52,
-  transactionalIdAuthorizationFailed: 53,
-  unknownProducerId: 59,
-  fencedInstanceId: 82,
-  producerFenced: 90,
-  transactionAbortable: 120,
-} as const
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 
 /** How a failure affects the producer. */
 export type FailureKind = 'fenced' | 'fatal' | 'abortable'
@@ -41,16 +25,16 @@ export type FailureKind = 'fenced' | 'fatal' | 'abortable'
  * (not authorized, or the coordinator's state for it contradicts ours).
  */
 const fatalCodes: ReadonlySet<number> = new Set([
-  TransactionErrorCode.invalidTxnState,
-  TransactionErrorCode.invalidProducerIdMapping,
-  TransactionErrorCode.invalidTransactionTimeout,
-  TransactionErrorCode.transactionCoordinatorFenced,
-  TransactionErrorCode.transactionalIdAuthorizationFailed,
+  ErrorCode.INVALID_TXN_STATE,
+  ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+  ErrorCode.INVALID_TRANSACTION_TIMEOUT,
+  ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+  ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
 ])
 
 /** Codes meaning another producer instance with the same transactional id took over. */
 function isFencedCode(code: number): boolean {
-  return code === TransactionErrorCode.producerFenced || code === TransactionErrorCode.invalidProducerEpoch
+  return code === ErrorCode.PRODUCER_FENCED || code === ErrorCode.INVALID_PRODUCER_EPOCH
 }
 
 /** Whether `error` fences the producer, ends it for another reason, or only dooms the open transaction. */
@@ -83,7 +67,7 @@ export function transactionErrorForCode(
   transactionalId: string,
   context: { broker?: string; errorMessage?: string | null; topic?: string; partition?: number } = {},
 ): KafkaError | null {
-  if (code === 0) return null
+  if (code === ErrorCode.NONE) return null
   const error = errorForCode(code, context)!
   if (isFencedCode(code)) return fencedError(transactionalId, error)
   return error
@@ -95,9 +79,9 @@ export function transactionErrorForCode(
  */
 export function isStaleMemberCode(code: number): boolean {
   return (
-    code === TransactionErrorCode.unknownMemberId ||
-    code === TransactionErrorCode.illegalGeneration ||
-    code === TransactionErrorCode.fencedInstanceId
+    code === ErrorCode.UNKNOWN_MEMBER_ID ||
+    code === ErrorCode.ILLEGAL_GENERATION ||
+    code === ErrorCode.FENCED_INSTANCE_ID
   )
 }
 

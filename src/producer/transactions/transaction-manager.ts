@@ -16,6 +16,7 @@ import type { Logger } from '../../common/logger.ts'
 import { topicPartitionKey } from '../../common/types.ts'
 import { validateOffset, validatePartition, validateTopicName } from '../../common/validate.ts'
 import type { Connection } from '../../network/connection.ts'
+import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.ts'
 import { AddPartitionsToTxn } from '../../protocol/messages/add-partitions-to-txn.ts'
 import { EndTxn } from '../../protocol/messages/end-txn.ts'
@@ -24,6 +25,7 @@ import {
   TxnOffsetCommit,
   type TxnOffsetCommitRequestTopic,
 } from '../../protocol/messages/txn-offset-commit.ts'
+import { commitTopics } from '../../protocol/offsets-by-topic.ts'
 import type { IdempotenceState } from '../idempotence.ts'
 import {
   abortableError,
@@ -354,7 +356,7 @@ export class TransactionManager {
       for (const topic of response.resultsByTopicV3AndBelow) {
         for (const result of topic.resultsByPartition) {
           const code = result.partitionErrorCode
-          if (code === 0 || code === operationNotAttempted) continue
+          if (code === ErrorCode.NONE || code === ErrorCode.OPERATION_NOT_ATTEMPTED) continue
           const error = transactionErrorForCode(code, this.transactionalId, {
             broker: connection.address,
             topic: topic.name,
@@ -415,7 +417,7 @@ export class TransactionManager {
         for (const topic of response.topics) {
           for (const partition of topic.partitions) {
             const code = partition.errorCode
-            if (code === 0) continue
+            if (code === ErrorCode.NONE) continue
             if (isStaleMemberCode(code)) {
               stale.push({ topic: topic.name, partition: partition.partitionIndex })
               continue
@@ -574,13 +576,11 @@ export class TransactionManager {
 }
 
 /** AddPartitionsToTxn's answer for partitions not tried because another in the request failed. */
-const operationNotAttempted = 55
 
 function validateOffsets(offsets: TransactionOffsets): TxnOffsetCommitRequestTopic[] {
   if (!Array.isArray(offsets)) {
     throw new ConfigError('offsets', 'expected an array of { topic, partition, offset }')
   }
-  const topics = new Map<string, TxnOffsetCommitRequestTopic>()
   offsets.forEach((entry: TransactionOffsets[number], i: number) => {
     if (typeof entry !== 'object' || entry === null) {
       throw new ConfigError(`offsets[${i}]`, 'expected { topic, partition, offset }')
@@ -588,19 +588,8 @@ function validateOffsets(offsets: TransactionOffsets): TxnOffsetCommitRequestTop
     validateTopicName(`offsets[${i}].topic`, entry.topic)
     validatePartition(`offsets[${i}].partition`, entry.partition)
     validateOffset(`offsets[${i}].offset`, entry.offset)
-    let topic = topics.get(entry.topic)
-    if (topic === undefined) {
-      topic = { name: entry.topic, partitions: [] }
-      topics.set(entry.topic, topic)
-    }
-    topic.partitions.push({
-      partitionIndex: entry.partition,
-      committedOffset: entry.offset,
-      committedLeaderEpoch: entry.leaderEpoch ?? -1,
-      committedMetadata: entry.metadata ?? '',
-    })
   })
-  return [...topics.values()]
+  return commitTopics(offsets)
 }
 
 function validateGroup(group: TransactionGroupMetadata): void {

@@ -15,12 +15,13 @@ import { ApiVersions } from '../../protocol/messages/api-versions.ts'
 import { EndTxn } from '../../protocol/messages/end-txn.ts'
 import { Produce } from '../../protocol/messages/produce.ts'
 import { TxnOffsetCommit } from '../../protocol/messages/txn-offset-commit.ts'
+import { firstVersions, versionCaps } from '../../protocol/version-caps.ts'
 import type { TransactionVersion } from './types.ts'
 
 /** The last versions of each API that mean "transaction version 1" to the broker. */
-export const transactionV1MaxVersions = { produce: 11, endTxn: 4, txnOffsetCommit: 4, addPartitionsToTxn: 3 }
+export const transactionV1MaxVersions = versionCaps.transactionV1
 /** The first versions that carry transaction version 2. */
-export const transactionV2MinVersions = { produce: 12, endTxn: 5, txnOffsetCommit: 5 }
+export const transactionV2MinVersions = firstVersions.transactionV2
 
 /** The finalized level of `transaction.version` in an ApiVersions answer, 0 when the feature is absent. */
 export function finalizedTransactionVersion(

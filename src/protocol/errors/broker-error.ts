@@ -15,7 +15,7 @@ import {
   TransactionAbortableError,
 } from '../../common/errors.ts'
 import type { TopicPartition } from '../../common/types.ts'
-import { type ErrorCodeInfo, errorCodes } from './error-codes.ts'
+import { ErrorCode, type ErrorCodeInfo, errorCodes } from './error-codes.ts'
 import { explainErrorCode } from './error-explanations.ts'
 
 const byCode: ReadonlyMap<number, ErrorCodeInfo> = new Map(errorCodes.map((info) => [info.code, info]))
@@ -71,17 +71,17 @@ function describe(code: number, context: BrokerErrorContext): string {
  * must not be repeated); the subclasses for fatal conditions are never retriable.
  */
 export function errorForCode(code: number, context: BrokerErrorContext = {}): BrokerError | null {
-  if (code === 0) return null
+  if (code === ErrorCode.NONE) return null
   const message = describe(code, context)
   const { errorMessage: _errorMessage, offset, partitions, ...base } = context
   switch (code) {
-    case 1:
+    case ErrorCode.OFFSET_OUT_OF_RANGE:
       return new OffsetOutOfRangeError(message, offset === undefined ? base : { ...base, offset })
-    case 27:
+    case ErrorCode.REBALANCE_IN_PROGRESS:
       return new RebalanceInProgressError(message, partitions ?? [], base)
-    case 90:
+    case ErrorCode.PRODUCER_FENCED:
       return new ProducerFencedError(message, base)
-    case 120:
+    case ErrorCode.TRANSACTION_ABORTABLE:
       return new TransactionAbortableError(message, base)
     default:
       return new BrokerError(message, code, errorName(code), { retriable: isRetriableCode(code), ...base })

@@ -25,7 +25,6 @@ import { OffsetForLeaderEpoch } from './offset-for-leader-epoch.ts'
 import { AddPartitionsToTxn } from './add-partitions-to-txn.ts'
 import { AddOffsetsToTxn } from './add-offsets-to-txn.ts'
 import { EndTxn } from './end-txn.ts'
-import { WriteTxnMarkers } from './write-txn-markers.ts'
 import { TxnOffsetCommit } from './txn-offset-commit.ts'
 import { DescribeAcls } from './describe-acls.ts'
 import { CreateAcls } from './create-acls.ts'
@@ -69,11 +68,6 @@ import { ShareFetch } from './share-fetch.ts'
 import { ShareAcknowledge } from './share-acknowledge.ts'
 import { AddRaftVoter } from './add-raft-voter.ts'
 import { RemoveRaftVoter } from './remove-raft-voter.ts'
-import { InitializeShareGroupState } from './initialize-share-group-state.ts'
-import { ReadShareGroupState } from './read-share-group-state.ts'
-import { WriteShareGroupState } from './write-share-group-state.ts'
-import { DeleteShareGroupState } from './delete-share-group-state.ts'
-import { ReadShareGroupStateSummary } from './read-share-group-state-summary.ts'
 import { StreamsGroupHeartbeat } from './streams-group-heartbeat.ts'
 import { StreamsGroupDescribe } from './streams-group-describe.ts'
 import { DescribeShareGroupOffsets } from './describe-share-group-offsets.ts'
@@ -104,7 +98,6 @@ export {
   AddPartitionsToTxn,
   AddOffsetsToTxn,
   EndTxn,
-  WriteTxnMarkers,
   TxnOffsetCommit,
   DescribeAcls,
   CreateAcls,
@@ -148,11 +141,6 @@ export {
   ShareAcknowledge,
   AddRaftVoter,
   RemoveRaftVoter,
-  InitializeShareGroupState,
-  ReadShareGroupState,
-  WriteShareGroupState,
-  DeleteShareGroupState,
-  ReadShareGroupStateSummary,
   StreamsGroupHeartbeat,
   StreamsGroupDescribe,
   DescribeShareGroupOffsets,
@@ -185,7 +173,6 @@ export const apiByKey: ReadonlyMap<number, ApiDefinition<unknown, unknown>> = ne
   [AddPartitionsToTxn.apiKey, AddPartitionsToTxn as ApiDefinition<unknown, unknown>],
   [AddOffsetsToTxn.apiKey, AddOffsetsToTxn as ApiDefinition<unknown, unknown>],
   [EndTxn.apiKey, EndTxn as ApiDefinition<unknown, unknown>],
-  [WriteTxnMarkers.apiKey, WriteTxnMarkers as ApiDefinition<unknown, unknown>],
   [TxnOffsetCommit.apiKey, TxnOffsetCommit as ApiDefinition<unknown, unknown>],
   [DescribeAcls.apiKey, DescribeAcls as ApiDefinition<unknown, unknown>],
   [CreateAcls.apiKey, CreateAcls as ApiDefinition<unknown, unknown>],
@@ -229,11 +216,6 @@ export const apiByKey: ReadonlyMap<number, ApiDefinition<unknown, unknown>> = ne
   [ShareAcknowledge.apiKey, ShareAcknowledge as ApiDefinition<unknown, unknown>],
   [AddRaftVoter.apiKey, AddRaftVoter as ApiDefinition<unknown, unknown>],
   [RemoveRaftVoter.apiKey, RemoveRaftVoter as ApiDefinition<unknown, unknown>],
-  [InitializeShareGroupState.apiKey, InitializeShareGroupState as ApiDefinition<unknown, unknown>],
-  [ReadShareGroupState.apiKey, ReadShareGroupState as ApiDefinition<unknown, unknown>],
-  [WriteShareGroupState.apiKey, WriteShareGroupState as ApiDefinition<unknown, unknown>],
-  [DeleteShareGroupState.apiKey, DeleteShareGroupState as ApiDefinition<unknown, unknown>],
-  [ReadShareGroupStateSummary.apiKey, ReadShareGroupStateSummary as ApiDefinition<unknown, unknown>],
   [StreamsGroupHeartbeat.apiKey, StreamsGroupHeartbeat as ApiDefinition<unknown, unknown>],
   [StreamsGroupDescribe.apiKey, StreamsGroupDescribe as ApiDefinition<unknown, unknown>],
   [DescribeShareGroupOffsets.apiKey, DescribeShareGroupOffsets as ApiDefinition<unknown, unknown>],

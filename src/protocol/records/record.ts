@@ -1,7 +1,7 @@
 /** A record decoded from a batch. */
 
 import type { RecordHeader } from '../../common/types.ts'
-import type { RecordBatchHeader } from './record-batch.ts'
+import type { RecordBatchHeader } from './batch-header.ts'
 
 /** Where a record's fields lie in the bytes it was decoded from; lengths of -1 mean null. */
 export interface RecordFieldPositions {

@@ -11,7 +11,7 @@ import {
   RigError,
   startBroker,
   stopBroker,
-} from '../../../src/cli/broker/index.ts'
+} from '../../../src/rig/index.ts'
 import { kafkaBootstrap } from '../../../src/testing/kafka-bootstrap.ts'
 
 const run = promisify(execFile)

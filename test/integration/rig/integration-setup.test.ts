@@ -1,5 +1,5 @@
 import { expect, inject, it } from 'vitest'
-import { checkExternalCluster } from '../../../src/cli/broker/index.ts'
+import { checkExternalCluster } from '../../../src/rig/index.ts'
 import { kafkaBootstrap } from '../../../src/testing/kafka-bootstrap.ts'
 
 it('hands every test file the same answering cluster through inject() and KAFKA_BOOTSTRAP', async () => {

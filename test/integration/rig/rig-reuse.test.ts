@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { brokerStatus, RigError, startBroker, stopBroker } from '../../../src/cli/broker/index.ts'
+import { brokerStatus, RigError, startBroker, stopBroker } from '../../../src/rig/index.ts'
 
 // Ports 19820..19871: clear of broker-rig.test.ts (19000..19799) and three-node.test.ts (19900..19905).
 const port = 19_820 + Math.floor(Math.random() * 8) * 4

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { brokerStatus, probeApiVersions, startBroker, stopBroker } from '../../../src/cli/broker/index.ts'
+import { brokerStatus, probeApiVersions, startBroker, stopBroker } from '../../../src/rig/index.ts'
 import { createTopicWithJava, getOffsetShell, producerPerformance } from '../../../src/testing/java-tools.ts'
 import { uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
 

@@ -5,7 +5,7 @@
  */
 
 import { readFileSync } from 'node:fs'
-import { type RigSecurity, startBroker, stopBroker } from '../../../src/cli/broker/index.ts'
+import { type RigSecurity, startBroker, stopBroker } from '../../../src/rig/index.ts'
 
 const BASE_PORT = Number(process.env.SAMSA_SECURE_RIG_PORT ?? 39092)
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { DeliverySink } from '../../../src/producer/delivery.ts'
 import { ProducerBatch } from '../../../src/producer/producer-batch.ts'
 import { RecordAccumulator } from '../../../src/producer/record-accumulator.ts'
-import { type EncodableRecord, estimateRecordBytes } from '../../../src/producer/record-batch-builder.ts'
+import { type EncodableRecord, estimateRecordBytes } from '../../../src/protocol/records/batch-builder.ts'
 
 function recordingSink(): DeliverySink & { offsets: Map<number, bigint> } {
   const offsets = new Map<number, bigint>()

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { DeliverySink } from '../../../src/producer/delivery.ts'
-import { IdempotenceState, incrementSequence } from '../../../src/producer/idempotence.ts'
+import { IdempotenceState } from '../../../src/producer/idempotence.ts'
 import { RecordAccumulator } from '../../../src/producer/record-accumulator.ts'
+import { incrementSequence } from '../../../src/producer/sequence-number.ts'
 import type { InitProducerIdResponse } from '../../../src/protocol/messages/init-producer-id.ts'
 
 const sink: DeliverySink = { delivered() {}, failed() {} }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { DeliverySink } from '../../../src/producer/delivery.ts'
 import { RecordAccumulator } from '../../../src/producer/record-accumulator.ts'
-import { estimateRecordBytes } from '../../../src/producer/record-batch-builder.ts'
+import { estimateRecordBytes } from '../../../src/protocol/records/batch-builder.ts'
 
 const sink: DeliverySink = { delivered() {}, failed() {} }
 

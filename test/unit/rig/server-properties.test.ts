@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { planNodes, renderServerProperties } from '../../../src/cli/broker/server-properties.ts'
+import { planNodes, renderServerProperties } from '../../../src/rig/server-properties.ts'
 
 function parse(properties: string): Map<string, string> {
   const entries = properties

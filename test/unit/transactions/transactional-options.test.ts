@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../../src/common/errors.ts'
 import { type ProducerOptions, resolveProducerOptions } from '../../../src/producer/producer-options.ts'
-import { RecordBatchBuilder } from '../../../src/producer/record-batch-builder.ts'
+import { RecordBatchBuilder } from '../../../src/protocol/records/batch-builder.ts'
 import { decodeRecordBatches } from '../../../src/protocol/records/batch-decoder.ts'
 
 function configError(options: unknown): ConfigError {

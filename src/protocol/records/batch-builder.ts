@@ -1,5 +1,5 @@
 /**
- * Builds one magic v2 record batch incrementally, the way the producer fills it: records are encoded
+ * The one encoder of magic v2 record batches. It builds a batch incrementally, the way the producer fills it: records are encoded
  * straight into one growing Buffer as they are appended (no per-record objects kept), the 61-byte batch
  * header is reserved in front, and the header is filled in only when the batch is sent, because the
  * producer id, epoch and base sequence are assigned at that moment, not at append time.
@@ -12,9 +12,13 @@
  *   length varint | attributes int8 | timestampDelta varlong | offsetDelta varint | key (varint length) |
  *   value (varint length) | header count varint | headers (varint-length key and value)
  * The CRC-32C covers everything from `attributes` to the end.
+ *
+ * `encodeRecordBatch` (batch-encoder.ts) encodes a whole batch at once through this builder, for tests,
+ * fixtures and tools, so the bytes checked against the Java client are the bytes the producer sends.
  */
 
-import { Reader } from '../protocol/primitives/reader.ts'
+import { Reader } from '../primitives/reader.ts'
+import type { TimestampType } from './batch-header.ts'
 import {
   ATTRIBUTES_OFFSET,
   BASE_OFFSET_OFFSET,
@@ -34,10 +38,11 @@ import {
   PRODUCER_ID_OFFSET,
   RECORD_COUNT_OFFSET,
   RECORDS_OFFSET,
+  TIMESTAMP_TYPE_BIT,
   TRANSACTIONAL_BIT,
-} from '../protocol/records/batch-layout.ts'
-import { crc32c } from '../protocol/records/crc32c.ts'
-import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../protocol/records/varint.ts'
+} from './batch-layout.ts'
+import { crc32c } from './crc32c.ts'
+import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint.ts'
 
 /** A header already converted to bytes, ready to be encoded. */
 export interface EncodedHeader {
@@ -98,6 +103,19 @@ export interface BatchIdentity {
   baseSequence: number
   /** Sets the attributes' transactional bit: the batch is part of the producer's open transaction. */
   transactional?: boolean
+}
+
+/**
+ * Header fields the broker sets when it appends a batch. A producer leaves them at their defaults; tools that
+ * write batches as a log holds them (fixtures, a test broker) set them.
+ */
+export interface BatchPlacement {
+  /** Default 0: the broker assigns offsets. */
+  baseOffset?: bigint
+  /** Default -1. */
+  partitionLeaderEpoch?: number
+  /** Default `create`: the records keep the producer's timestamps. */
+  timestampType?: TimestampType
 }
 
 /** Compresses the records section; returns the bytes to put after the header. */
@@ -172,28 +190,36 @@ export class RecordBatchBuilder {
    * Ends the batch: no more appends. With a compressor, the records section is compressed once here (the
    * only asynchronous step), so retries re-send the same bytes. Without one it completes synchronously.
    */
-  seal(compressionCode: number, compress?: RecordsCompressor): void | Promise<void> {
+  seal(
+    compressionCode: number,
+    compress?: RecordsCompressor,
+    placement: BatchPlacement = {},
+  ): void | Promise<void> {
     if (this.sealed !== null) return
     if (compress === undefined || compressionCode === 0) {
-      this.finishHeader(this.buffer.subarray(0, this.position), 0)
+      this.finishHeader(this.buffer.subarray(0, this.position), 0, placement)
       return
     }
     return Promise.resolve(compress(this.buffer.subarray(RECORDS_OFFSET, this.position))).then(
       (compressed) => {
         const bytes = Buffer.allocUnsafe(RECORDS_OFFSET + compressed.length)
         compressed.copy(bytes, RECORDS_OFFSET)
-        this.finishHeader(bytes, compressionCode)
+        this.finishHeader(bytes, compressionCode, placement)
       },
     )
   }
 
-  private finishHeader(bytes: Buffer, compressionCode: number): void {
-    bytes.writeBigInt64BE(0n, BASE_OFFSET_OFFSET) // the broker assigns offsets
+  private finishHeader(bytes: Buffer, compressionCode: number, placement: BatchPlacement): void {
+    bytes.writeBigInt64BE(placement.baseOffset ?? 0n, BASE_OFFSET_OFFSET)
     bytes.writeInt32BE(bytes.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET)
-    bytes.writeInt32BE(NO_PARTITION_LEADER_EPOCH, PARTITION_LEADER_EPOCH_OFFSET)
+    bytes.writeInt32BE(
+      placement.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH,
+      PARTITION_LEADER_EPOCH_OFFSET,
+    )
     bytes[MAGIC_OFFSET] = CURRENT_MAGIC
-    // Only the codec bits: create-time timestamps, not a control batch; stamp() sets the transactional bit.
-    bytes.writeInt16BE(compressionCode & COMPRESSION_MASK, ATTRIBUTES_OFFSET)
+    // The codec bits and the timestamp type; never a control batch; stamp() sets the transactional bit.
+    const timestampBit = placement.timestampType === 'log-append' ? TIMESTAMP_TYPE_BIT : 0
+    bytes.writeInt16BE((compressionCode & COMPRESSION_MASK) | timestampBit, ATTRIBUTES_OFFSET)
     bytes.writeInt32BE(this.count - 1, LAST_OFFSET_DELTA_OFFSET)
     bytes.writeBigInt64BE(BigInt(this.baseTimestamp), BASE_TIMESTAMP_OFFSET)
     bytes.writeBigInt64BE(BigInt(this.maxTimestamp), MAX_TIMESTAMP_OFFSET)

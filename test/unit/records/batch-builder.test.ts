@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { estimateRecordBytes, RecordBatchBuilder } from '../../../src/producer/record-batch-builder.ts'
 import { codecFor } from '../../../src/protocol/compression/registry.ts'
+import { estimateRecordBytes, RecordBatchBuilder } from '../../../src/protocol/records/batch-builder.ts'
 import { decodeRecordBatches } from '../../../src/protocol/records/batch-decoder.ts'
 
 const gzip = codecFor('gzip')

@@ -5,8 +5,9 @@
  */
 
 import { connect } from 'node:net'
-import { Reader } from '../../protocol/primitives/reader.ts'
-import { Writer } from '../../protocol/primitives/writer.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
+import { Reader } from '../protocol/primitives/reader.ts'
+import { Writer } from '../protocol/primitives/writer.ts'
 
 const API_VERSIONS_KEY = 18
 const PROBE_CORRELATION_ID = 0x5a4d5341
@@ -77,7 +78,7 @@ export function probeApiVersions(host: string, port: number, timeoutMs = 2000): 
       try {
         const { errorCode, apiCount } = decodeApiVersionsV0(received.subarray(4, 4 + size))
         finish(
-          errorCode === 0
+          errorCode === ErrorCode.NONE
             ? { kind: 'kafka', apiCount }
             : { kind: 'other', detail: `ApiVersions error code ${errorCode}` },
         )

@@ -4,7 +4,7 @@
  * tests tell them apart without parsing messages.
  */
 
-import { ClientErrorCode, KafkaError } from '../../common/errors.ts'
+import { ClientErrorCode, KafkaError } from '../common/errors.ts'
 
 export type RigErrorReason =
   | 'java-missing'
