@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Kafka } from '../src/kafka.ts'
+import { waitFor } from '../src/testing/wait-for.ts'
 import {
   asyncInLoopSyncOnClose,
   automaticCommit,
@@ -9,7 +10,6 @@ import {
   synchronousCommit,
   wakeupThenCommitAndClose,
 } from './definitive-guide-commits.ts'
-import { waitFor } from '../src/testing/wait-for.ts'
 import { bootstrapAddress, topicWithRecords, uniqueName } from './example-support.ts'
 
 const partitions = 3

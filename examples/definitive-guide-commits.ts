@@ -7,10 +7,10 @@
  */
 
 import { fileURLToPath } from 'node:url'
+import { WakeupError } from '../src/common/errors.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../src/common/types.ts'
 import type { Consumer } from '../src/consumer/consumer.ts'
 import type { ConsumerMessage } from '../src/consumer/message.ts'
-import { WakeupError } from '../src/common/errors.ts'
 import { Kafka } from '../src/kafka.ts'
 import { bootstrapAddress } from './example-support.ts'
 

@@ -21,8 +21,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startBroker, stopBroker } from '../src/rig/index.ts'
 import { Kafka } from '../src/index.ts'
+import { startBroker, stopBroker } from '../src/rig/index.ts'
 import type { DemoMemberOptions } from './demo-member.ts'
 
 export interface DemoOptions {

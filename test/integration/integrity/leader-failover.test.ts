@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningBroker, startBroker, stopBroker } from '../../../src/rig/index.ts'
 import type { Consumer } from '../../../src/consumer/consumer.ts'
 import { Kafka } from '../../../src/kafka.ts'
+import { type RunningBroker, startBroker, stopBroker } from '../../../src/rig/index.ts'
 import {
   consumerGroupDescribe,
   createTopicWithJava,

@@ -5,13 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  brokerStatus,
-  probeApiVersions,
-  RigError,
-  startBroker,
-  stopBroker,
-} from '../../../src/rig/index.ts'
+import { brokerStatus, probeApiVersions, RigError, startBroker, stopBroker } from '../../../src/rig/index.ts'
 import { kafkaBootstrap } from '../../../src/testing/kafka-bootstrap.ts'
 
 const run = promisify(execFile)

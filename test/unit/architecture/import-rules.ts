@@ -103,7 +103,10 @@ export function importCycles(edges: readonly ImportEdge[]): string[][] {
   for (const edge of edges) {
     if (edge.target === undefined) continue
     let targets = next.get(edge.from)
-    if (targets === undefined) next.set(edge.from, (targets = new Set()))
+    if (targets === undefined) {
+      targets = new Set()
+      next.set(edge.from, targets)
+    }
     targets.add(edge.target)
   }
   const index = new Map<string, number>()
