@@ -80,13 +80,18 @@ describe('Kafka: The Definitive Guide — commits and offsets', () => {
     const groupId = uniqueName('dg-group')
     await topicWithRecords(topic, partitions, count)
     const shared: string[] = []
-    // The first member is slow enough (40 records left at 300 ms) that the rebalance, which it only learns of
-    // at its next heartbeat, completes long before it could finish alone; the second member runs at full speed.
-    const slowly = () => new Promise<void>((resolve) => setTimeout(resolve, 300))
+    // The first member works slowly (500 ms a record) until the second has received a record, so the
+    // rebalance, which it only learns of at its next heartbeat, completes while every partition still has
+    // records left (the smallest of the three holds 15; the second joins after 5 are done).
+    let secondHasRecords = false
+    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+    const slowly = () => sleep(secondHasRecords ? 0 : 500)
     const first = commitOnRevoke({ topic, groupId, expected: count, all: shared, perRecord: slowly })
-    // A third of the way in, a second member joins: the first revokes partitions and commits them first.
-    await waitFor('the first member to process 20 records', () => shared.length >= 20, 30_000)
-    const second = commitOnRevoke({ topic, groupId, expected: count, all: shared })
+    await waitFor('the first member to process 5 records', () => shared.length >= 5, 30_000)
+    const noteRecord = async () => {
+      secondHasRecords = true
+    }
+    const second = commitOnRevoke({ topic, groupId, expected: count, all: shared, perRecord: noteRecord })
     const [firstRecords, secondRecords] = await Promise.all([first, second])
     expect(secondRecords.length).toBeGreaterThan(0)
     expect([...new Set(shared)].sort()).toEqual(all)

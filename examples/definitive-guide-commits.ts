@@ -157,7 +157,8 @@ export async function commitOnRevoke(
     },
   })
   try {
-    while (s.all.length < s.expected) {
+    // Shared with the other member, duplicates included: done when every record was processed once.
+    while (new Set(s.all).size < s.expected) {
       for (const record of await consumer.poll({ timeoutMs: 100 })) {
         await s.perRecord?.()
         processed.push(value(record))
@@ -168,13 +169,28 @@ export async function commitOnRevoke(
           offset: record.offset + 1n,
         })
       }
-      consumer.commitAsync([...currentOffsets.values()])
+      consumer.commitAsync(ownedOffsets(consumer, currentOffsets))
     }
-    await consumer.commit([...currentOffsets.values()])
+    await consumer.commit(ownedOffsets(consumer, currentOffsets))
   } finally {
     await consumer.close()
   }
   return processed
+}
+
+/**
+ * The processed offsets of the partitions this member still owns. Unlike Java's, samsa's listener runs when
+ * the rebalance happens, not inside `poll()`, so records of a revoked partition may still be in hand and be
+ * processed after the listener committed it; the new owner repeats those (at most one poll's worth), and their
+ * offsets are not this member's to commit any more.
+ */
+function ownedOffsets(
+  consumer: Consumer,
+  current: Map<string, TopicPartitionOffset>,
+): TopicPartitionOffset[] {
+  const owned = new Set(consumer.assignment().map((tp) => `${tp.topic}:${tp.partition}`))
+  for (const key of current.keys()) if (!owned.has(key)) current.delete(key)
+  return [...current.values()]
 }
 
 /** Committing a specified offset: every 10 records, commit the offset after the record just processed. */
