@@ -6,7 +6,9 @@
  * response is buffered it asks again from where that response ended, so the next batch is usually on its
  * way while the application processes the current one. What bounds this is `maxBufferedBytes`: buffered
  * data plus the `maxBytes` of every fetch in flight never exceed it, apart from a single batch larger than
- * the request allowed (which the broker must return whole so consumption can progress, KIP-74).
+ * the request allowed (which the broker must return whole so consumption can progress, KIP-74). The bound is
+ * small by default (4 MiB, about what the Java client holds with one completed fetch per partition): data
+ * read far ahead of the application is data the garbage collector keeps tracing and copying while it waits.
  *
  * Full fetches only (session id 0, epoch -1): every request lists its partitions. Fetch sessions (KIP-227)
  * would save the repeated partition list on wide assignments; with the handful of partitions per broker of
@@ -98,10 +100,16 @@ export class Fetcher {
     const budget = this.options.maxBufferedBytes - this.buffer.bufferedBytes - this.reservedBytes
     if (budget <= 0) return
     const byLeader = this.fetchablePartitionsByLeader()
+    // Each leader gets an even share of the read-ahead, so the first broker to answer cannot take all of it
+    // and leave the others idle until the application has drained its data.
+    const share = Math.max(
+      Math.floor(this.options.maxBufferedBytes / (byLeader.size + this.inFlight.size)),
+      Math.min(this.options.maxPartitionFetchBytes, this.options.maxBufferedBytes),
+    )
     let remaining = budget
     for (const [leaderId, targets] of byLeader) {
       if (remaining <= 0) break
-      const maxBytes = Math.min(this.options.fetchMaxBytes, remaining)
+      const maxBytes = Math.min(this.options.fetchMaxBytes, remaining, share)
       remaining -= maxBytes
       void this.fetchFrom(leaderId, targets, maxBytes)
     }

@@ -12,7 +12,7 @@ describe('resolveConsumerOptions', () => {
       maxPartitionFetchBytes: 1_048_576,
       fetchMaxWaitMs: 500,
       maxPollRecords: 500,
-      maxBufferedBytes: 64 * 1024 * 1024,
+      maxBufferedBytes: 4 * 1024 * 1024,
       retryBackoffMs: 100,
       clientRack: undefined,
     })
