@@ -9,6 +9,7 @@ import { deferred } from '../lib/deferred.ts'
 import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
 import { peersDir } from '../lib/peers.ts'
+import { Primer } from '../lib/primer.ts'
 import { LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
@@ -63,18 +64,18 @@ const version = `${packageVersion} (librdkafka ${library.librdkafkaVersion})`
 
 const chunkRecords = 1000
 const chunksInFlight = 32
-const producerSettings: Settings = { acks: -1, 'linger.ms': 10, 'batch.size': 262_144 }
 
 function kafkaFor(bootstrap: string): CompatKafka {
   return new library.KafkaJS.Kafka({ kafkaJS: { brokers: bootstrap.split(','), logLevel: 0 } })
 }
 
-function producerFor(kafka: CompatKafka): CompatProducer {
-  return kafka.producer({ kafkaJS: { acks: -1 }, 'linger.ms': 10, 'batch.size': 262_144 })
-}
-
 async function produce(task: ProduceTask) {
-  const producer = producerFor(kafkaFor(task.bootstrap))
+  const producerSettings: Settings = { acks: -1, 'linger.ms': 10, 'batch.size': task.batchBytes }
+  const producer = kafkaFor(task.bootstrap).producer({
+    kafkaJS: { acks: -1 },
+    'linger.ms': 10,
+    'batch.size': task.batchBytes,
+  })
   await producer.connect()
   const value = makeValue(task.sizeBytes)
   const messages = Array.from({ length: chunkRecords }, () => ({ value }))
@@ -180,18 +181,30 @@ async function latency(task: LatencyTask) {
   await Promise.all([producer.connect(), consumer.connect()])
   await consumer.subscribe({ topics: [task.topic] })
   const latencies = new LatencyRecorder(task.messages)
+  const primer = new Primer(task.partitions)
   const { promise: done, resolve } = deferred()
   let received = 0
   await consumer.run({
     eachBatch: async ({ batch }) => {
       const now = nowMs()
-      for (const message of batch.messages)
-        if (message.value) latencies.record(now - readStamp(message.value))
-      received += batch.messages.length
+      for (const message of batch.messages) {
+        if (!message.value || primer.take(batch.partition, message.value)) continue
+        latencies.record(now - readStamp(message.value))
+        received++
+      }
       if (received >= task.messages) resolve()
     },
   })
   const template = makeValue(task.sizeBytes)
+  // run() returns before the group is joined; the clock waits for a primer record from every partition.
+  await producer.send({
+    topic: task.topic,
+    messages: Array.from({ length: task.partitions }, (_, partition) => ({
+      partition,
+      value: primer.value(template),
+    })),
+  })
+  await primer.ready
   const start = performance.now()
   await paceSends(task.ratePerSec, task.messages, (count) => {
     const messages = Array.from({ length: count }, () => ({ value: stampedValue(template) }))
@@ -207,6 +220,7 @@ async function latency(task: LatencyTask) {
     acks: -1,
     'linger.ms': 'default (5)',
     api: 'KafkaJS send per 5 ms tick + eachBatch',
+    clock: 'after a primer record from every partition',
   }
   return {
     elapsedMs,

@@ -17,8 +17,6 @@ const jvmOptions = [
   '-Djava.awt.headless=true',
 ]
 
-const producerSettings: Settings = { acks: 'all', 'linger.ms': 10, 'batch.size': 262_144 }
-
 async function runTool(mainClass: string, args: string[], timeoutMs: number) {
   const jars = await ensureKafkaJars()
   const run = await spawnMeasured(
@@ -42,6 +40,7 @@ async function runTool(mainClass: string, args: string[], timeoutMs: number) {
 }
 
 async function produce(task: ProduceTask, timeoutMs: number): Promise<ClientOutcome> {
+  const producerSettings: Settings = { acks: 'all', 'linger.ms': 10, 'batch.size': task.batchBytes }
   const props = Object.entries(producerSettings).map(([key, value]) => `${key}=${value}`)
   const run = await runTool(
     'ProducerPerformance',

@@ -8,9 +8,11 @@ import { Kafka, logLevel } from 'kafkajs'
 import { deferred } from '../lib/deferred.ts'
 import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
+import { Primer } from '../lib/primer.ts'
 import { LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
+  callShape,
   type LatencyTask,
   NotMeasurable,
   type ProduceTask,
@@ -22,9 +24,6 @@ import { sendInChunks } from '../lib/windowed.ts'
 
 const version = (createRequire(import.meta.url)('kafkajs/package.json') as { version: string }).version
 
-const chunkRecords = 1000
-const chunksInFlight = 32
-
 function kafkaFor(bootstrap: string) {
   return new Kafka({ clientId: 'bench-kafkajs', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING })
 }
@@ -33,9 +32,11 @@ async function produce(task: ProduceTask) {
   const producer = kafkaFor(task.bootstrap).producer()
   await producer.connect()
   const value = makeValue(task.sizeBytes)
+  // kafkajs sends what one call carries as one produce request: calls as big as samsa's requests.
+  const { recordsPerCall: chunkRecords, callsInFlight } = callShape(task)
   const messages = Array.from({ length: chunkRecords }, () => ({ value }))
   const start = performance.now()
-  await sendInChunks(task.messages, chunkRecords, chunksInFlight, (count) =>
+  await sendInChunks(task.messages, chunkRecords, callsInFlight, (count) =>
     producer.send({
       topic: task.topic,
       acks: -1,
@@ -47,7 +48,7 @@ async function produce(task: ProduceTask) {
   const settings: Settings = {
     acks: -1,
     idempotent: 'default (false)',
-    api: `send(${chunkRecords} messages) × ${chunksInFlight} in flight`,
+    api: `send(${chunkRecords} messages, ${Math.round((chunkRecords * task.sizeBytes) / 1024)} KiB) × ${callsInFlight} in flight`,
   }
   return {
     elapsedMs,
@@ -136,6 +137,7 @@ async function latency(task: LatencyTask) {
   await Promise.all([producer.connect(), consumer.connect()])
   await consumer.subscribe({ topics: [task.topic], fromBeginning: true })
   const latencies = new LatencyRecorder(task.messages)
+  const primer = new Primer(task.partitions)
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()))
   const { promise: done, resolve } = deferred()
   let received = 0
@@ -143,14 +145,25 @@ async function latency(task: LatencyTask) {
     autoCommit: false,
     eachBatch: async ({ batch }) => {
       const now = nowMs()
-      for (const message of batch.messages)
-        if (message.value) latencies.record(now - readStamp(message.value))
-      received += batch.messages.length
+      for (const message of batch.messages) {
+        if (!message.value || primer.take(batch.partition, message.value)) continue
+        latencies.record(now - readStamp(message.value))
+        received++
+      }
       if (received >= task.messages) resolve()
     },
   })
   await joined
   const template = makeValue(task.sizeBytes)
+  await producer.send({
+    topic: task.topic,
+    acks: -1,
+    messages: Array.from({ length: task.partitions }, (_, partition) => ({
+      partition,
+      value: primer.value(template),
+    })),
+  })
+  await primer.ready
   const start = performance.now()
   await paceSends(task.ratePerSec, task.messages, (count) => {
     const messages = Array.from({ length: count }, () => ({ value: stampedValue(template) }))
@@ -162,7 +175,11 @@ async function latency(task: LatencyTask) {
   await done
   const elapsedMs = performance.now() - start
   await Promise.all([producer.disconnect(), consumer.disconnect()])
-  const settings: Settings = { acks: -1, api: 'send per 5 ms tick + eachBatch' }
+  const settings: Settings = {
+    acks: -1,
+    api: 'send per 5 ms tick + eachBatch',
+    clock: 'after a primer record from every partition',
+  }
   return {
     elapsedMs,
     messages: task.messages,

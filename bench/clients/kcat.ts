@@ -13,8 +13,6 @@ import { makeValue } from '../lib/payload.ts'
 import { spawnMeasured } from '../lib/spawn-measured.ts'
 import type { BenchTask, ConsumeTask, ProduceTask, Settings } from '../lib/task.ts'
 
-const producerSettings: Settings = { acks: 'all', 'linger.ms': 10 }
-
 let cachedVersion: string | undefined
 
 async function kcatVersion(): Promise<string> {
@@ -32,6 +30,7 @@ function settingArgs(settings: Settings): string[] {
 }
 
 async function produce(task: ProduceTask, timeoutMs: number): Promise<ClientOutcome> {
+  const producerSettings: Settings = { acks: 'all', 'linger.ms': 10, 'batch.size': task.batchBytes }
   const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-kcat-'))
   try {
     const line = Buffer.concat([makeValue(task.sizeBytes), Buffer.from('\n')])

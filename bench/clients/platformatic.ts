@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs'
 import { Consumer, Producer } from '@platformatic/kafka'
 import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
+import { Primer } from '../lib/primer.ts'
 import { LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
+  callShape,
   type LatencyTask,
   NotMeasurable,
   type ProduceTask,
@@ -26,9 +28,6 @@ const version = (
   ) as { version: string }
 ).version
 
-const chunkRecords = 1000
-const chunksInFlight = 32
-
 function producerFor(bootstrap: string) {
   // acks is set explicitly: the library's default for a non-idempotent producer is the leader only.
   return new Producer({ clientId: 'bench-platformatic', bootstrapBrokers: bootstrap.split(','), acks: -1 })
@@ -38,9 +37,11 @@ async function produce(task: ProduceTask) {
   const producer = producerFor(task.bootstrap)
   await producer.metadata({ topics: [task.topic] })
   const value = makeValue(task.sizeBytes)
+  // platformatic sends what one call carries as one produce request: calls as big as samsa's requests.
+  const { recordsPerCall: chunkRecords, callsInFlight } = callShape(task)
   const messages = Array.from({ length: chunkRecords }, () => ({ topic: task.topic, value }))
   const start = performance.now()
-  await sendInChunks(task.messages, chunkRecords, chunksInFlight, (count) =>
+  await sendInChunks(task.messages, chunkRecords, callsInFlight, (count) =>
     producer.send({ messages: count === chunkRecords ? messages : messages.slice(0, count) }),
   )
   const elapsedMs = performance.now() - start
@@ -48,7 +49,7 @@ async function produce(task: ProduceTask) {
   const settings: Settings = {
     acks: -1,
     idempotent: 'default (false)',
-    api: `send(${chunkRecords} messages) × ${chunksInFlight} in flight`,
+    api: `send(${chunkRecords} messages, ${Math.round((chunkRecords * task.sizeBytes) / 1024)} KiB) × ${callsInFlight} in flight`,
   }
   return {
     elapsedMs,
@@ -104,14 +105,24 @@ async function latency(task: LatencyTask) {
   await producer.metadata({ topics: [task.topic] })
   const stream = await consumer.consume({ topics: [task.topic], mode: 'earliest', autocommit: false })
   const latencies = new LatencyRecorder(task.messages)
+  const primer = new Primer(task.partitions)
   const consumed = (async () => {
     let received = 0
     for await (const message of stream) {
-      if (message.value) latencies.record(nowMs() - readStamp(message.value))
+      if (!message.value || primer.take(message.partition, message.value)) continue
+      latencies.record(nowMs() - readStamp(message.value))
       if (++received >= task.messages) break
     }
   })()
   const template = makeValue(task.sizeBytes)
+  await producer.send({
+    messages: Array.from({ length: task.partitions }, (_, partition) => ({
+      topic: task.topic,
+      partition,
+      value: primer.value(template),
+    })),
+  })
+  await primer.ready
   const start = performance.now()
   await paceSends(task.ratePerSec, task.messages, (count) => {
     const messages = Array.from({ length: count }, () => ({
@@ -127,7 +138,11 @@ async function latency(task: LatencyTask) {
   const elapsedMs = performance.now() - start
   await stream.close()
   await Promise.all([producer.close(), consumer.close(true)])
-  const settings: Settings = { acks: -1, api: 'send per 5 ms tick + consume() stream' }
+  const settings: Settings = {
+    acks: -1,
+    api: 'send per 5 ms tick + consume() stream',
+    clock: 'after a primer record from every partition',
+  }
   return {
     elapsedMs,
     messages: task.messages,

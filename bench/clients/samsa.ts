@@ -9,6 +9,7 @@ import { Producer } from '../../src/producer/producer.ts'
 import type { ProducerRecord } from '../../src/producer/types.ts'
 import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
+import { Primer } from '../lib/primer.ts'
 import { LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
@@ -27,9 +28,8 @@ const version = (
 const chunkRecords = 1000
 const chunksInFlight = 32
 
-const producerSettings = { acks: 'all', lingerMs: 10, batchBytes: 262_144 } as const
-
 async function produce(task: ProduceTask) {
+  const producerSettings = { acks: 'all', lingerMs: 10, batchBytes: task.batchBytes } as const
   const cluster = Cluster.create({ bootstrap: task.bootstrap, clientId: 'bench-samsa' })
   const producer = new Producer(cluster, producerSettings)
   const value = makeValue(task.sizeBytes)
@@ -60,7 +60,8 @@ async function produce(task: ProduceTask) {
     settings: {
       ...producerSettings,
       idempotent: producer.options.idempotent,
-      api: 'sendBatch×1000',
+      maxInFlightRequests: producer.options.maxInFlightRequests,
+      api: `sendBatch(${chunkRecords}) × ${chunksInFlight} calls outstanding`,
     } as Settings,
   }
 }
@@ -123,19 +124,27 @@ async function latency(task: LatencyTask) {
     partition,
   }))
   consumer.assign(partitions)
-  // Resolve the starting positions before the clock starts, as the other clients join before theirs.
   await Promise.all(partitions.map((tp) => consumer.positionAsync(tp)))
   const template = makeValue(task.sizeBytes)
   const latencies = new LatencyRecorder(task.messages)
+  const primer = new Primer(task.partitions)
   const consumed = (async () => {
     let received = 0
     while (received < task.messages) {
       const records: ConsumerMessage[] = await consumer.poll({ timeoutMs: 1000 })
       const now = nowMs()
-      for (const record of records) if (record.value) latencies.record(now - readStamp(record.value))
-      received += records.length
+      for (const record of records) {
+        if (!record.value || primer.take(record.partition, record.value)) continue
+        latencies.record(now - readStamp(record.value))
+        received++
+      }
     }
   })()
+  // The clock starts once a primer record came back from every partition (see bench/lib/primer.ts).
+  for (const { partition } of partitions) {
+    void producer.send({ topic: task.topic, partition, value: primer.value(template) })
+  }
+  await primer.ready
   const start = performance.now()
   await paceSends(task.ratePerSec, task.messages, (count) => {
     for (let i = 0; i < count; i++) {
@@ -154,7 +163,13 @@ async function latency(task: LatencyTask) {
     messages: task.messages,
     bytes: task.messages * task.sizeBytes,
     ...latencies.summary(),
-    settings: { acks: 'all', lingerMs: producer.options.lingerMs, mode: 'assign', api: 'send + poll' },
+    settings: {
+      acks: 'all',
+      lingerMs: producer.options.lingerMs,
+      mode: 'assign',
+      api: 'send + poll',
+      clock: 'after a primer record from every partition',
+    },
   }
 }
 

@@ -1,6 +1,6 @@
 /** The benchmark's cases, sized from the command-line options. */
 
-import { COMMIT_POLICIES, type CommitPolicy, type RebalanceProtocol } from './task.ts'
+import type { CommitPolicy, RebalanceProtocol } from './task.ts'
 
 export interface CaseOptions {
   /** Records of 100 B in the produce and consume cases. */
@@ -9,11 +9,16 @@ export interface CaseOptions {
   largeMessages: number
   /**
    * Records consumed with a commit after every message: a round trip per record makes this the slowest case,
-   * so it gets its own, smaller backlog. The other commit policies read the main backlog, so their cost is
-   * measured over as many records as the no-commit case.
+   * so it reads only the first `commitMessages` records of the consume backlog. The other commit policies
+   * read the whole backlog, so their cost is measured over as many records as the no-commit case.
    */
   commitMessages: number
   partitions: number
+  /**
+   * Payload bytes of one produce request per partition: samsa's, the Java tools' and librdkafka's batch size;
+   * kafkajs and platformatic, which batch per `send()` call, get calls carrying this many bytes per partition.
+   */
+  batchBytes: number
   latencyRatePerSec: number
   latencySeconds: number
   /** How long after the second member starts the rebalance cases watch for pauses. */
@@ -28,59 +33,72 @@ interface CaseBase {
   messages: number
   sizeBytes: number
   partitions: number
+  /** Records of the untimed warm-up run each client makes before the case's first measured run (0: none). */
+  warmupMessages: number
 }
 
 export type BenchCase =
-  | (CaseBase & { kind: 'produce' })
-  /** Consumes a backlog made once per case by the runner; `backlog` names the shared backlog. */
-  | (CaseBase & { kind: 'consume'; commit: CommitPolicy; backlog: string })
+  | (CaseBase & { kind: 'produce'; batchBytes: number })
+  /**
+   * Consumes a backlog made once by the runner; cases with the same `backlog` key (and partitions and record
+   * size) read the same topic, each with fresh groups, so they compare the same records.
+   */
+  | (CaseBase & { kind: 'consume'; commit: CommitPolicy; backlog: string; backlogMessages: number })
   | (CaseBase & { kind: 'latency'; ratePerSec: number })
   | (CaseBase & { kind: 'rebalance'; protocol: RebalanceProtocol; ratePerSec: number; windowMs: number })
 
+/** A tenth of a throughput case, at least 1,000 records (or all of them): enough for JITs and page caches. */
+const warmupFor = (messages: number) => Math.min(messages, Math.max(1000, Math.round(messages / 10)))
+
 export function buildCases(options: CaseOptions): BenchCase[] {
-  const { partitions } = options
-  const commitCases: BenchCase[] = COMMIT_POLICIES.map((commit) => {
-    const perMessage = commit === 'message'
-    const messages = perMessage ? options.commitMessages : options.messages
-    return {
-      kind: 'consume',
-      name: `consume-commit-${commit}`,
-      description: `consume ${messages} × 100 B in a group, commits: ${commit}`,
-      messages,
-      sizeBytes: 100,
-      partitions,
-      commit,
-      backlog: perMessage ? 'commit' : 'consume',
-    }
+  const { partitions, batchBytes } = options
+  const produce = (name: string, messages: number, sizeBytes: number, parts = partitions): BenchCase => ({
+    kind: 'produce',
+    name,
+    description: `produce ${messages} × ${sizeLabel(sizeBytes)} to ${parts} partitions, acks=all`,
+    messages,
+    sizeBytes,
+    partitions: parts,
+    batchBytes,
+    warmupMessages: warmupFor(messages),
   })
+  const consume = (name: string, commit: CommitPolicy, messages: number, description: string): BenchCase => ({
+    kind: 'consume',
+    name,
+    description,
+    messages,
+    sizeBytes: 100,
+    partitions,
+    commit,
+    backlog: 'consume',
+    backlogMessages: options.messages,
+    warmupMessages: warmupFor(messages),
+  })
+  const commitLabels: Record<Exclude<CommitPolicy, 'none'>, string> = {
+    auto: 'auto-commit every 5 s',
+    batch: 'commit after each processed batch',
+    message: 'commit after every message',
+  }
   return [
-    {
-      kind: 'produce',
-      name: 'produce-100B',
-      description: `produce ${options.messages} × 100 B, acks=all`,
-      messages: options.messages,
-      sizeBytes: 100,
-      partitions,
-    },
-    {
-      kind: 'produce',
-      name: 'produce-1KB',
-      description: `produce ${options.largeMessages} × 1 KiB, acks=all`,
-      messages: options.largeMessages,
-      sizeBytes: 1024,
-      partitions,
-    },
-    {
-      kind: 'consume',
-      name: 'consume-100B',
-      description: `consume ${options.messages} × 100 B from ${partitions} partitions, no commits`,
-      messages: options.messages,
-      sizeBytes: 100,
-      partitions,
-      commit: 'none',
-      backlog: 'consume',
-    },
-    ...commitCases,
+    produce('produce-100B', options.messages, 100),
+    produce('produce-1KB', options.largeMessages, 1024),
+    consume(
+      'consume-100B',
+      'none',
+      options.messages,
+      `consume ${options.messages} × 100 B from ${partitions} partitions in a group, no commits`,
+    ),
+    // The no-commit reference of the commit policies is consume-100B itself (same backlog, same count).
+    ...(['auto', 'batch', 'message'] as const).map((commit) => {
+      const messages =
+        commit === 'message' ? Math.min(options.commitMessages, options.messages) : options.messages
+      return consume(
+        `consume-commit-${commit}`,
+        commit,
+        messages,
+        `consume ${messages} × 100 B of the consume-100B backlog, ${commitLabels[commit]}`,
+      )
+    }),
     {
       kind: 'latency',
       name: 'latency-10k',
@@ -89,6 +107,8 @@ export function buildCases(options: CaseOptions): BenchCase[] {
       sizeBytes: 100,
       partitions,
       ratePerSec: options.latencyRatePerSec,
+      // One second at the case's rate: JIT and connections warm, the broker's segment files open.
+      warmupMessages: options.latencyRatePerSec,
     },
     ...(
       [
@@ -107,7 +127,93 @@ export function buildCases(options: CaseOptions): BenchCase[] {
         protocol,
         ratePerSec: 1000,
         windowMs: options.rebalanceWindowMs,
+        // A pause is not a steady state that a warmer JIT shortens; member A's own join warms the client.
+        warmupMessages: 0,
       }),
     ),
   ]
+}
+
+/** `--scaling`: how throughput moves with partition count and record size, and memory with backlog size. */
+export interface ScalingOptions {
+  messages: number
+  batchBytes: number
+  /** Payload bytes per record-size case (the record count is this divided by the size, at most `messages`). */
+  bytesPerCase: number
+}
+
+export const SCALING_PARTITIONS = [1, 6, 60, 600] as const
+export const SCALING_SIZES = [10, 100, 1024, 10_240, 102_400] as const
+/** Backlog sizes of the memory cases, as multiples of `messages`. */
+export const SCALING_BACKLOGS = [0.1, 1, 3] as const
+
+export function sizeLabel(sizeBytes: number): string {
+  return sizeBytes >= 1024 ? `${sizeBytes / 1024} KiB` : `${sizeBytes} B`
+}
+
+export function buildScalingCases(options: ScalingOptions): BenchCase[] {
+  const cases: BenchCase[] = []
+  const common = (
+    name: string,
+    description: string,
+    messages: number,
+    sizeBytes: number,
+    partitions: number,
+  ) => ({
+    name,
+    description,
+    messages,
+    sizeBytes,
+    partitions,
+    warmupMessages: 0,
+  })
+  const both = (tag: string, messages: number, sizeBytes: number, partitions: number) => {
+    cases.push({
+      kind: 'produce',
+      ...common(
+        `scale-${tag}-produce`,
+        `produce ${messages} × ${sizeLabel(sizeBytes)} to ${partitions} partitions`,
+        messages,
+        sizeBytes,
+        partitions,
+      ),
+      batchBytes: options.batchBytes,
+    })
+    cases.push({
+      kind: 'consume',
+      ...common(
+        `scale-${tag}-consume`,
+        `consume ${messages} × ${sizeLabel(sizeBytes)} from ${partitions} partitions`,
+        messages,
+        sizeBytes,
+        partitions,
+      ),
+      commit: 'none',
+      backlog: `scale-${tag}`,
+      backlogMessages: messages,
+    })
+  }
+  const halfMessages = Math.max(1, Math.round(options.messages / 2))
+  for (const partitions of SCALING_PARTITIONS) both(`partitions-${partitions}`, halfMessages, 100, partitions)
+  for (const size of SCALING_SIZES) {
+    const messages = Math.max(100, Math.min(options.messages, Math.round(options.bytesPerCase / size)))
+    both(`size-${size}B`, messages, size, 6)
+  }
+  for (const factor of SCALING_BACKLOGS) {
+    const messages = Math.max(1, Math.round(options.messages * factor))
+    cases.push({
+      kind: 'consume',
+      ...common(
+        `scale-backlog-${messages}-consume`,
+        `peak RSS consuming a backlog of ${messages} × 100 B from 6 partitions`,
+        messages,
+        100,
+        6,
+      ),
+      commit: 'none',
+      backlog: `scale-backlog-${messages}`,
+      backlogMessages: messages,
+    })
+  }
+  return cases
 }

@@ -15,3 +15,14 @@ export async function confluentUnavailable(): Promise<string | null> {
   }
   return null
 }
+
+/**
+ * Why a pure-JavaScript peer that bench/setup.sh installs into bench/.peers (kafka-ts, @kafkats/client)
+ * cannot run here, or null when it can.
+ */
+export async function npmPeerUnavailable(name: string): Promise<string | null> {
+  if (existsSync(`${peersDir}node_modules/${name}/package.json`)) return null
+  const note = `${peersDir}${name.replace(/[@/]/g, '_')}.unavailable`
+  if (existsSync(note)) return readFileSync(note, 'utf8').trim().split('\n').join(' ')
+  return `${name} is not installed (run bench/setup.sh, or npm run bench without --no-setup)`
+}

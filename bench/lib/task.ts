@@ -15,8 +15,30 @@ export interface ProduceTask {
   kind: 'produce'
   bootstrap: string
   topic: string
+  /** Partitions of `topic`. */
+  partitions: number
   messages: number
   sizeBytes: number
+  /**
+   * Payload bytes per partition in one produce request: the batch size of clients that batch on their own,
+   * and (times `partitions`) the size of one `send()` call for clients that send what each call carries
+   * ({@link callShape}).
+   */
+  batchBytes: number
+}
+
+/** Produce requests the clients that batch per call keep in flight: the Java client's and samsa's default. */
+export const CALLS_IN_FLIGHT = 5
+
+/**
+ * How a client that sends one produce request per `send()` call (kafkajs, platformatic) is driven so that
+ * its requests carry as many bytes as samsa's: `batchBytes` per partition, all partitions in one call, at
+ * most {@link CALLS_IN_FLIGHT} calls outstanding. Capped so a short run still has 20 calls to pipeline.
+ */
+export function callShape(task: ProduceTask): { recordsPerCall: number; callsInFlight: number } {
+  const matched = Math.round((task.batchBytes * task.partitions) / task.sizeBytes)
+  const cap = Math.ceil(task.messages / 20)
+  return { recordsPerCall: Math.max(1, Math.min(matched, cap)), callsInFlight: CALLS_IN_FLIGHT }
 }
 
 /** Consume `messages` records from the start of `topic` as member of the fresh group `group`. */
