@@ -85,12 +85,15 @@ export class FetchCollector {
     let stale: CompletedFetch[] | undefined
     let found: CompletedFetch | undefined
     for (const fetch of this.buffer.entries()) {
-      if (!fetch.isCurrent || fetch.state.state !== 'fetching' || !this.startsAtPosition(fetch)) {
+      const current = fetch.isCurrent && fetch.state.state === 'fetching'
+      // A paused partition's later fetches do not start at its position yet (the earlier ones wait undrained
+      // before them): they are not stale, and dropping them would leave a hole the fetcher never refills.
+      if (current && fetch.state.paused) continue
+      if (!current || !this.startsAtPosition(fetch)) {
         stale ??= []
         stale.push(fetch)
         continue
       }
-      if (fetch.state.paused) continue
       found = fetch
       break
     }

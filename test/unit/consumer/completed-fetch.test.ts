@@ -155,6 +155,20 @@ describe('CompletedFetch and FetchCollector', () => {
     expect(offsets(collector.collect(100))).toEqual([2n, 3n])
   })
 
+  it('keeps every buffered fetch of a paused partition, so resuming continues without a stall', async () => {
+    const { collector, add, subscriptions, buffer } = setup()
+    add([await batch(0n, 3)], 0n)
+    add([await batch(3n, 3)], 3n)
+    add([await batch(6n, 2)], 6n)
+    expect(offsets(collector.collect(1))).toEqual([0n])
+    subscriptions.pause({ topic: 't', partition: 0 })
+    expect(collector.collect(100)).toEqual([])
+    // The later fetches do not start at the position yet; while paused they are waiting, not stale.
+    expect([...buffer.entries()]).toHaveLength(3)
+    subscriptions.resume({ topic: 't', partition: 0 })
+    expect(offsets(collector.collect(100))).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n])
+  })
+
   it('moves past offsets without deliverable records (markers, compaction) once a fetch is drained', async () => {
     const { collector, add, state } = setup()
     add([await batch(0n, 2), marker(2n, 9n, 'commit')], 0n)
