@@ -103,6 +103,11 @@ export class PartitionMarks {
     return committable
   }
 
+  /** Whether the coordinator holds a committed offset past `offset` (the message counts as consumed there). */
+  isCommitted(offset: bigint): boolean {
+    return this.committedOffset !== undefined && offset < this.committedOffset
+  }
+
   /** `offset` reached the coordinator. */
   committed(offset: bigint): void {
     if (this.committedOffset === undefined || offset > this.committedOffset) this.committedOffset = offset

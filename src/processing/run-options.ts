@@ -19,8 +19,8 @@ import type { NackOptions, PartitionStoppedError } from './outcomes.ts'
 /**
  * When a message counts as consumed (marked, and so committed by the next commit):
  * - `after-success`: when its handler resolved. A crash re-delivers what was in progress: at-least-once.
- * - `before-processing`: before its handler runs. A crash loses what was in progress, nothing is processed
- *   twice: at-most-once.
+ * - `before-processing`: before its handler runs, and committed before it runs (one commit per message, or
+ *   per batch with `eachBatch`). A crash loses what was in progress, nothing is processed twice: at-most-once.
  * - `manual`: only when the handler calls `markAsConsumed(message)` or `message.ack()` (or throws AckMessage).
  */
 export type AckMode = 'after-success' | 'before-processing' | 'manual'

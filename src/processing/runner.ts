@@ -313,7 +313,12 @@ export class MessageRunner implements RunHandle {
     const first = deliveries[0]
     const last = deliveries.at(-1)
     if (first === undefined || last === undefined) return
-    if (this.options.ack === 'before-processing') this.markThrough(work, last.message)
+    if (this.options.ack === 'before-processing') {
+      this.markThrough(work, last.message)
+      // At-most-once holds only if the mark reaches the group before the handler runs: a crash after the
+      // handler but before a cadence commit would have the next owner process these messages again.
+      if (!(await this.commitThrough(work, last.message.offset))) return
+    }
     const signal = AbortSignal.any([this.stopController.signal, work.controller.signal])
     const markAsConsumed: MarkAsConsumed = (message) => this.markAsConsumed(message)
     let outcome: { ok: true } | { ok: false; error: unknown }
@@ -494,6 +499,19 @@ export class MessageRunner implements RunHandle {
     this.marksSinceCommit++
     const every = this.options.everyMessages
     if (every !== undefined && this.marksSinceCommit >= every) void this.commit()
+  }
+
+  /**
+   * Commits until `offset` of `work` is committed. False when the partition was released or the run stops
+   * first: its messages were then never handed to a handler, and the partition's next reader starts at them.
+   */
+  private async commitThrough(work: PartitionWork, offset: bigint): Promise<boolean> {
+    for (;;) {
+      await this.commit()
+      if (work.marks.isCommitted(offset)) return true
+      if (work.detached || this.stopping) return false
+      await new Promise((resolve) => setTimeout(resolve, this.options.initialBackoffMs))
+    }
   }
 
   /** Commits every owned partition's committable offset; one commit at a time, a request during one follows it. */
