@@ -35,11 +35,14 @@ export type { ThrottleMetrics } from './network/throttle.ts'
 export type {
   AckMode,
   CommitCadence,
+  DeadLetterOptions,
+  DeadLetterSink,
   EachBatchPayload,
   EachMessagePayload,
   MarkAsConsumed,
   MessageBatch,
   NackOptions,
+  OnExhausted,
   ProcessingMessage,
   RetryOptions,
   RunHandle,
@@ -48,6 +51,7 @@ export type {
 } from './processing/index.ts'
 export {
   AckMessage,
+  deadLetterHeaders,
   NackMessage,
   PartitionStoppedError,
   RejectMessage,

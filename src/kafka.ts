@@ -60,7 +60,11 @@ export class KafkaConsumer extends Consumer {
    */
   async run(options: RunOptions): Promise<RunHandle> {
     if (this.#runner !== undefined) throw new IllegalStateError('run() was already called on this consumer')
-    this.#runner = await runConsumer(this, options, { logger: this.#cluster.options.logger })
+    this.#runner = await runConsumer(this, options, {
+      logger: this.#cluster.options.logger,
+      // Dead letters, when asked for without a producer: one over this consumer's connections.
+      createProducer: () => new Producer(this.#cluster),
+    })
     return this.#runner
   }
 

@@ -21,7 +21,12 @@ import type { OptionTable } from '../src/common/option-table.ts'
 import { consumerOptionTable } from '../src/consumer/consumer-options.ts'
 import { groupOptionTable } from '../src/consumer/group/group-options.ts'
 import { commitOptionTable } from '../src/consumer/offsets/commit-options.ts'
-import { runCommitOptionTable, runOptionTable, runRetryOptionTable } from '../src/processing/run-options.ts'
+import {
+  runCommitOptionTable,
+  runDeadLetterOptionTable,
+  runOptionTable,
+  runRetryOptionTable,
+} from '../src/processing/run-options.ts'
 import { producerOptionTable } from '../src/producer/producer-options.ts'
 
 const root = join(import.meta.dirname, '..')
@@ -93,7 +98,7 @@ const sections: Section[] = [
   },
   {
     title: 'Processing: `consumer.run(options)`',
-    intro: '`commit` and `retry` are objects of their own, listed with their full names.',
+    intro: '`commit`, `retry` and `deadLetter` are objects of their own, listed with their full names.',
     tables: [
       {
         table: runOptionTable,
@@ -112,6 +117,12 @@ const sections: Section[] = [
         file: 'src/processing/run-options.ts',
         exportName: 'runRetryOptionTable',
         prefix: 'retry.',
+      },
+      {
+        table: runDeadLetterOptionTable,
+        file: 'src/processing/run-options.ts',
+        exportName: 'runDeadLetterOptionTable',
+        prefix: 'deadLetter.',
       },
     ],
   },

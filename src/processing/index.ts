@@ -1,17 +1,20 @@
 /** The processing layer: `run()` with acknowledgement modes over a group consumer. */
 
+export { type DeadLetterSink, deadLetterHeaders } from './dead-letters.ts'
 export type { NackOptions } from './outcomes.ts'
 export { AckMessage, NackMessage, PartitionStoppedError, RejectMessage } from './outcomes.ts'
 export type {
   AckMode,
   CommitCadence,
+  DeadLetterOptions,
   EachBatchPayload,
   EachMessagePayload,
   MarkAsConsumed,
   MessageBatch,
+  OnExhausted,
   ProcessingMessage,
   RetryOptions,
   RunOptions,
   ShutdownPayload,
 } from './run-options.ts'
-export { MessageRunner, type RunHandle, runConsumer } from './runner.ts'
+export { MessageRunner, type RunHandle, type RunnerContext, runConsumer } from './runner.ts'

@@ -11,9 +11,10 @@ import {
   resolveOptions,
 } from '../common/option-table.ts'
 import type { TopicPartition } from '../common/types.ts'
-import { integerOption } from '../common/validate.ts'
+import { integerOption, validateTopicName } from '../common/validate.ts'
 import type { RebalanceListener } from '../consumer/group/rebalance-listener.ts'
 import type { ConsumerMessage } from '../consumer/message.ts'
+import type { Producer } from '../producer/producer.ts'
 import type { NackOptions, PartitionStoppedError } from './outcomes.ts'
 
 /**
@@ -70,7 +71,7 @@ const int32Max = 0x7fffffff
 
 /** What a handler failure leads to: `run({ retry })`, declared once (see common/option-table.ts). */
 export const runRetryOptionTable = defineOptions({
-  /** Tries per message, the first one included, before the partition stops. */
+  /** Tries per message, the first one included, before `onExhausted` applies. */
   attempts: option.integer({ default: 5, min: 1, max: int32Max }),
   /** Wait before the second try, in ms; doubled for each further try. */
   initialBackoffMs: option.integer({ default: 100, min: 0, max: int32Max }),
@@ -88,7 +89,67 @@ export const runRetryOptionTable = defineOptions({
       }
     },
   }),
+  /**
+   * Spread of each wait, as a fraction: a wait of `d` becomes a random one in `[d × (1 − jitter), d × (1 +
+   * jitter)]` (at most `maxBackoffMs`), so members that failed together do not retry in lockstep.
+   */
+  jitter: option.custom<number, number>({
+    type: 'number',
+    defaultText: '0.2',
+    allowed: '0 to 1',
+    resolve: (path, value) => {
+      if (value === undefined) return 0.2
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+        throw new ConfigError(path, `expected a number from 0 to 1, got ${String(value)}`)
+      }
+      return value
+    },
+  }),
+  /**
+   * Whether a failure is worth another try; by default every failure is. A failure it calls not retriable
+   * goes straight to `onExhausted` (a malformed record will not parse on the fifth try either).
+   */
+  retriable: option.optionalFunction<(error: unknown, message: ConsumerMessage) => boolean>(
+    'a function (error, message) => boolean',
+  ),
+  /**
+   * After the last try: `'stop-partition'` pauses the partition at the message (nothing after it is handled
+   * until a restart); `'dead-letter'` writes it to `run.deadLetter.topic` and marks it consumed once the
+   * write is acknowledged; `'skip'` marks it consumed (through `onRejected`) and goes on.
+   */
+  onExhausted: option.oneOf<OnExhausted>(['stop-partition', 'dead-letter', 'skip'], {
+    default: 'stop-partition',
+  }),
 })
+
+/** What happens to a message whose handler failed on every try (see `retry.onExhausted`). */
+export type OnExhausted = 'stop-partition' | 'dead-letter' | 'skip'
+
+/** Where dead letters go: `run({ deadLetter })`, declared once. */
+export const runDeadLetterOptionTable = defineOptions({
+  /** The dead-letter topic (it must exist, or the broker must auto-create it). */
+  topic: option.custom<string, string>({
+    type: 'string',
+    defaultText: 'none (required)',
+    allowed: 'a topic name',
+    resolve: (path, value) => validateTopicName(path, value),
+  }),
+  /** Sends the dead letters; by default a producer of the consumer's cluster (acks all), closed with the run. */
+  producer: option.custom<Producer, Producer | undefined>({
+    type: 'Producer',
+    defaultText: 'a producer of its own',
+    allowed: 'a Producer',
+    resolve: (path, value) => {
+      if (value === undefined) return undefined
+      if (typeof value !== 'object' || value === null || typeof (value as Producer).send !== 'function') {
+        throw new ConfigError(path, 'expected a Producer')
+      }
+      return value as Producer
+    },
+  }),
+})
+
+export type DeadLetterOptions = OptionsOf<typeof runDeadLetterOptionTable>
 
 /** How often marked offsets are committed: `run({ commit })`, declared once. */
 export const runCommitOptionTable = defineOptions({
@@ -149,6 +210,16 @@ export const runOptionTable = defineOptions({
   partitionsConcurrency: option.integer({ default: 1, min: 1, max: 10_000 }),
   /** What a handler failure (any exception but AckMessage/NackMessage/RejectMessage) leads to. */
   retry: nested(runRetryOptionTable),
+  /** Where `retry.onExhausted: 'dead-letter'` writes messages whose handler failed on every try. */
+  deadLetter: option.custom<DeadLetterOptions, ResolvedOf<typeof runDeadLetterOptionTable> | undefined>({
+    type: 'object',
+    defaultText: 'none',
+    allowed: `{ ${Object.keys(runDeadLetterOptionTable).join(', ')} }`,
+    resolve: (path, value) =>
+      value === undefined
+        ? undefined
+        : resolveOptions(runDeadLetterOptionTable, path, optionalObject(path, value)),
+  }),
   /** Handles one message; give exactly one of `eachMessage` and `eachBatch`. */
   eachMessage: option.optionalFunction<EachMessage>(),
   /** Handles the fetched messages of one partition at a time; give exactly one of `eachMessage` and `eachBatch`. */
@@ -193,6 +264,10 @@ export interface ResolvedRunOptions {
   attempts: number
   initialBackoffMs: number
   maxBackoffMs: number
+  jitter: number
+  retriable: ((error: unknown, message: ConsumerMessage) => boolean) | undefined
+  onExhausted: OnExhausted
+  deadLetter: { topic: string; producer: Producer | undefined } | undefined
   handler:
     | { kind: 'message'; eachMessage: (payload: EachMessagePayload) => Promise<void> | void }
     | { kind: 'batch'; eachBatch: (payload: EachBatchPayload) => Promise<void> | void }
@@ -210,6 +285,9 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   }
   const resolved = resolveOptions(runOptionTable, 'run', options)
   const { commit, retry, eachMessage, eachBatch, ...rest } = resolved
+  if (retry.onExhausted === 'dead-letter' && resolved.deadLetter === undefined) {
+    throw new ConfigError('run.retry.onExhausted', "'dead-letter' needs run.deadLetter: { topic }")
+  }
   return {
     ...rest,
     everyMessages: commit.everyMessages,
@@ -217,6 +295,9 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     attempts: retry.attempts,
     initialBackoffMs: retry.initialBackoffMs,
     maxBackoffMs: retry.maxBackoffMs,
+    jitter: retry.jitter,
+    retriable: retry.retriable,
+    onExhausted: retry.onExhausted,
     handler:
       eachMessage !== undefined
         ? { kind: 'message', eachMessage }

@@ -21,6 +21,8 @@ import type { TopicPartition, TopicPartitionOffset } from '../common/types.ts'
 import { topicPartitionKey } from '../common/types.ts'
 import type { Consumer } from '../consumer/consumer.ts'
 import type { ConsumerMessage } from '../consumer/message.ts'
+import type { Producer } from '../producer/producer.ts'
+import { type DeadLetterSink, deadLetterRecord, producerDeadLetterSink } from './dead-letters.ts'
 import {
   AckMessage,
   describeReason,
@@ -50,6 +52,15 @@ export interface RunHandle {
   readonly done: Promise<void>
   /** Partitions stopped by exhausted retries, with the message they stopped at. */
   stoppedPartitions(): PartitionStoppedError[]
+}
+
+/** What the code that starts a run supplies besides the options. */
+export interface RunnerContext {
+  logger?: Logger
+  /** Writes dead letters; a transactional run gives one that writes inside its transaction. */
+  deadLetterSink?: DeadLetterSink
+  /** Makes the producer for dead letters when neither a sink nor `deadLetter.producer` is given. */
+  createProducer?: () => Producer
 }
 
 /** Longest one poll waits, so a stop request is noticed quickly. */
@@ -112,6 +123,9 @@ export class MessageRunner implements RunHandle {
   private readonly consumer: Consumer
   private readonly options: ResolvedRunOptions
   private readonly logger: Logger
+  private readonly context: RunnerContext
+  /** Where dead letters go; made on first use unless the context gave one. */
+  private sink: DeadLetterSink | undefined
   private readonly works = new Map<string, PartitionWork>()
   private readonly stopController = new AbortController()
   /**
@@ -143,10 +157,12 @@ export class MessageRunner implements RunHandle {
     this.stopInBackground()
   }
 
-  constructor(consumer: Consumer, options: RunOptions, logger: Logger) {
+  constructor(consumer: Consumer, options: RunOptions, context: RunnerContext) {
     this.consumer = consumer
     this.options = resolveRunOptions(options)
-    this.logger = logger
+    this.context = context
+    this.logger = context.logger ?? createConsoleLogger('warn')
+    this.sink = context.deadLetterSink
     const commitOptions = consumer.offsets.options
     if (commitOptions.enableAutoCommit && commitOptions.enableAutoOffsetStore) {
       throw new ConfigError(
@@ -345,15 +361,15 @@ export class MessageRunner implements RunHandle {
       outcome = { ok: false, error }
     }
     if (work.detached) return
-    this.conclude(work, deliveries, outcome)
+    await this.conclude(work, deliveries, outcome)
   }
 
   /** Settles what the handler left open, by its outcome, then applies a nack if any. */
-  private conclude(
+  private async conclude(
     work: PartitionWork,
     deliveries: Delivery[],
     outcome: { ok: true } | { ok: false; error: unknown },
-  ): void {
+  ): Promise<void> {
     const open = deliveries.filter((d) => d.state === 'open')
     const error = outcome.ok ? undefined : outcome.error
     if (outcome.ok) {
@@ -370,7 +386,7 @@ export class MessageRunner implements RunHandle {
       this.report(error)
     } else {
       const d = open[0]
-      if (d !== undefined) this.fail(work, d, error)
+      if (d !== undefined) await this.fail(work, d, error)
     }
     const nacked = deliveries.find((d) => d.state === 'nacked')
     if (nacked !== undefined) this.redeliver(work, nacked.message.offset, nacked.nackDelayMs)
@@ -380,32 +396,26 @@ export class MessageRunner implements RunHandle {
     }
   }
 
-  /** A handler failure: deliver the message again after a backoff, or stop the partition after the last try. */
-  private fail(work: PartitionWork, delivery: Delivery, error: unknown): void {
+  /**
+   * A handler failure: deliver the message again after a backoff (only this partition waits; the poll loop,
+   * and so heartbeats and other partitions, go on), or apply `retry.onExhausted` after the last try or to a
+   * failure `retry.retriable` rejects. Runs while the partition's step is in progress, so nothing later in
+   * the partition is handed out until a dead letter is acknowledged.
+   */
+  private async fail(work: PartitionWork, delivery: Delivery, error: unknown): Promise<void> {
     const offset = delivery.message.offset
     if (work.failingOffset !== offset) {
       work.failingOffset = offset
       work.failures = 0
     }
     work.failures++
-    if (work.failures >= this.options.attempts) {
-      const stopped = new PartitionStoppedError(
-        work.tp.topic,
-        work.tp.partition,
-        offset,
-        work.failures,
-        error,
-      )
-      work.stopped = stopped
-      work.queue.length = 0
-      this.pause(work, 'stopped')
-      this.stopped.push(stopped)
-      this.report(stopped)
-      this.options.onPartitionStopped?.(stopped)
+    if (work.failures >= this.options.attempts || !this.isRetriable(error, delivery.message)) {
+      await this.exhausted(work, delivery, error)
       return
     }
-    const { initialBackoffMs, maxBackoffMs } = this.options
-    const delayMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (work.failures - 1))
+    const { initialBackoffMs, maxBackoffMs, jitter } = this.options
+    const base = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (work.failures - 1))
+    const delayMs = Math.round(Math.min(maxBackoffMs, base * (1 + jitter * (2 * Math.random() - 1))))
     this.logger.warn('message handler failed; delivering the message again', {
       topic: work.tp.topic,
       partition: work.tp.partition,
@@ -414,6 +424,83 @@ export class MessageRunner implements RunHandle {
       error,
     })
     this.settle(work, delivery, 'nacked', undefined, delayMs)
+  }
+
+  private isRetriable(error: unknown, message: ConsumerMessage): boolean {
+    const retriable = this.options.retriable
+    if (retriable === undefined) return true
+    try {
+      return retriable(error, message)
+    } catch (predicateError) {
+      this.report(predicateError)
+      return true
+    }
+  }
+
+  /** The message failed for the last time: stop its partition, dead-letter it, or skip it. */
+  private async exhausted(work: PartitionWork, delivery: Delivery, error: unknown): Promise<void> {
+    const { onExhausted } = this.options
+    if (onExhausted === 'skip') {
+      this.settle(work, delivery, 'rejected', error)
+      return
+    }
+    if (onExhausted === 'dead-letter') {
+      const written = await this.writeDeadLetter(work, delivery, error)
+      if (written) {
+        // Marked only now that the broker holds the dead letter: a crash before re-delivers the original.
+        if (!work.detached) this.settle(work, delivery, 'acked')
+        return
+      }
+      if (work.detached) return
+      // The dead letter could not be written: stopping is the one choice that neither loses nor loops.
+    }
+    this.stopPartition(work, delivery.message.offset, error)
+  }
+
+  private async writeDeadLetter(work: PartitionWork, delivery: Delivery, error: unknown): Promise<boolean> {
+    const sink = this.deadLetterSink()
+    const topic = this.options.deadLetter?.topic as string
+    try {
+      await sink.write(deadLetterRecord(topic, delivery.message, error, work.failures))
+      this.logger.warn('message dead-lettered after its last try', {
+        topic: work.tp.topic,
+        partition: work.tp.partition,
+        offset: delivery.message.offset,
+        deadLetterTopic: topic,
+        attempts: work.failures,
+        error,
+      })
+      return true
+    } catch (writeError) {
+      this.report(writeError)
+      return false
+    }
+  }
+
+  /** The sink given by the context (a transactional run), else one over `deadLetter.producer` or its own. */
+  private deadLetterSink(): DeadLetterSink {
+    if (this.sink !== undefined) return this.sink
+    const given = this.options.deadLetter?.producer
+    if (given !== undefined) this.sink = producerDeadLetterSink(given, false)
+    else if (this.context.createProducer !== undefined) {
+      this.sink = producerDeadLetterSink(this.context.createProducer(), true)
+    } else {
+      throw new ConfigError(
+        'run.deadLetter.producer',
+        'this consumer cannot create a producer of its own; give run.deadLetter.producer',
+      )
+    }
+    return this.sink
+  }
+
+  private stopPartition(work: PartitionWork, offset: bigint, error: unknown): void {
+    const stopped = new PartitionStoppedError(work.tp.topic, work.tp.partition, offset, work.failures, error)
+    work.stopped = stopped
+    work.queue.length = 0
+    this.pause(work, 'stopped')
+    this.stopped.push(stopped)
+    this.report(stopped)
+    this.options.onPartitionStopped?.(stopped)
   }
 
   /** The partition goes back to `offset`: drop what is queued, seek, and pause for `delayMs`. */
@@ -675,6 +762,7 @@ export class MessageRunner implements RunHandle {
         this.fatal ??= error
       }
     } finally {
+      await this.sink?.close?.().catch((error: unknown) => this.report(error))
       await this.consumer.close().catch((error: unknown) => {
         this.report(error)
         this.fatal ??= error
@@ -707,9 +795,9 @@ export class MessageRunner implements RunHandle {
 export async function runConsumer(
   consumer: Consumer,
   options: RunOptions,
-  context: { logger?: Logger } = {},
+  context: RunnerContext = {},
 ): Promise<RunHandle> {
-  const runner = new MessageRunner(consumer, options, context.logger ?? createConsoleLogger('warn'))
+  const runner = new MessageRunner(consumer, options, context)
   runner.start()
   return runner
 }

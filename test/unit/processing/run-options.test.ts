@@ -30,6 +30,12 @@ describe('resolveRunOptions', () => {
     [{ eachMessage, autoCommit: true }, 'run.autoCommit'],
     [{}, 'run.eachMessage'],
     [{ eachMessage, eachBatch: eachMessage }, 'run.eachBatch'],
+    [{ eachMessage, retry: { jitter: 1.5 } }, 'run.retry.jitter'],
+    [{ eachMessage, retry: { onExhausted: 'drop' } }, 'run.retry.onExhausted'],
+    [{ eachMessage, retry: { onExhausted: 'dead-letter' } }, 'run.retry.onExhausted'],
+    [{ eachMessage, retry: { retriable: true } }, 'run.retry.retriable'],
+    [{ eachMessage, deadLetter: { topic: '' } }, 'run.deadLetter.topic'],
+    [{ eachMessage, deadLetter: { topic: 'dlt', producer: {} } }, 'run.deadLetter.producer'],
   ])('rejects %o naming %s', (options, option) => {
     let thrown: unknown
     try {

@@ -1,0 +1,185 @@
+import { expect, it } from 'vitest'
+import type { ConsumerMessage } from '../../../src/consumer/message.ts'
+import { Kafka } from '../../../src/index.ts'
+import { deadLetterHeaders } from '../../../src/processing/index.ts'
+import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { waitFor } from '../../../src/testing/wait-for.ts'
+
+const bootstrap = kafkaBootstrap()
+const kafka = new Kafka({ bootstrap, clientId: 'retry-dead-letters', logger: false })
+
+async function setup(partitions: number, perPartition: number, extraTopics: string[] = []): Promise<string> {
+  const topic = uniqueName('retry')
+  const admin = kafka.admin()
+  await admin.createTopics([topic, ...extraTopics].map((t) => ({ topic: t, partitions })))
+  await admin.close()
+  const producer = kafka.producer()
+  for (let p = 0; p < partitions; p++) {
+    await producer.sendBatch(
+      Array.from({ length: perPartition }, (_, i) => ({
+        topic,
+        partition: p,
+        key: `k${i}`,
+        value: `p${p}-m${i}`,
+        headers: { trace: `t${i}` },
+      })),
+    )
+  }
+  await producer.close()
+  return topic
+}
+
+function header(message: ConsumerMessage, key: string): string | undefined {
+  return message.headers.find((h) => h.key === key)?.value?.toString()
+}
+
+it('a poison record ends in the dead-letter topic with its origin and error, and its partition keeps going', async () => {
+  const dlt = uniqueName('retry-dlt')
+  const topic = await setup(2, 20, [dlt])
+  const groupId = uniqueName('retry-dlt')
+  const handled = new Set<string>()
+  const attempts: number[] = []
+  const consumer = kafka.consumer({ groupId, enableAutoCommit: false, autoOffsetReset: 'earliest' })
+  const handle = await consumer.run({
+    topics: [topic],
+    partitionsConcurrency: 2,
+    retry: { attempts: 3, initialBackoffMs: 20, onExhausted: 'dead-letter' },
+    deadLetter: { topic: dlt },
+    eachMessage: ({ message }) => {
+      const value = String(message.value)
+      if (value === 'p0-m5') {
+        attempts.push(Date.now())
+        throw new TypeError('cannot bill p0-m5')
+      }
+      handled.add(value)
+    },
+  })
+  try {
+    await waitFor('every other record handled', () => handled.size === 39)
+    await waitFor('both partitions committed to their end', async () => {
+      const committed = await consumer.committed([
+        { topic, partition: 0 },
+        { topic, partition: 1 },
+      ])
+      return committed.every((c) => c.offset === 20n)
+    })
+  } finally {
+    await handle.stop()
+  }
+  expect(attempts).toHaveLength(3)
+  expect(handled.has('p0-m6')).toBe(true)
+
+  const reader = kafka.consumer({ autoOffsetReset: 'earliest' })
+  try {
+    reader.assign([
+      { topic: dlt, partition: 0 },
+      { topic: dlt, partition: 1 },
+    ])
+    const letters: ConsumerMessage[] = []
+    await waitFor('the dead letter', async () => {
+      letters.push(...(await reader.poll({ timeoutMs: 200 })))
+      return letters.length > 0
+    })
+    const [letter] = letters
+    expect(letters).toHaveLength(1)
+    expect(String(letter!.key)).toBe('k5')
+    expect(String(letter!.value)).toBe('p0-m5')
+    expect(header(letter!, 'trace')).toBe('t5')
+    expect(header(letter!, deadLetterHeaders.originalTopic)).toBe(topic)
+    expect(header(letter!, deadLetterHeaders.originalPartition)).toBe('0')
+    expect(header(letter!, deadLetterHeaders.originalOffset)).toBe('5')
+    expect(Number(header(letter!, deadLetterHeaders.originalTimestamp))).toBeGreaterThan(0)
+    expect(header(letter!, deadLetterHeaders.errorClass)).toBe('TypeError')
+    expect(header(letter!, deadLetterHeaders.errorMessage)).toBe('cannot bill p0-m5')
+    expect(header(letter!, deadLetterHeaders.attempts)).toBe('3')
+  } finally {
+    await reader.close()
+  }
+})
+
+it('a failure retry.retriable rejects is not tried again; skip marks it and the partition goes on', async () => {
+  const topic = await setup(1, 10)
+  const tries = new Map<string, number>()
+  const rejected: string[] = []
+  const consumer = kafka.consumer({
+    groupId: uniqueName('retry-skip'),
+    enableAutoCommit: false,
+    autoOffsetReset: 'earliest',
+  })
+  const handle = await consumer.run({
+    topics: [topic],
+    retry: {
+      attempts: 4,
+      initialBackoffMs: 10,
+      retriable: (error) => !(error instanceof SyntaxError),
+      onExhausted: 'skip',
+    },
+    onRejected: (message) => rejected.push(String(message.value)),
+    eachMessage: ({ message }) => {
+      const value = String(message.value)
+      const n = (tries.get(value) ?? 0) + 1
+      tries.set(value, n)
+      if (value === 'p0-m2') throw new SyntaxError('malformed')
+      // A transient failure: fails twice, then succeeds.
+      if (value === 'p0-m4' && n < 3) throw new Error('try again')
+    },
+  })
+  try {
+    await waitFor('the last record handled', () => tries.has('p0-m9'))
+    await waitFor('the partition committed to its end', async () => {
+      const [committed] = await consumer.committed([{ topic, partition: 0 }])
+      return committed?.offset === 10n
+    })
+  } finally {
+    await handle.stop()
+  }
+  expect(tries.get('p0-m2')).toBe(1)
+  expect(tries.get('p0-m4')).toBe(3)
+  expect(rejected).toEqual(['p0-m2'])
+})
+
+it('while a record waits out its backoff, other partitions flow and the member keeps its partitions', async () => {
+  const topic = await setup(2, 20)
+  const groupId = uniqueName('retry-hold')
+  const handled: string[] = []
+  const rebalances: string[] = []
+  let p0Tries = 0
+  const consumer = kafka.consumer({
+    groupId,
+    enableAutoCommit: false,
+    autoOffsetReset: 'earliest',
+    // Far shorter than the backoff: a wait that blocked polling would cost the member its partitions.
+    maxPollIntervalMs: 2000,
+  })
+  const handle = await consumer.run({
+    topics: [topic],
+    partitionsConcurrency: 2,
+    retry: { attempts: 2, initialBackoffMs: 6000, jitter: 0 },
+    rebalanceListener: {
+      onPartitionsRevoked: (partitions) => {
+        rebalances.push(`revoked ${partitions.length}`)
+      },
+      onPartitionsLost: (partitions) => {
+        rebalances.push(`lost ${partitions.length}`)
+      },
+    },
+    eachMessage: ({ message }) => {
+      const value = String(message.value)
+      if (value === 'p0-m0' && ++p0Tries === 1) throw new Error('first try fails')
+      handled.push(value)
+    },
+  })
+  try {
+    // Partition 1 finishes while partition 0's first record still waits for its second try.
+    await waitFor('partition 1 handled', () => handled.filter((v) => v.startsWith('p1-')).length === 20)
+    expect(handled.some((v) => v.startsWith('p0-'))).toBe(false)
+    expect(p0Tries).toBe(1)
+    await waitFor('partition 0 handled after the backoff', () => handled.length === 40)
+    // Leaving the group at stop() revokes; nothing before it may have.
+    expect(rebalances).toEqual([])
+  } finally {
+    await handle.stop()
+  }
+  expect(p0Tries).toBe(2)
+  expect(handled.filter((v) => v.startsWith('p0-'))).toEqual(Array.from({ length: 20 }, (_, i) => `p0-m${i}`))
+})
