@@ -43,6 +43,7 @@ export type {
   MessageBatch,
   NackOptions,
   OnExhausted,
+  Ordering,
   ProcessingMessage,
   RetryOptions,
   RunHandle,

@@ -12,6 +12,7 @@ export type {
   MarkAsConsumed,
   MessageBatch,
   OnExhausted,
+  Ordering,
   ProcessingMessage,
   RetryOptions,
   RunOptions,

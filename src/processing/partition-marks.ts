@@ -8,6 +8,11 @@
  */
 
 import type { TopicPartitionOffset } from '../common/types.ts'
+import {
+  type CompletedRange,
+  decodeCompletedOffsets,
+  encodeCompletedOffsets,
+} from '../consumer/offsets/completed-offsets-metadata.ts'
 
 export interface MarkedMessage {
   offset: bigint
@@ -27,6 +32,11 @@ export class PartitionMarks {
   private highestMarked: MarkedMessage | undefined
   private committableOffset: TopicPartitionOffset | undefined
   private committedOffset: bigint | undefined
+  /** The completed-beyond-the-commit metadata the coordinator holds with `committedOffset`. */
+  private committedMetadata: string | null = null
+  private committedRanges: CompletedRange[] = []
+  /** Ranges a previous owner completed beyond its commit (read on assignment), not handed out again. */
+  private restored: CompletedRange[] = []
 
   constructor(topic: string, partition: number) {
     this.topic = topic
@@ -96,21 +106,86 @@ export class PartitionMarks {
     return true
   }
 
-  /** The committable offset if it was not committed yet. */
+  /**
+   * What the group holds for this partition when it was assigned: its committed offset and the metadata
+   * committed with it. Ranges a previous owner completed beyond the commit are not handed out again.
+   */
+  restore(committed: bigint, metadata: string | null): void {
+    this.committedOffset = committed
+    this.committedMetadata = metadata
+    this.committedRanges = decodeCompletedOffsets(committed, metadata)
+    this.restored = this.committedRanges
+  }
+
+  /** Whether a previous owner completed `offset` (see {@link restore}): it is skipped, as a compaction gap is. */
+  wasCompleted(offset: bigint): boolean {
+    return this.restored.some((r) => offset >= r.first && offset <= r.last)
+  }
+
+  /**
+   * Offsets completed beyond the committable offset (or, while nothing is committable, beyond the first
+   * message handed out), ascending: everything handed out and not open, plus restored ranges not reached yet.
+   */
+  completedBeyond(): CompletedRange[] {
+    const base = this.committableOffset?.offset ?? this.firstBegun
+    const ranges: CompletedRange[] = []
+    let cursor = base
+    if (cursor !== undefined && this.lastBegun !== undefined) {
+      for (const offset of this.open) {
+        if (offset > cursor) ranges.push({ first: cursor, last: offset - 1n })
+        cursor = offset + 1n
+      }
+      if (this.lastBegun >= cursor) ranges.push({ first: cursor, last: this.lastBegun })
+    }
+    const reached = this.lastBegun ?? this.committedOffset ?? -1n
+    for (const range of this.restored) if (range.first > reached) ranges.push(range)
+    return ranges
+  }
+
+  /**
+   * Whether there are at least `limit` completed-beyond ranges: the next one might not fit the commit
+   * metadata. Cheap while few messages are open (the ranges are only counted when they could be that many).
+   */
+  rangesAtLeast(limit: number): boolean {
+    if (this.open.length + this.restored.length + 1 < limit) return false
+    return this.completedBeyond().length >= limit
+  }
+
+  /**
+   * The offset to commit, with the completed-beyond ranges in its metadata, if it differs from what the
+   * coordinator holds: the committable offset, or the first message handed out while messages after it are
+   * done (so their completion survives a crash even before anything is contiguous).
+   */
   uncommitted(): TopicPartitionOffset | undefined {
     const committable = this.committableOffset
-    if (committable === undefined || committable.offset === this.committedOffset) return undefined
-    return committable
+    const base = committable?.offset ?? this.firstBegun
+    if (base === undefined) return undefined
+    if (this.committedOffset !== undefined && base < this.committedOffset) return undefined
+    const metadata = encodeCompletedOffsets(base, this.completedBeyond())
+    if (committable === undefined && metadata === null) return undefined
+    if (base === this.committedOffset && metadata === this.committedMetadata) return undefined
+    const next: TopicPartitionOffset =
+      committable !== undefined
+        ? { ...committable }
+        : { topic: this.topic, partition: this.partition, offset: base }
+    if (metadata !== null) next.metadata = metadata
+    return next
   }
 
-  /** Whether the coordinator holds a committed offset past `offset` (the message counts as consumed there). */
+  /** Whether the coordinator holds `offset` as consumed: below the committed offset, or listed in its metadata. */
   isCommitted(offset: bigint): boolean {
-    return this.committedOffset !== undefined && offset < this.committedOffset
+    if (this.committedOffset === undefined) return false
+    if (offset < this.committedOffset) return true
+    return this.committedRanges.some((r) => offset >= r.first && offset <= r.last)
   }
 
-  /** `offset` reached the coordinator. */
-  committed(offset: bigint): void {
-    if (this.committedOffset === undefined || offset > this.committedOffset) this.committedOffset = offset
+  /** `offset`, with `metadata`, reached the coordinator. */
+  committed(offset: bigint, metadata: string | null = null): void {
+    if (this.committedOffset !== undefined && offset < this.committedOffset) return
+    this.committedOffset = offset
+    this.committedMetadata = metadata
+    this.committedRanges = decodeCompletedOffsets(offset, metadata)
+    this.restored = this.restored.filter((r) => r.last >= offset)
   }
 
   private noteMarked(message: MarkedMessage): void {
@@ -123,9 +198,16 @@ export class PartitionMarks {
     const highest = this.highestMarked
     if (highest === undefined || this.firstBegun === undefined) return false
     const lowestOpen = this.open[0]
-    const candidate = lowestOpen === undefined ? highest.offset + 1n : lowestOpen
+    let candidate = lowestOpen === undefined ? highest.offset + 1n : lowestOpen
     // Nothing before the first open message was marked: there is no progress to commit yet.
     if (candidate <= this.firstBegun) return false
+    // A range a previous owner completed, starting right here and with nothing open in it, is done too.
+    for (;;) {
+      const from = candidate
+      const range = this.restored.find((r) => r.first === from)
+      if (range === undefined || (lowestOpen !== undefined && lowestOpen <= range.last)) break
+      candidate = range.last + 1n
+    }
     if (this.committableOffset !== undefined && candidate <= this.committableOffset.offset) return false
     const next: TopicPartitionOffset = { topic: this.topic, partition: this.partition, offset: candidate }
     // The epoch is known for the usual case, the record just before the committable offset.

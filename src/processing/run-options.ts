@@ -122,6 +122,9 @@ export const runRetryOptionTable = defineOptions({
   }),
 })
 
+/** Which messages of one partition may be in handlers at once (see `run.ordering`). */
+export type Ordering = 'partition' | 'key' | 'none'
+
 /** What happens to a message whose handler failed on every try (see `retry.onExhausted`). */
 export type OnExhausted = 'stop-partition' | 'dead-letter' | 'skip'
 
@@ -206,8 +209,24 @@ export const runOptionTable = defineOptions({
   ack: option.oneOf<AckMode>(['after-success', 'before-processing', 'manual'], { default: 'after-success' }),
   /** How often marked offsets are committed; independent of `ack`. */
   commit: nested(runCommitOptionTable),
-  /** Partitions processed at the same time; messages of one partition are always processed in order. */
+  /** Partitions processed at the same time, with `ordering: 'partition'`. */
   partitionsConcurrency: option.integer({ default: 1, min: 1, max: 10_000 }),
+  /**
+   * What must not run at the same time: `'partition'` hands a partition's messages out one after another;
+   * `'key'` runs messages of one partition at once unless they share a key (null keys never wait for each
+   * other); `'none'` runs them at once regardless. Only the contiguous completed prefix is committed; what is
+   * completed beyond it rides in the commit's metadata and is skipped after a restart or a rebalance.
+   * `'key'` and `'none'` need `eachMessage`.
+   */
+  ordering: option.oneOf<Ordering>(['partition', 'key', 'none'], { default: 'partition' }),
+  /**
+   * Messages of one partition in handlers at once, with `ordering: 'key' | 'none'`. A partition also takes
+   * no more while 1,400 completed-beyond ranges are pending (90 % of what the broker's default 4096-byte
+   * commit metadata holds).
+   */
+  maxInFlightPerPartition: option.integer({ default: 16, min: 1, max: 10_000 }),
+  /** Messages in handlers at once across all partitions, with `ordering: 'key' | 'none'`. */
+  maxInFlight: option.integer({ default: 64, min: 1, max: 100_000 }),
   /** What a handler failure (any exception but AckMessage/NackMessage/RejectMessage) leads to. */
   retry: nested(runRetryOptionTable),
   /** Where `retry.onExhausted: 'dead-letter'` writes messages whose handler failed on every try. */
@@ -261,6 +280,9 @@ export interface ResolvedRunOptions {
   everyMessages: number | undefined
   everyMs: number
   partitionsConcurrency: number
+  ordering: Ordering
+  maxInFlightPerPartition: number
+  maxInFlight: number
   attempts: number
   initialBackoffMs: number
   maxBackoffMs: number
@@ -285,6 +307,12 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   }
   const resolved = resolveOptions(runOptionTable, 'run', options)
   const { commit, retry, eachMessage, eachBatch, ...rest } = resolved
+  if (resolved.ordering !== 'partition' && eachMessage === undefined) {
+    throw new ConfigError(
+      'run.ordering',
+      `'${resolved.ordering}' runs single messages at once; it needs eachMessage`,
+    )
+  }
   if (retry.onExhausted === 'dead-letter' && resolved.deadLetter === undefined) {
     throw new ConfigError('run.retry.onExhausted', "'dead-letter' needs run.deadLetter: { topic }")
   }

@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import {
+  decodeCompletedOffsets,
+  encodeCompletedOffsets,
+} from '../../../src/consumer/offsets/completed-offsets-metadata.ts'
 import { PartitionMarks } from '../../../src/processing/partition-marks.ts'
 
 function handedOut(...offsets: number[]): PartitionMarks {
@@ -25,11 +29,69 @@ describe('PartitionMarks', () => {
     expect(marks.committable?.offset).toBe(8n)
   })
 
-  it('has nothing to commit while the first handed-out message is open', () => {
+  it('while the first handed-out message is open, commits where it began with what is done beyond it', () => {
     const marks = handedOut(10, 11)
+    expect(marks.uncommitted()).toBeUndefined()
     expect(marks.mark(at(11))).toBe(false)
     expect(marks.committable).toBeUndefined()
+    const commit = marks.uncommitted()
+    expect(commit?.offset).toBe(10n)
+    expect(decodeCompletedOffsets(10n, commit?.metadata)).toEqual([{ first: 11n, last: 11n }])
+  })
+
+  it('carries completed-beyond-the-gap ranges in the commit metadata, and commits again when only they change', () => {
+    const marks = handedOut(5, 6, 7, 8, 9)
+    marks.mark(at(5))
+    marks.mark(at(7))
+    marks.mark(at(9))
+    const first = marks.uncommitted()
+    expect(first?.offset).toBe(6n)
+    expect(decodeCompletedOffsets(6n, first?.metadata)).toEqual([
+      { first: 7n, last: 7n },
+      { first: 9n, last: 9n },
+    ])
+    marks.committed(6n, first?.metadata ?? null)
     expect(marks.uncommitted()).toBeUndefined()
+    expect(marks.isCommitted(7n)).toBe(true)
+    expect(marks.isCommitted(8n)).toBe(false)
+    marks.mark(at(8))
+    const second = marks.uncommitted()
+    expect(second?.offset).toBe(6n)
+    expect(decodeCompletedOffsets(6n, second?.metadata)).toEqual([{ first: 7n, last: 9n }])
+    marks.mark(at(6))
+    expect(marks.uncommitted()).toMatchObject({ offset: 10n })
+    expect(marks.uncommitted()?.metadata).toBeUndefined()
+  })
+
+  it('restores what a previous owner completed beyond its commit and keeps it in later metadata', () => {
+    const previous = handedOut(20, 21, 22, 23)
+    previous.mark(at(22))
+    const commit = previous.uncommitted()!
+    const marks = new PartitionMarks('orders', 3)
+    marks.restore(commit.offset, commit.metadata ?? null)
+    expect([20n, 21n, 22n, 23n].map((o) => marks.wasCompleted(o))).toEqual([false, false, true, false])
+    marks.begin(20n)
+    marks.mark(at(20))
+    // 21 not handed out yet, 22 restored: the commit stops at 21 and still lists 22.
+    const next = marks.uncommitted()!
+    expect(next.offset).toBe(21n)
+    expect(decodeCompletedOffsets(21n, next.metadata)).toEqual([{ first: 22n, last: 22n }])
+  })
+
+  it('moves the committable offset over a restored range once everything before it is done', () => {
+    const marks = new PartitionMarks('orders', 3)
+    marks.restore(0n, encodeCompletedOffsets(0n, [{ first: 1n, last: 29n }]))
+    marks.begin(0n)
+    marks.mark(at(0))
+    expect(marks.uncommitted()).toMatchObject({ offset: 30n })
+    expect(marks.uncommitted()?.metadata).toBeUndefined()
+  })
+
+  it('reads metadata of other tools as nothing completed', () => {
+    const marks = new PartitionMarks('orders', 3)
+    marks.restore(5n, 'written by another client')
+    expect(marks.wasCompleted(6n)).toBe(false)
+    expect(marks.isCommitted(4n)).toBe(true)
   })
 
   it('markThrough marks everything handed out up to the message, but nothing not yet handed out', () => {
