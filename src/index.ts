@@ -49,6 +49,7 @@ export type {
   RunHandle,
   RunOptions,
   ShutdownPayload,
+  UnsettledEvent,
 } from './processing/index.ts'
 export {
   AckMessage,

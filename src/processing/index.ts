@@ -17,5 +17,6 @@ export type {
   RetryOptions,
   RunOptions,
   ShutdownPayload,
+  UnsettledEvent,
 } from './run-options.ts'
 export { MessageRunner, type RunHandle, type RunnerContext, runConsumer } from './runner.ts'

@@ -48,6 +48,11 @@ export class PartitionMarks {
     return this.open.length
   }
 
+  /** The lowest offset handed out and not marked: what holds the committed offset back. */
+  get oldestOpen(): bigint | undefined {
+    return this.open[0]
+  }
+
   /** The next offset to read that may be committed, or undefined while nothing contiguous is marked. */
   get committable(): TopicPartitionOffset | undefined {
     return this.committableOffset

@@ -28,8 +28,12 @@ export type AckMode = 'after-success' | 'before-processing' | 'manual'
 
 /** A message inside `run()`: the consumed record plus its acknowledgement. The first call of the three wins. */
 export interface ProcessingMessage extends ConsumerMessage {
-  /** Marks this message consumed (its offset + 1 becomes committable once the messages before it are done). */
-  ack(): void
+  /**
+   * Marks this message consumed (its offset + 1 becomes committable once the messages before it are done).
+   * With `{ commit: true }` (or `run.commit.onAck`) a commit follows at once instead of on the cadence; the
+   * promise settles when it finished (a failed commit goes to `onError`, and the cadence sends it again).
+   */
+  ack(options?: { commit?: boolean }): Promise<void>
   /** Do not commit; deliver this message (and the partition's later ones) again, after `delayMs` if given. */
   nack(options?: NackOptions): void
   /** Give up on this message: mark it consumed so the partition moves on; `reason` goes to `onRejected`. */
@@ -122,6 +126,16 @@ export const runRetryOptionTable = defineOptions({
   }),
 })
 
+/** A message that stayed unsettled for `run.unsettledWarningMs` (see `run.onUnsettled`). */
+export interface UnsettledEvent {
+  topic: string
+  partition: number
+  /** The oldest unsettled offset of the partition. */
+  offset: bigint
+  /** How long it has been unsettled, in ms. */
+  waitingMs: number
+}
+
 /** Which messages of one partition may be in handlers at once (see `run.ordering`). */
 export type Ordering = 'partition' | 'key' | 'none'
 
@@ -165,6 +179,11 @@ export const runCommitOptionTable = defineOptions({
   }),
   /** Commit marked offsets this often, in ms, like the Java client's auto-commit. */
   everyMs: option.integer({ default: 5000, min: 1, max: int32Max }),
+  /**
+   * Commit at once whenever a message is acknowledged (FastStream's ack-commits), as `ack({ commit: true })`
+   * does for one call. Costs a round trip per message; the cadence still runs.
+   */
+  onAck: option.boolean({ default: false }),
 })
 
 export type RetryOptions = OptionsOf<typeof runRetryOptionTable>
@@ -265,6 +284,14 @@ export const runOptionTable = defineOptions({
   onError: option.optionalFunction<(error: unknown) => void>(),
   /** Called when a partition stops after exhausting `retry.attempts` (after `onError`). */
   onPartitionStopped: option.optionalFunction<(error: PartitionStoppedError) => void>(),
+  /**
+   * A partition whose oldest unsettled message (handed out, not acknowledged) waits this long, in ms, logs a
+   * warning naming it and calls `onUnsettled`, once per message; with `ack: 'manual'` that is a handler that
+   * forgot to ack. 0 turns the check off.
+   */
+  unsettledWarningMs: option.integer({ default: 60_000, min: 0, max: int32Max }),
+  /** Called when a message stayed unsettled for `unsettledWarningMs` (after the warning is logged). */
+  onUnsettled: option.optionalFunction<(event: UnsettledEvent) => void>(),
   /** Longest to wait for in-flight handlers of revoked partitions, and `stop()`'s default, in ms. */
   drainTimeoutMs: option.integer({ default: 30_000, min: 0, max: int32Max }),
   /** Stop gracefully on SIGTERM and SIGINT. */
@@ -279,6 +306,9 @@ export interface ResolvedRunOptions {
   ack: AckMode
   everyMessages: number | undefined
   everyMs: number
+  commitOnAck: boolean
+  unsettledWarningMs: number
+  onUnsettled: ((event: UnsettledEvent) => void) | undefined
   partitionsConcurrency: number
   ordering: Ordering
   maxInFlightPerPartition: number
@@ -320,6 +350,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     ...rest,
     everyMessages: commit.everyMessages,
     everyMs: commit.everyMs,
+    commitOnAck: commit.onAck,
     attempts: retry.attempts,
     initialBackoffMs: retry.initialBackoffMs,
     maxBackoffMs: retry.maxBackoffMs,

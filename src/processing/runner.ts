@@ -110,6 +110,8 @@ class PartitionWork {
   failures = 0
   detached = false
   stopped: PartitionStoppedError | undefined
+  /** The oldest unsettled message as last seen by the unsettled check, and since when. */
+  unsettled: { offset: bigint; since: number; warned: boolean } | undefined
   nackTimer: NodeJS.Timeout | undefined
 
   constructor(topic: string, partition: number) {
@@ -155,6 +157,7 @@ export class MessageRunner implements RunHandle {
   private seeks = 0
   private marksSinceCommit = 0
   private commitTimer: NodeJS.Timeout | undefined
+  private unsettledTimer: NodeJS.Timeout | undefined
   private committing: Promise<void> | undefined
   private commitAgain = false
   private stopping = false
@@ -218,6 +221,14 @@ export class MessageRunner implements RunHandle {
     }
     this.commitTimer = setInterval(() => void this.commit(), this.options.everyMs)
     this.commitTimer.unref()
+    const { unsettledWarningMs } = this.options
+    if (unsettledWarningMs > 0) {
+      this.unsettledTimer = setInterval(
+        () => this.checkUnsettled(),
+        Math.max(50, Math.min(1000, unsettledWarningMs / 2)),
+      )
+      this.unsettledTimer.unref()
+    }
     if (this.options.handleSignals) {
       process.once('SIGTERM', this.onSignal)
       process.once('SIGINT', this.onSignal)
@@ -245,6 +256,36 @@ export class MessageRunner implements RunHandle {
       }
     } catch (error) {
       this.report(error)
+    }
+  }
+
+  /** Warns, once per message, about a partition whose oldest unsettled message waits too long. */
+  private checkUnsettled(): void {
+    const now = performance.now()
+    for (const work of this.works.values()) {
+      const oldest = work.marks.oldestOpen
+      if (oldest === undefined || work.detached) {
+        work.unsettled = undefined
+        continue
+      }
+      if (work.unsettled?.offset !== oldest) {
+        work.unsettled = { offset: oldest, since: now, warned: false }
+        continue
+      }
+      const waitingMs = Math.round(now - work.unsettled.since)
+      if (work.unsettled.warned || waitingMs < this.options.unsettledWarningMs) continue
+      work.unsettled.warned = true
+      const event = { topic: work.tp.topic, partition: work.tp.partition, offset: oldest, waitingMs }
+      this.logger.warn(
+        `partition ${work.tp.topic}-${work.tp.partition}: message ${oldest} unsettled for ${waitingMs} ms; ` +
+          'nothing after it is committed until it is acked, rejected or nacked',
+        { ...event },
+      )
+      try {
+        this.options.onUnsettled?.(event)
+      } catch (error) {
+        this.report(error)
+      }
     }
   }
 
@@ -729,7 +770,10 @@ export class MessageRunner implements RunHandle {
   private decorate(work: PartitionWork, delivery: Delivery): ProcessingMessage {
     return {
       ...delivery.message,
-      ack: () => this.settle(work, delivery, 'acked'),
+      ack: (options = {}) => {
+        this.settle(work, delivery, 'acked')
+        return options.commit === true && !this.options.commitOnAck ? this.commit() : this.commitOnAck()
+      },
       nack: (options = {}) =>
         this.settle(work, delivery, 'nacked', undefined, validateDelay('nack.delayMs', options.delayMs)),
       reject: (reason?: unknown) => this.settle(work, delivery, 'rejected', reason),
@@ -762,6 +806,12 @@ export class MessageRunner implements RunHandle {
       }
     }
     if (work.marks.mark(delivery.message)) this.noteMarked()
+    if (state === 'acked') void this.commitOnAck()
+  }
+
+  /** `commit.onAck`: a commit at once after each ack. */
+  private commitOnAck(): Promise<void> {
+    return this.options.commitOnAck ? this.commit() : Promise.resolve()
   }
 
   // -- marks and commits --------------------------------------------------------------------------------------
@@ -937,6 +987,7 @@ export class MessageRunner implements RunHandle {
     this.stopping = true
     this.stoppingController.abort()
     clearInterval(this.commitTimer)
+    clearInterval(this.unsettledTimer)
     process.off('SIGTERM', this.onSignal)
     process.off('SIGINT', this.onSignal)
     try {

@@ -1,0 +1,84 @@
+import { expect, it } from 'vitest'
+import { Kafka, type UnsettledEvent } from '../../../src/index.ts'
+import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { waitFor } from '../../../src/testing/wait-for.ts'
+
+const bootstrap = kafkaBootstrap()
+const kafka = new Kafka({ bootstrap, clientId: 'ack-commit', logger: false })
+
+async function setup(count: number): Promise<string> {
+  const topic = uniqueName('ack-commit')
+  const admin = kafka.admin()
+  await admin.createTopics([{ topic, partitions: 1 }])
+  await admin.close()
+  const producer = kafka.producer()
+  await producer.sendBatch(Array.from({ length: count }, (_, i) => ({ topic, partition: 0, value: `m${i}` })))
+  await producer.close()
+  return topic
+}
+
+it('ack({ commit: true }) commits at once; a message left unsettled is reported once, naming its partition', async () => {
+  const topic = await setup(3)
+  const tp = { topic, partition: 0 }
+  const unsettled: UnsettledEvent[] = []
+  const committedAfterAck: (bigint | null)[] = []
+  const consumer = kafka.consumer({
+    groupId: uniqueName('ack-commit'),
+    enableAutoCommit: false,
+    autoOffsetReset: 'earliest',
+  })
+  const handle = await consumer.run({
+    topics: [topic],
+    ack: 'manual',
+    ordering: 'none',
+    // The cadence never fires during the test: only the ack's own commit can have committed.
+    commit: { everyMs: 600_000 },
+    unsettledWarningMs: 300,
+    onUnsettled: (event) => unsettled.push(event),
+    eachMessage: async ({ message }) => {
+      if (message.offset === 0n) {
+        await message.ack({ commit: true })
+        const [committed] = await consumer.committed([tp])
+        committedAfterAck.push(committed?.offset ?? null)
+      }
+      if (message.offset === 2n) await message.ack()
+      // Offset 1 is never settled: the forgotten ack.
+    },
+  })
+  try {
+    await waitFor('the unsettled message reported', () => unsettled.length > 0)
+  } finally {
+    await handle.stop()
+  }
+  expect(committedAfterAck).toEqual([1n])
+  expect(unsettled).toHaveLength(1)
+  expect(unsettled[0]).toMatchObject({ topic, partition: 0, offset: 1n })
+  expect(unsettled[0]!.waitingMs).toBeGreaterThanOrEqual(300)
+})
+
+it('commit.onAck commits after every acknowledged message', async () => {
+  const topic = await setup(5)
+  const tp = { topic, partition: 0 }
+  const seen: (bigint | null)[] = []
+  const consumer = kafka.consumer({
+    groupId: uniqueName('ack-commit-each'),
+    enableAutoCommit: false,
+    autoOffsetReset: 'earliest',
+  })
+  const handle = await consumer.run({
+    topics: [topic],
+    commit: { everyMs: 600_000, onAck: true },
+    eachMessage: async ({ message }) => {
+      // With onAck, ack() settles once the commit that includes this message finished.
+      await message.ack()
+      const [committed] = await consumer.committed([tp])
+      seen.push(committed?.offset ?? null)
+    },
+  })
+  try {
+    await waitFor('five messages', () => seen.length === 5)
+  } finally {
+    await handle.stop()
+  }
+  expect(seen).toEqual([1n, 2n, 3n, 4n, 5n])
+})
