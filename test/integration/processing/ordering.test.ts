@@ -115,3 +115,67 @@ it("ordering 'key': records of one key run one after another, other keys at the 
     expect(order.get(`k${k}`)).toEqual(Array.from({ length: 8 }, (_, i) => i * 3 + k))
   }
 })
+
+it("ordering 'none' across a rebalance and a stop: completed records move with their partition and are not processed again", async () => {
+  const perPartition = 20
+  const topic = uniqueName('ordering-rebalance')
+  const admin = kafka.admin()
+  await admin.createTopics([{ topic, partitions: 2 }])
+  await admin.close()
+  const producer = kafka.producer()
+  for (let p = 0; p < 2; p++) {
+    await producer.sendBatch(
+      Array.from({ length: perPartition }, (_, i) => ({ topic, partition: p, value: `${i}` })),
+    )
+  }
+  await producer.close()
+  const groupId = uniqueName('ordering-rebalance')
+  const completed: string[] = []
+  const member = (stuckFirst: boolean) =>
+    kafka.consumer({ groupId, enableAutoCommit: false, autoOffsetReset: 'earliest' }).run({
+      topics: [topic],
+      ordering: 'none',
+      maxInFlightPerPartition: perPartition,
+      commit: { everyMs: 100 },
+      drainTimeoutMs: 200,
+      onError: () => {},
+      eachMessage: async ({ message, signal }) => {
+        // The first member never finishes the first record of a partition (a stand-in for a stuck call).
+        if (stuckFirst && message.offset === 0n) {
+          await new Promise((_, reject) =>
+            signal.addEventListener('abort', () => reject(new Error('aborted'))),
+          )
+        }
+        completed.push(`${message.partition}:${message.offset}`)
+      },
+    })
+  const first = await member(true)
+  const committedWithMetadata = async () => {
+    const probe = kafka.consumer({ groupId })
+    try {
+      const offsets = await probe.committed([0, 1].map((partition) => ({ topic, partition })))
+      return offsets.every(
+        (c) =>
+          c.offset === 0n && decodeCompletedOffsets(0n, c.metadata).at(-1)?.last === BigInt(perPartition - 1),
+      )
+    } finally {
+      await probe.close()
+    }
+  }
+  await waitFor(
+    'the first member completed all but the stuck records',
+    () => completed.length === 2 * (perPartition - 1),
+  )
+  await waitFor('both partitions committed with their completions in the metadata', committedWithMetadata)
+  // A second member takes one partition away (a rebalance), then the first stops and it takes the other.
+  const second = await member(false)
+  await waitFor(
+    'the second member completed a moved partition',
+    () => completed.length > 2 * (perPartition - 1),
+  )
+  await first.stop({ timeoutMs: 100 }).catch(() => {})
+  await waitFor('every record completed', () => completed.length === 2 * perPartition)
+  await second.stop()
+  expect(new Set(completed).size).toBe(completed.length)
+  expect(completed.slice(2 * (perPartition - 1)).sort()).toEqual(['0:0', '1:0'])
+}, 90_000)
