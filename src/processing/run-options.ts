@@ -224,7 +224,7 @@ export const runOptionTable = defineOptions({
     allowed: '{ onPartitionsAssigned?, onPartitionsRevoked?, onPartitionsLost? }',
     resolve: (path, value) => optionalObject(path, value) as RebalanceListener,
   }),
-  /** When a message counts as consumed (see {@link AckMode}). */
+  /** When a message counts as consumed (see {@link AckMode}); the consumer's `runAck` when not given. */
   ack: option.oneOf<AckMode>(['after-success', 'before-processing', 'manual'], { default: 'after-success' }),
   /** How often marked offsets are committed; independent of `ack`. */
   commit: nested(runCommitOptionTable),

@@ -180,7 +180,11 @@ export class MessageRunner implements RunHandle {
 
   constructor(consumer: Consumer, options: RunOptions, context: RunnerContext) {
     this.consumer = consumer
-    this.options = resolveRunOptions(options)
+    // The consumer's `runAck` is the run's default acknowledgement mode.
+    const given = typeof options === 'object' && options !== null
+    this.options = resolveRunOptions(
+      given ? { ...options, ack: options.ack ?? consumer.offsets.options.runAck } : options,
+    )
     this.context = context
     this.logger = context.logger ?? createConsoleLogger('warn')
     this.sink = context.deadLetterSink

@@ -18,6 +18,13 @@ export const commitOptionTable = defineOptions({
    * only `storeOffsets()` does, and auto-commit commits only what the application stored.
    */
   enableAutoOffsetStore: option.boolean({ default: true }),
+  /**
+   * The `ack` mode of `run()` on this consumer when the run does not name one. `'manual'` turns automatic
+   * marking off for the whole consumer (Karafka's client-wide `manual_offset_management`).
+   */
+  runAck: option.oneOf(['after-success', 'before-processing', 'manual'] as const, {
+    default: 'after-success',
+  }),
 })
 
 /** The commit options of a consumer's options object. */

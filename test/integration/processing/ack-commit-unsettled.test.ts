@@ -82,3 +82,37 @@ it('commit.onAck commits after every acknowledged message', async () => {
   }
   expect(seen).toEqual([1n, 2n, 3n, 4n, 5n])
 })
+
+it("a consumer created with runAck: 'manual' marks nothing by itself in run(): only what the handler acks", async () => {
+  const topic = await setup(4)
+  const tp = { topic, partition: 0 }
+  const handled: bigint[] = []
+  const groupId = uniqueName('run-ack-manual')
+  const consumer = kafka.consumer({
+    groupId,
+    enableAutoCommit: false,
+    autoOffsetReset: 'earliest',
+    runAck: 'manual',
+  })
+  const handle = await consumer.run({
+    topics: [topic],
+    eachMessage: async ({ message }) => {
+      handled.push(message.offset)
+      if (message.offset <= 1n) await message.ack()
+    },
+  })
+  try {
+    await waitFor('four messages', () => handled.length === 4)
+  } finally {
+    await handle.stop()
+  }
+  const probe = kafka.consumer({ groupId })
+  try {
+    const [committed] = await probe.committed([tp])
+    // 2 and 3 were handled without an ack: with automatic marking off they are not committed.
+    expect(committed?.offset).toBe(2n)
+  } finally {
+    await probe.close()
+  }
+  expect(handled).toEqual([0n, 1n, 2n, 3n])
+})
