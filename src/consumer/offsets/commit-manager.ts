@@ -27,6 +27,7 @@ import { OffsetCommit, type OffsetCommitResponse } from '../../protocol/messages
 import { commitTopics } from '../../protocol/offsets-by-topic.ts'
 import { versionCaps } from '../../protocol/version-caps.ts'
 import type { GroupMetadata } from '../group/rebalance-listener.ts'
+import type { CommitEvent, CommitReason } from './commit-options.ts'
 import { COORDINATOR_RETRY_CODES, commitErrorFor } from './offset-commit-errors.ts'
 
 const ZERO_TOPIC_ID = '00000000-0000-0000-0000-000000000000'
@@ -47,6 +48,8 @@ export interface CommitManagerInit {
   /** The member's current identity; generation -1 and an empty member id commit as a simple (assign-mode) consumer. */
   identity: () => GroupMetadata
   logger: Logger
+  /** Told the outcome of every commit (the consumer's `onCommit` option). */
+  onCommit?: ((event: CommitEvent) => void) | undefined
 }
 
 export type CommitMode = 'sync' | 'async'
@@ -74,6 +77,7 @@ export class CommitManager {
   private readonly groupId: string
   private readonly identity: () => GroupMetadata
   private readonly logger: Logger
+  private readonly onCommit: ((event: CommitEvent) => void) | undefined
   /** Resolves when every commit queued so far has settled. */
   private tail: Promise<unknown> = Promise.resolve()
   private sequence = 0
@@ -92,6 +96,7 @@ export class CommitManager {
     this.groupId = init.groupId
     this.identity = init.identity
     this.logger = init.logger
+    this.onCommit = init.onCommit
   }
 
   /** True while a commit is queued or in flight. */
@@ -110,7 +115,35 @@ export class CommitManager {
    * Rejects with CommitFailedError / RebalanceInProgressError / a BrokerError naming the partitions; partitions
    * of the same request that succeeded stay committed.
    */
-  commit(offsets: readonly TopicPartitionOffset[], mode: CommitMode): Promise<TopicPartitionOffset[]> {
+  commit(
+    offsets: readonly TopicPartitionOffset[],
+    mode: CommitMode,
+    reason: CommitReason = mode,
+  ): Promise<TopicPartitionOffset[]> {
+    const result = this.enqueue(offsets, mode)
+    const onCommit = this.onCommit
+    if (onCommit !== undefined) {
+      const tell = (event: CommitEvent): void => {
+        try {
+          onCommit(event)
+        } catch (error) {
+          this.logger.error('onCommit callback threw', { error })
+        }
+      }
+      result.then(
+        (committed) => {
+          if (committed.length > 0) tell({ reason, offsets: committed, error: null })
+        },
+        (error: unknown) => tell({ reason, offsets: [...offsets], error }),
+      )
+    }
+    return result
+  }
+
+  private enqueue(
+    offsets: readonly TopicPartitionOffset[],
+    mode: CommitMode,
+  ): Promise<TopicPartitionOffset[]> {
     const toSend = mode === 'async' ? offsets.filter((o) => !this.wouldRewind(o)) : [...offsets]
     for (const o of toSend) this.newest.set(topicPartitionKey(o.topic, o.partition), o.offset)
     const waiting = this.waitingAsync

@@ -7,6 +7,19 @@ import {
   type ResolvedOf,
   resolveDeclared,
 } from '../../common/option-table.ts'
+import type { TopicPartitionOffset } from '../../common/types.ts'
+
+/** What started a commit (see `onCommit`). */
+export type CommitReason = 'sync' | 'async' | 'auto' | 'revoke' | 'close'
+
+/** One commit's outcome, as `onCommit` receives it. */
+export interface CommitEvent {
+  reason: CommitReason
+  /** What was committed; on failure, what the commit tried to commit. */
+  offsets: TopicPartitionOffset[]
+  /** Null when the commit succeeded. */
+  error: unknown
+}
 
 export const commitOptionTable = defineOptions({
   /** Commit finished offsets in the background, before revoke and on close. */
@@ -18,6 +31,12 @@ export const commitOptionTable = defineOptions({
    * only `storeOffsets()` does, and auto-commit commits only what the application stored.
    */
   enableAutoOffsetStore: option.boolean({ default: true }),
+  /**
+   * Called after every commit this consumer sends, whatever started it (a `commit()`, a `commitAsync()`,
+   * auto-commit, the commit before a revocation or on close), with what was committed or the error
+   * (rust-rdkafka's commit callback).
+   */
+  onCommit: option.optionalFunction<(event: CommitEvent) => void>('a function (event: CommitEvent) => void'),
   /**
    * The `ack` mode of `run()` on this consumer when the run does not name one. `'manual'` turns automatic
    * marking off for the whole consumer (Karafka's client-wide `manual_offset_management`).

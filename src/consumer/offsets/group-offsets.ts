@@ -121,6 +121,7 @@ export class GroupOffsets {
         groupId: init.groupId,
         identity: () => this.identity(),
         logger: init.logger,
+        onCommit: init.options.onCommit,
       })
       if (init.options.enableAutoCommit) {
         this.timer = new AutoCommitTimer(init.options.autoCommitIntervalMs, () => this.autoCommit())
@@ -286,7 +287,7 @@ export class GroupOffsets {
     const pending = this.store.uncommitted((tp) => keys.has(`${tp.topic}:${tp.partition}`))
     if (pending.length === 0) return
     this.store.markCommitted(pending)
-    await this.manager.commit(pending, 'sync').catch((error: unknown) => {
+    await this.manager.commit(pending, 'sync', 'revoke').catch((error: unknown) => {
       this.store.markFailed(pending)
       throw error
     })
@@ -308,7 +309,7 @@ export class GroupOffsets {
     if (this.options.enableAutoCommit) {
       const pending = this.store.uncommitted((tp) => this.owns(tp))
       if (pending.length > 0) {
-        await this.manager.commit(pending, 'sync').catch((error: unknown) => {
+        await this.manager.commit(pending, 'sync', 'close').catch((error: unknown) => {
           failure = new UncommittedOffsetsError('close', pending, error)
           this.logger.warn('offset commit on close failed', { groupId: this.groupId, error: failure })
         })
@@ -436,7 +437,7 @@ export class GroupOffsets {
     if (pending.length === 0) return
     this.store.markCommitted(pending)
     try {
-      await this.manager.commit(pending, 'async')
+      await this.manager.commit(pending, 'async', 'auto')
     } catch (error) {
       this.store.markFailed(pending)
       this.logger.warn('auto-commit failed; the next one retries', { groupId: this.groupId, error })
