@@ -246,6 +246,17 @@ export const runOptionTable = defineOptions({
   maxInFlightPerPartition: option.integer({ default: 16, min: 1, max: 10_000 }),
   /** Messages in handlers at once across all partitions, with `ordering: 'key' | 'none'`. */
   maxInFlight: option.integer({ default: 64, min: 1, max: 100_000 }),
+  /**
+   * Bytes (key, value, headers) of one partition's messages queued or in handlers at which fetching that
+   * partition pauses; it resumes below half. Other partitions keep flowing.
+   */
+  maxBufferedBytesPerPartition: option.integer({ default: 8 * 1024 * 1024, min: 1, max: int32Max }),
+  /**
+   * Bytes of all messages queued or in handlers at which fetching pauses for every partition; it resumes
+   * below half. With the consumer's own read-ahead (`maxBufferedBytes` of the consumer), this bounds what a
+   * slow handler over any backlog holds in memory.
+   */
+  maxBufferedBytes: option.integer({ default: 64 * 1024 * 1024, min: 1, max: int32Max }),
   /** What a handler failure (any exception but AckMessage/NackMessage/RejectMessage) leads to. */
   retry: nested(runRetryOptionTable),
   /** Where `retry.onExhausted: 'dead-letter'` writes messages whose handler failed on every try. */
@@ -313,6 +324,8 @@ export interface ResolvedRunOptions {
   ordering: Ordering
   maxInFlightPerPartition: number
   maxInFlight: number
+  maxBufferedBytesPerPartition: number
+  maxBufferedBytes: number
   attempts: number
   initialBackoffMs: number
   maxBackoffMs: number

@@ -74,7 +74,14 @@ const queueHighWater = 1000
  */
 const metadataRangeBudget = 1400
 
-type PauseReason = 'backpressure' | 'nack-delay' | 'revoking' | 'stopped'
+type PauseReason = 'backpressure' | 'memory' | 'nack-delay' | 'revoking' | 'stopped'
+
+/** Bytes a message holds while queued or in a handler: key, value and headers, plus a fixed overhead. */
+function messageBytes(message: ConsumerMessage): number {
+  let bytes = 128 + (message.key?.length ?? 0) + (message.value?.length ?? 0)
+  for (const header of message.headers) bytes += header.key.length + (header.value?.length ?? 0)
+  return bytes
+}
 
 type Settlement = 'open' | 'acked' | 'nacked' | 'rejected'
 
@@ -91,6 +98,8 @@ class PartitionWork {
   readonly key: string
   readonly marks: PartitionMarks
   readonly queue: ConsumerMessage[] = []
+  /** Bytes of this partition's messages queued or in handlers. */
+  bytes = 0
   readonly pauseReasons = new Set<PauseReason>()
   readonly controller = new AbortController()
   /** Aborted when the partition is released: a retry waiting out its backoff gives up at once. */
@@ -154,6 +163,9 @@ export class MessageRunner implements RunHandle {
    */
   private readonly turns = new TurnBudget()
   private active = 0
+  /** Bytes of all messages queued or in handlers; at `maxBufferedBytes` every partition pauses. */
+  private bytes = 0
+  private memoryPaused = false
   private seeks = 0
   private marksSinceCommit = 0
   private commitTimer: NodeJS.Timeout | undefined
@@ -353,7 +365,46 @@ export class MessageRunner implements RunHandle {
     // Out of order, a queued message must hold the committed offset back from the moment it is queued.
     if (this.options.ordering !== 'partition') work.marks.begin(message.offset)
     work.queue.push(message)
-    if (work.queue.length >= queueHighWater) this.pause(work, 'backpressure')
+    this.hold(work, message)
+  }
+
+  /** Counts a queued message's bytes and pauses fetching where a bound is reached. */
+  private hold(work: PartitionWork, message: ConsumerMessage): void {
+    const bytes = messageBytes(message)
+    work.bytes += bytes
+    this.bytes += bytes
+    if (work.queue.length >= queueHighWater || work.bytes >= this.options.maxBufferedBytesPerPartition) {
+      this.pause(work, 'backpressure')
+    }
+    if (this.memoryPaused) this.pause(work, 'memory')
+    else if (this.bytes >= this.options.maxBufferedBytes) {
+      this.memoryPaused = true
+      for (const other of this.works.values()) this.pause(other, 'memory')
+    }
+  }
+
+  /** Messages left the runner (handled, or dropped from a queue): their bytes no longer count. */
+  private releaseBytes(work: PartitionWork, messages: readonly ConsumerMessage[]): void {
+    let bytes = 0
+    for (const message of messages) bytes += messageBytes(message)
+    work.bytes -= bytes
+    this.bytes -= bytes
+    // Resume at half the bounds, so a partition does not flap between paused and fetching.
+    if (
+      work.queue.length < queueHighWater / 2 &&
+      work.bytes < this.options.maxBufferedBytesPerPartition / 2
+    ) {
+      this.resume(work, 'backpressure')
+    }
+    if (this.memoryPaused && this.bytes < this.options.maxBufferedBytes / 2) {
+      this.memoryPaused = false
+      for (const other of this.works.values()) this.resume(other, 'memory')
+    }
+  }
+
+  private clearQueue(work: PartitionWork): void {
+    const dropped = work.queue.splice(0)
+    this.releaseBytes(work, dropped)
   }
 
   private pause(work: PartitionWork, reason: PauseReason): void {
@@ -437,7 +488,7 @@ export class MessageRunner implements RunHandle {
           if (left === 0) work.keysInFlight.delete(key)
           else work.keysInFlight.set(key, left)
         }
-        if (work.queue.length === 0) this.resume(work, 'backpressure')
+        this.releaseBytes(work, [message])
         this.schedule()
       })
     work.running.add(running)
@@ -545,7 +596,7 @@ export class MessageRunner implements RunHandle {
       .finally(() => {
         this.active--
         work.current = undefined
-        if (work.queue.length === 0) this.resume(work, 'backpressure')
+        this.releaseBytes(work, messages)
         this.schedule()
       })
   }
@@ -741,7 +792,7 @@ export class MessageRunner implements RunHandle {
   private stopPartition(work: PartitionWork, offset: bigint, error: unknown, attempts: number): void {
     const stopped = new PartitionStoppedError(work.tp.topic, work.tp.partition, offset, attempts, error)
     work.stopped = stopped
-    work.queue.length = 0
+    this.clearQueue(work)
     this.pause(work, 'stopped')
     this.stopped.push(stopped)
     this.report(stopped)
@@ -751,7 +802,7 @@ export class MessageRunner implements RunHandle {
   /** The partition goes back to `offset`: drop what is queued, seek, and pause for `delayMs`. */
   private redeliver(work: PartitionWork, offset: bigint, delayMs: number): void {
     if (!work.marks.rewind(offset)) return
-    work.queue.length = 0
+    this.clearQueue(work)
     work.nextOffset = offset
     work.lastSeek = ++this.seeks
     try {
@@ -942,7 +993,7 @@ export class MessageRunner implements RunHandle {
       .map((tp) => this.works.get(topicPartitionKey(tp.topic, tp.partition)))
       .filter((work) => work !== undefined)
     for (const work of works) {
-      work.queue.length = 0
+      this.clearQueue(work)
       work.releasing.abort()
       this.pause(work, 'revoking')
       if (!commit) work.controller.abort()
@@ -996,7 +1047,7 @@ export class MessageRunner implements RunHandle {
     process.off('SIGINT', this.onSignal)
     try {
       await this.loop
-      for (const work of this.works.values()) work.queue.length = 0
+      for (const work of this.works.values()) this.clearQueue(work)
       if (!(await this.drain(this.works.values(), timeoutMs))) {
         this.logger.warn('stop: handlers still running after the timeout; aborting their signal', {
           timeoutMs,
