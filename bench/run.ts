@@ -88,7 +88,7 @@ that rotates from one repetition to the next. It prints a forecast of its durati
   --scaling-clients a,b    clients of the scaling cases (samsa and the two best peers)
   --estimate               print the forecast and exit
   --out DIR                where results go (bench/results)
-  --timeout-ms N           limit for one measurement (600000)
+  --timeout-ms N           limit for one measurement (120000)
   --no-setup               skip bench/setup.sh (peer installation)
   --help                   this text
 `
@@ -161,7 +161,7 @@ function parseOptions(argv: string[]) {
     clients: names(values.clients),
     caseNames: names(values.cases),
     outDir: values.out ?? fileURLToPath(new URL('./results/', import.meta.url)),
-    timeoutMs: positiveInteger('timeout-ms', values['timeout-ms'], 600_000),
+    timeoutMs: positiveInteger('timeout-ms', values['timeout-ms'], 120_000),
     setup: !values['no-setup'],
   }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Optional peers of the benchmark that are too heavy (or not npm packages at all) to be devDependencies:
 #   - kcat, from Debian;
-#   - @confluentinc/kafka-javascript, whose librdkafka binding is compiled here against Debian's libraries.
+#   - @confluentinc/kafka-javascript, whose librdkafka binding is compiled here against Debian's libraries;
+#   - kafka-ts and @kafkats/client, pure JavaScript, pinned here so the peers of one run are one set.
 # It is installed into bench/.peers (git-ignored), not the project's node_modules, so an ordinary
 # `npm install` neither builds it (minutes on two cores) nor prunes it.
 #
@@ -14,6 +15,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 peers="$here/.peers"
 confluent_version="1.10.1"
 mkdir -p "$peers"
+# npm 11 runs install scripts only for packages the project allows; the confluent binding's build is one.
+[ -f "$peers/package.json" ] ||
+  echo '{ "name": "samsa-bench-peers", "private": true, "allowScripts": { "@confluentinc/kafka-javascript": true } }' \
+    >"$peers/package.json"
 
 note() { printf 'bench setup: %s\n' "$*" >&2; }
 
@@ -61,10 +66,6 @@ else
     echo "apt-get could not install the build dependencies of librdkafka" >"$peers/confluent.unavailable"
     note "confluent unavailable: build dependencies missing"
   else
-    # npm 11 runs install scripts only for packages the project allows; the binding's build is its install script.
-    [ -f "$peers/package.json" ] ||
-      echo '{ "name": "samsa-bench-peers", "private": true, "allowScripts": { "@confluentinc/kafka-javascript": true } }' \
-        >"$peers/package.json"
     # The binding must be built for the Node that runs the benchmark (the project's Node, not the system's):
     # npm and node-gyp run on it (first on PATH), and compile against its headers, taken from the npm
     # package of the same Node build, since a machine-wide npm `nodedir` may point at another version's.
@@ -93,4 +94,23 @@ else
     fi
   fi
 fi
+
+# Pure-JavaScript peers: a plain npm install into bench/.peers, skipped when the pinned version is there.
+npm_peer() {
+  local name="$1" version="$2" note_file="$peers/$(echo "$1" | tr '@/' '__').unavailable"
+  local pkg="$peers/node_modules/$name/package.json"
+  if [ -f "$pkg" ] && grep -q "\"version\": \"$version\"" "$pkg"; then
+    rm -f "$note_file"
+    return
+  fi
+  note "installing $name@$version into bench/.peers"
+  if (cd "$peers" && PATH="$node_dir:$PATH" npm install --no-audit --no-fund "$name@$version" >"$peers/npm-peers.log" 2>&1); then
+    rm -f "$note_file"
+  else
+    { echo "npm install $name@$version failed; last lines of $peers/npm-peers.log:"; tail -5 "$peers/npm-peers.log"; } >"$note_file"
+    note "$name unavailable (see $peers/npm-peers.log)"
+  fi
+}
+npm_peer kafka-ts 1.5.0
+npm_peer @kafkats/client 0.12.0
 exit 0

@@ -122,7 +122,7 @@ async function latency(task: LatencyTask) {
       value: primer.value(template),
     })),
   })
-  await primer.ready
+  await primer.ready()
   const start = performance.now()
   await paceSends(task.ratePerSec, task.messages, (count) => {
     const messages = Array.from({ length: count }, () => ({

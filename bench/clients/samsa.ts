@@ -144,7 +144,7 @@ async function latency(task: LatencyTask) {
   for (const { partition } of partitions) {
     void producer.send({ topic: task.topic, partition, value: primer.value(template) })
   }
-  await primer.ready
+  await primer.ready()
   const start = performance.now()
   await paceSends(task.ratePerSec, task.messages, (count) => {
     for (let i = 0; i < count; i++) {

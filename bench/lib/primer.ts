@@ -36,8 +36,23 @@ export class Primer {
     return true
   }
 
-  /** Resolves once a primer came back from every partition. */
-  get ready(): Promise<void> {
-    return this.done.promise
+  /**
+   * Resolves once a primer came back from every partition; rejects after `timeoutMs`, so a client that
+   * never delivers them fails with a reason instead of running into the runner's time limit.
+   */
+  ready(timeoutMs = 30_000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `primer records of partitions ${[...this.waiting].join(', ')} not consumed within ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      )
+    })
+    return Promise.race([this.done.promise, expired]).finally(() => clearTimeout(timer))
   }
 }
