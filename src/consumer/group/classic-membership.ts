@@ -21,7 +21,6 @@
 import { backoffDelay, sleep } from '../../cluster/backoff.ts'
 import type { MetadataSnapshot } from '../../cluster/metadata.ts'
 import { IllegalStateError, isRetriable, KafkaError } from '../../common/errors.ts'
-import type { Logger } from '../../common/logger.ts'
 import type { TopicPartition } from '../../common/types.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
 import { ErrorCode } from '../../protocol/errors/error-codes.ts'
@@ -39,47 +38,17 @@ import {
   encodeAssignment,
   encodeSubscription,
 } from './consumer-protocol.ts'
-import type { GroupCluster } from './group-cluster.ts'
-import type { ResolvedGroupOptions } from './group-options.ts'
-import { Liveness, type MemberState } from './liveness.ts'
-import {
-  type GroupMembership,
-  invokeListener,
-  type ListenerEvent,
-  sortedCopy,
-  subtract,
-} from './membership.ts'
-import type {
-  AssignmentTarget,
-  GroupMetadata,
-  MembershipHooks,
-  RebalanceListener,
-} from './rebalance-listener.ts'
+import type { MemberState } from './liveness.ts'
+import { invokeListener, type ListenerEvent, sortedCopy, subtract } from './membership.ts'
+import { MembershipBase, type MembershipInit } from './membership-base.ts'
+import type { GroupMetadata, RebalanceListener } from './rebalance-listener.ts'
 import { matchTopics, type TopicSubscription } from './topic-subscription.ts'
 
 const NO_GENERATION = -1
 
-export interface ClassicMembershipInit {
-  cluster: GroupCluster
-  options: ResolvedGroupOptions
-  target: AssignmentTarget
-  hooks?: MembershipHooks
-  logger: Logger
-  retryBackoffMs: number
-  retryBackoffMaxMs: number
-}
-
-export class ClassicMembership implements GroupMembership {
-  private readonly cluster: GroupCluster
-  private readonly options: ResolvedGroupOptions
-  private readonly target: AssignmentTarget
-  private readonly hooks: MembershipHooks
-  private readonly logger: Logger
-  private readonly retryBackoffMs: number
-  private readonly retryBackoffMaxMs: number
+export class ClassicMembership extends MembershipBase {
   private readonly assignors: PartitionAssignor[]
   private readonly protocol: RebalanceProtocol
-  private readonly liveness: Liveness
 
   private subscription: TopicSubscription | undefined
   private listener: RebalanceListener = {}
@@ -98,55 +67,36 @@ export class ClassicMembership implements GroupMembership {
   private rejoinNeeded = true
   private pollExpired = false
   private running: Promise<void> | undefined
-  private closing = false
-  private failure: KafkaError | undefined
   private stable = false
-  private stableWaiters: Array<() => void> = []
   private wakeLoop: (() => void) | undefined
   private heartbeatTimer: NodeJS.Timeout | undefined
   private metadataTimer: NodeJS.Timeout | undefined
 
-  constructor(init: ClassicMembershipInit) {
-    this.cluster = init.cluster
-    this.options = init.options
-    this.target = init.target
-    this.hooks = init.hooks ?? {}
-    this.logger = init.logger
-    this.retryBackoffMs = init.retryBackoffMs
-    this.retryBackoffMaxMs = init.retryBackoffMaxMs
+  constructor(init: MembershipInit) {
+    super(init, 'classic')
     this.assignors = init.options.assignors
     this.protocol = rebalanceProtocolOf(this.assignors)
-    this.liveness = new Liveness({
-      protocol: 'classic',
-      groupId: init.options.groupId,
-      groupInstanceId: init.options.groupInstanceId,
-      maxPollIntervalMs: init.options.maxPollIntervalMs,
-      connection: init.options.backgroundHeartbeat ? init.cluster.connectionSettings : undefined,
-      logger: init.logger,
-      onAnswer: (answer) => this.onBackgroundAnswer(answer),
-      onPollExpired: (left) => this.onPollTimeout(left),
-    })
   }
 
-  get rebalanceInProgress(): boolean {
+  override get rebalanceInProgress(): boolean {
     return !this.stable
   }
 
-  subscribe(subscription: TopicSubscription, listener: RebalanceListener): void {
+  override subscribe(subscription: TopicSubscription, listener: RebalanceListener): void {
     this.subscription = subscription
     this.listener = listener
     this.requestRejoin('subscription changed')
     this.running ??= this.run()
   }
 
-  notePoll(): void {
+  override notePoll(): void {
     if (this.liveness.notePoll() && this.pollExpired) {
       this.pollExpired = false
       this.requestRejoin('the application polled again after a poll timeout')
     }
   }
 
-  groupMetadata(): GroupMetadata {
+  override groupMetadata(): GroupMetadata {
     return {
       groupId: this.options.groupId,
       // The coordinator accepts commits from the current generation until the rebalance reaches SyncGroup,
@@ -158,21 +108,11 @@ export class ClassicMembership implements GroupMembership {
     }
   }
 
-  whenStable(): Promise<void> {
-    if (this.stable || this.closing || this.failure !== undefined) return Promise.resolve()
-    return new Promise((resolve) => this.stableWaiters.push(resolve))
+  protected override isStable(): boolean {
+    return this.stable
   }
 
-  takeFailure(): KafkaError | undefined {
-    const failure = this.failure
-    this.failure = undefined
-    return failure
-  }
-
-  async close(): Promise<void> {
-    if (this.closing) return
-    this.closing = true
-    this.liveness.stopPollClock()
+  protected override async shutdown(): Promise<void> {
     this.stopTimers()
     this.wake()
     if (this.owned.length > 0) {
@@ -182,8 +122,6 @@ export class ClassicMembership implements GroupMembership {
     if (this.memberId !== '' && this.options.groupInstanceId === null)
       await this.leaveGroup('consumer closed')
     this.setStable(false)
-    this.releaseWaiters()
-    this.liveness.close()
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -493,7 +431,7 @@ export class ClassicMembership implements GroupMembership {
   }
 
   /** The worker heartbeated while the main thread was busy; act on the answer as on our own. */
-  private onBackgroundAnswer(answer: { epoch: number; response: unknown }): void {
+  protected override onBackgroundAnswer(answer: { epoch: number; response: unknown }): void {
     if (this.closing || answer.epoch !== this.generationId) return
     this.onHeartbeatAnswer((answer.response as { errorCode: number }).errorCode, undefined)
   }
@@ -588,7 +526,7 @@ export class ClassicMembership implements GroupMembership {
   // ---------------------------------------------------------------------------------------------------------
 
   /** `left`: the heartbeat worker already sent LeaveGroup (it noticed while the main thread was blocked). */
-  private onPollTimeout(left = false): void {
+  protected override onPollTimeout(left = false): void {
     if (this.closing) return
     this.logger.warn(
       'the application did not poll within maxPollIntervalMs; leaving the group so its partitions can move',
@@ -661,12 +599,6 @@ export class ClassicMembership implements GroupMembership {
   private setStable(stable: boolean): void {
     this.stable = stable
     if (stable) this.releaseWaiters()
-  }
-
-  private releaseWaiters(): void {
-    const waiters = this.stableWaiters
-    this.stableWaiters = []
-    for (const resolve of waiters) resolve()
   }
 
   private stopTimers(): void {

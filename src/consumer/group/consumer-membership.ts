@@ -21,7 +21,6 @@
 import { randomUUID } from 'node:crypto'
 import { backoffDelay } from '../../cluster/backoff.ts'
 import { ConfigError, KafkaError } from '../../common/errors.ts'
-import type { Logger } from '../../common/logger.ts'
 import type { TopicPartition } from '../../common/types.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
 import { ErrorCode } from '../../protocol/errors/error-codes.ts'
@@ -29,41 +28,17 @@ import {
   ConsumerGroupHeartbeat,
   type ConsumerGroupHeartbeatResponse,
 } from '../../protocol/messages/consumer-group-heartbeat.ts'
-import type { GroupCluster } from './group-cluster.ts'
-import type { ResolvedGroupOptions } from './group-options.ts'
-import { Liveness, type MemberState } from './liveness.ts'
-import { type GroupMembership, invokeListener, sortedCopy, subtract } from './membership.ts'
-import type {
-  AssignmentTarget,
-  GroupMetadata,
-  MembershipHooks,
-  RebalanceListener,
-} from './rebalance-listener.ts'
+import type { MemberState } from './liveness.ts'
+import { invokeListener, sortedCopy, subtract } from './membership.ts'
+import { MembershipBase, type MembershipInit } from './membership-base.ts'
+import type { GroupMetadata, RebalanceListener } from './rebalance-listener.ts'
 import type { TopicSubscription } from './topic-subscription.ts'
 
 const JOIN_EPOCH = 0
 const LEAVE_EPOCH = -1
 const STATIC_LEAVE_EPOCH = -2
 
-export interface ConsumerMembershipInit {
-  cluster: GroupCluster
-  options: ResolvedGroupOptions
-  target: AssignmentTarget
-  hooks?: MembershipHooks
-  logger: Logger
-  retryBackoffMs: number
-  retryBackoffMaxMs: number
-}
-
-export class ConsumerMembership implements GroupMembership {
-  private readonly cluster: GroupCluster
-  private readonly options: ResolvedGroupOptions
-  private readonly target: AssignmentTarget
-  private readonly hooks: MembershipHooks
-  private readonly logger: Logger
-  private readonly retryBackoffMs: number
-  private readonly retryBackoffMaxMs: number
-  private readonly liveness: Liveness
+export class ConsumerMembership extends MembershipBase {
   private coordinatorAddress: MemberState['coordinator'] = null
   /** Client-generated, kept for the consumer's lifetime (KIP-1082). */
   private memberId: string = randomUUID()
@@ -80,39 +55,20 @@ export class ConsumerMembership implements GroupMembership {
   private heartbeatInFlight = false
   private failedAttempts = 0
   private joined = false
-  private closing = false
   private pollExpired = false
-  private failure: KafkaError | undefined
-  private stableWaiters: Array<() => void> = []
   /** Topic name → id, remembered from the assignments that named them, to report owned partitions by id. */
   private readonly topicIds = new Map<string, string>()
 
-  constructor(init: ConsumerMembershipInit) {
-    this.cluster = init.cluster
-    this.options = init.options
-    this.target = init.target
-    this.hooks = init.hooks ?? {}
-    this.logger = init.logger
-    this.retryBackoffMs = init.retryBackoffMs
-    this.retryBackoffMaxMs = init.retryBackoffMaxMs
+  constructor(init: MembershipInit) {
+    super(init, 'consumer')
     this.heartbeatIntervalMs = init.options.heartbeatIntervalMs
-    this.liveness = new Liveness({
-      protocol: 'consumer',
-      groupId: init.options.groupId,
-      groupInstanceId: init.options.groupInstanceId,
-      maxPollIntervalMs: init.options.maxPollIntervalMs,
-      connection: init.options.backgroundHeartbeat ? init.cluster.connectionSettings : undefined,
-      logger: init.logger,
-      onAnswer: (answer) => this.onBackgroundAnswer(answer),
-      onPollExpired: (left) => this.onPollTimeout(left),
-    })
   }
 
-  get rebalanceInProgress(): boolean {
+  override get rebalanceInProgress(): boolean {
     return !this.joined || this.reconciling !== undefined || this.pendingTarget !== undefined
   }
 
-  subscribe(subscription: TopicSubscription, listener: RebalanceListener): void {
+  override subscribe(subscription: TopicSubscription, listener: RebalanceListener): void {
     if (subscription.kind === 'pattern' && subscription.pattern.flags !== '') {
       throw new ConfigError(
         'subscribe.topics',
@@ -124,7 +80,7 @@ export class ConsumerMembership implements GroupMembership {
     this.scheduleHeartbeat(0)
   }
 
-  notePoll(): void {
+  override notePoll(): void {
     if (this.liveness.notePoll() && this.pollExpired) {
       this.pollExpired = false
       this.memberEpoch = JOIN_EPOCH
@@ -132,7 +88,7 @@ export class ConsumerMembership implements GroupMembership {
     }
   }
 
-  groupMetadata(): GroupMetadata {
+  override groupMetadata(): GroupMetadata {
     return {
       groupId: this.options.groupId,
       generationId: this.joined ? this.memberEpoch : -1,
@@ -142,28 +98,16 @@ export class ConsumerMembership implements GroupMembership {
     }
   }
 
-  whenStable(): Promise<void> {
-    if (!this.rebalanceInProgress || this.closing || this.failure !== undefined) return Promise.resolve()
-    return new Promise((resolve) => this.stableWaiters.push(resolve))
+  protected override isStable(): boolean {
+    return !this.rebalanceInProgress
   }
 
-  takeFailure(): KafkaError | undefined {
-    const failure = this.failure
-    this.failure = undefined
-    return failure
-  }
-
-  async close(): Promise<void> {
-    if (this.closing) return
-    this.closing = true
-    this.liveness.stopPollClock()
+  protected override async shutdown(): Promise<void> {
     clearTimeout(this.heartbeatTimer)
     this.publishMember()
     await this.reconciling
     if (this.owned.length > 0) await this.release(this.owned, 'revoked')
     if (this.joined) await this.leave('consumer closed')
-    this.releaseWaiters()
-    this.liveness.close()
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -234,7 +178,7 @@ export class ConsumerMembership implements GroupMembership {
    * a new target assignment, a fencing) is acted on as if this thread had sent the heartbeat; one older than
    * what this thread has seen since is dropped, since the next full heartbeat gets the current state anyway.
    */
-  private onBackgroundAnswer(answer: { version: number; epoch: number; response: unknown }): void {
+  protected override onBackgroundAnswer(answer: { version: number; epoch: number; response: unknown }): void {
     if (this.closing || this.pollExpired || !this.joined) return
     const response = answer.response as ConsumerGroupHeartbeatResponse
     const current =
@@ -424,7 +368,7 @@ export class ConsumerMembership implements GroupMembership {
   // ---------------------------------------------------------------------------------------------------------
 
   /** `left`: the heartbeat worker already left the group (it noticed while the main thread was blocked). */
-  private onPollTimeout(left = false): void {
+  protected override onPollTimeout(left = false): void {
     if (this.closing || !this.joined) return
     this.logger.warn(
       'the application did not poll within maxPollIntervalMs; leaving the group so its partitions can move',
@@ -477,11 +421,5 @@ export class ConsumerMembership implements GroupMembership {
     this.logger.error('consumer group membership failed', { groupId: this.options.groupId, error })
     clearTimeout(this.heartbeatTimer)
     this.releaseWaiters()
-  }
-
-  private releaseWaiters(): void {
-    const waiters = this.stableWaiters
-    this.stableWaiters = []
-    for (const resolve of waiters) resolve()
   }
 }

@@ -6,28 +6,16 @@
  */
 
 import { ConfigError, IllegalStateError, type KafkaError } from '../../common/errors.ts'
-import type { Logger } from '../../common/logger.ts'
 import { createMembership } from './create-membership.ts'
 import { type GroupCluster, groupClusterOf, isGroupClusterSource } from './group-cluster.ts'
-import type { ResolvedGroupOptions } from './group-options.ts'
 import type { GroupMembership } from './membership.ts'
-import type {
-  AssignmentTarget,
-  GroupMetadata,
-  MembershipHooks,
-  RebalanceListener,
-} from './rebalance-listener.ts'
+import type { MembershipInit } from './membership-base.ts'
+import type { GroupMetadata, RebalanceListener } from './rebalance-listener.ts'
 import { parseSubscription } from './topic-subscription.ts'
 
-export interface GroupSubscriptionInit {
+export interface GroupSubscriptionInit extends Omit<MembershipInit, 'cluster'> {
   /** The consumer's cluster; must be the shared Cluster (or offer its coordinator and metadata methods). */
   cluster: object
-  options: ResolvedGroupOptions
-  target: AssignmentTarget
-  hooks?: MembershipHooks
-  logger: Logger
-  retryBackoffMs: number
-  retryBackoffMaxMs: number
 }
 
 export class GroupSubscription {
