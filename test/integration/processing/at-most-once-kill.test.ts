@@ -72,8 +72,20 @@ it('at-most-once: a member SIGKILLed mid-batch, then its successor: no message i
     },
     60_000,
   )
+  // SIGTERM: the member stops gracefully (handleSignals), commits and exits 0.
   second.child.kill('SIGTERM')
   expect(await second.exited).toBe(0)
+  const probe = kafka.consumer({ groupId })
+  try {
+    const committed = await probe.committed(
+      Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition })),
+    )
+    expect(committed.map((c) => c.offset)).toEqual(
+      Array.from({ length: PARTITIONS }, () => BigInt(PER_PARTITION)),
+    )
+  } finally {
+    await probe.close()
+  }
 
   const lines = ledgerLines(ledger)
   const seen = new Set<string>()

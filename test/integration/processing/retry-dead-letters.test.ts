@@ -183,3 +183,51 @@ it('while a record waits out its backoff, other partitions flow and the member k
   expect(p0Tries).toBe(2)
   expect(handled.filter((v) => v.startsWith('p0-'))).toEqual(Array.from({ length: 20 }, (_, i) => `p0-m${i}`))
 })
+
+it('random handler failures with retries: nothing lost, and committed offsets never move backwards', async () => {
+  const partitions = 3
+  const perPartition = 60
+  const topic = await setup(partitions, perPartition)
+  // A fixed pseudo-random sequence (a linear congruential generator), so every run fails the same way.
+  let seed = 12345
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed / 2 ** 31
+  }
+  const succeeded = new Set<string>()
+  let failures = 0
+  const commits = new Map<number, bigint[]>()
+  const consumer = kafka.consumer({
+    groupId: uniqueName('retry-random'),
+    enableAutoCommit: false,
+    autoOffsetReset: 'earliest',
+    onCommit: (event) => {
+      if (event.error !== null) return
+      for (const o of event.offsets) commits.set(o.partition, [...(commits.get(o.partition) ?? []), o.offset])
+    },
+  })
+  const handle = await consumer.run({
+    topics: [topic],
+    partitionsConcurrency: partitions,
+    commit: { everyMs: 50 },
+    retry: { attempts: 20, initialBackoffMs: 5, maxBackoffMs: 20 },
+    eachMessage: ({ message }) => {
+      if (random() < 0.2) {
+        failures++
+        throw new Error('random failure')
+      }
+      succeeded.add(String(message.value))
+    },
+  })
+  try {
+    await waitFor('every record succeeded once', () => succeeded.size === partitions * perPartition)
+  } finally {
+    await handle.stop()
+  }
+  expect(failures).toBeGreaterThan(0)
+  for (let p = 0; p < partitions; p++) {
+    const offsets = commits.get(p) ?? []
+    expect(offsets.every((o, i) => i === 0 || o >= offsets[i - 1]!)).toBe(true)
+    expect(offsets.at(-1)).toBe(BigInt(perPartition))
+  }
+})
