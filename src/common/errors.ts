@@ -25,6 +25,7 @@ export const ClientErrorCode = {
   authentication: -1012,
   state: -1013,
   wakeup: -1014,
+  transactionOutcomeUnknown: -1015,
 } as const
 
 /** Where an error happened, as far as the thrower knows. */
@@ -258,6 +259,21 @@ export class TransactionAbortableError extends BrokerError {
   override name = 'TransactionAbortableError'
   constructor(message: string, context: KafkaErrorContext = {}) {
     super(message, 120, 'TRANSACTION_ABORTABLE', { ...context, retriable: false })
+  }
+}
+
+/**
+ * Whether the transaction committed is unknown: its EndTxn timed out (or its connection broke) with the
+ * request possibly delivered, or a record's produce outcome inside it is unknown. The transaction may or
+ * may not have committed, so retrying the commit could tear it or commit twice. Call
+ * `abortTransaction()`: the producer re-initialises (a new epoch, which makes the coordinator finish or
+ * abort whatever was open), then re-read your input from the last committed offsets; those tell which way
+ * it went.
+ */
+export class TransactionOutcomeUnknownError extends KafkaError {
+  override name = 'TransactionOutcomeUnknownError'
+  constructor(message: string, context: KafkaErrorContext = {}) {
+    super(message, ClientErrorCode.transactionOutcomeUnknown, { ...context, retriable: false })
   }
 }
 

@@ -215,6 +215,22 @@ export class Producer {
     return this.transactions?.state ?? null
   }
 
+  /** On close: aborts the open transaction, if any; a failure is logged (the coordinator's timeout remains). */
+  private async abortOpenTransaction(): Promise<void> {
+    const manager = this.transactions
+    if (manager === null) return
+    if (manager.state !== 'in-transaction' && manager.state !== 'abortable-error') return
+    try {
+      await manager.abortTransaction()
+      this.logger.info('aborted the open transaction on close', { transactionalId: manager.transactionalId })
+    } catch (error) {
+      this.logger.warn('could not abort the open transaction on close', {
+        transactionalId: manager.transactionalId,
+        error,
+      })
+    }
+  }
+
   private async abortAfter(manager: TransactionManager, cause: unknown): Promise<void> {
     if (manager.state === 'fatal-error') return
     try {
@@ -321,6 +337,10 @@ export class Producer {
   /**
    * Flushes, then stops the producer. Records still unsent after `timeoutMs` fail with {@link ClosedError},
    * as do sends made after this call. The shared cluster (connections, metadata) stays open.
+   *
+   * A transactional producer with an open transaction aborts it first (its records and offsets never become
+   * visible), rather than leaving it open until the coordinator's `transactionTimeoutMs` runs out and
+   * blocking `read_committed` readers of its partitions meanwhile. A commit still in progress is not touched.
    */
   close(options: ProducerCloseOptions = {}): Promise<void> {
     this.closing ??= this.shutDown(options)
@@ -338,7 +358,7 @@ export class Producer {
       timer = setTimeout(() => resolve('timeout'), timeoutMs)
     })
     try {
-      const outcome = await Promise.race([this.flush(), timedOut])
+      const outcome = await Promise.race([this.abortOpenTransaction().then(() => this.flush()), timedOut])
       if (outcome === 'timeout') {
         this.logger.warn('producer closed before every record was sent', {
           timeoutMs,

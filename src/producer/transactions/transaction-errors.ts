@@ -13,6 +13,7 @@ import {
   KafkaError,
   ProducerFencedError,
   TransactionAbortableError,
+  TransactionOutcomeUnknownError,
 } from '../../common/errors.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
 import { ErrorCode } from '../../protocol/errors/error-codes.ts'
@@ -87,7 +88,12 @@ export function isStaleMemberCode(code: number): boolean {
 
 /** Wraps a failure that dooms the open transaction, keeping the original as the cause. */
 export function abortableError(transactionalId: string, cause: unknown): KafkaError {
-  if (cause instanceof TransactionAbortableError || cause instanceof CommitFailedError) return cause
+  if (
+    cause instanceof TransactionAbortableError ||
+    cause instanceof CommitFailedError ||
+    cause instanceof TransactionOutcomeUnknownError
+  )
+    return cause
   const reason = cause instanceof Error ? cause.message : String(cause)
   return new TransactionAbortableError(
     `the open transaction of transactionalId "${transactionalId}" cannot commit (${reason}); call ` +
@@ -99,4 +105,22 @@ export function abortableError(transactionalId: string, cause: unknown): KafkaEr
 /** An operation called in a state that does not allow it, with what to do instead. */
 export function illegalState(message: string): IllegalStateError {
   return new IllegalStateError(message)
+}
+
+/**
+ * The error for a transaction whose outcome cannot be known: `what` (an EndTxn, a record) failed with
+ * `cause`, a timeout or broken connection after which the request may or may not have taken effect.
+ */
+export function outcomeUnknownError(
+  transactionalId: string,
+  what: string,
+  cause: unknown,
+): TransactionOutcomeUnknownError {
+  const reason = cause instanceof Error ? cause.message : String(cause)
+  return new TransactionOutcomeUnknownError(
+    `the outcome of the transaction of transactionalId "${transactionalId}" is unknown: ${what} failed ` +
+      `(${reason}) and may or may not have taken effect. It is never retried; call abortTransaction(), ` +
+      'which re-initialises the producer, then continue from the last committed offsets',
+    { cause },
+  )
 }

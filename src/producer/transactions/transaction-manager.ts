@@ -11,7 +11,14 @@
  */
 
 import type { Cluster } from '../../cluster/cluster.ts'
-import { CommitFailedError, ConfigError, KafkaError } from '../../common/errors.ts'
+import {
+  CommitFailedError,
+  ConfigError,
+  ConnectionError,
+  KafkaError,
+  TimeoutError,
+  type TransactionOutcomeUnknownError,
+} from '../../common/errors.ts'
 import type { Logger } from '../../common/logger.ts'
 import { topicPartitionKey } from '../../common/types.ts'
 import { validateOffset, validatePartition, validateTopicName } from '../../common/validate.ts'
@@ -33,6 +40,7 @@ import {
   fencedError,
   illegalState,
   isStaleMemberCode,
+  outcomeUnknownError,
   transactionErrorForCode,
 } from './transaction-errors.ts'
 import { canTransition, stateProblem, type TransactionState } from './transaction-state.ts'
@@ -82,6 +90,12 @@ export class TransactionManager {
   private addingPartitions: Promise<void> | null = null
   /** Version 1: a batch with a sequence number failed, so the epoch must be bumped before the next transaction. */
   private epochBumpRequired = false
+  /**
+   * Something in the open transaction ended with an unknown outcome (an EndTxn or a record timed out after
+   * it may have been delivered). The abort then re-initialises instead of sending EndTxn: a new epoch makes
+   * the coordinator complete or abort what it has, and nothing of this transaction is ever retried.
+   */
+  private reinitRequired = false
 
   constructor(dependencies: TransactionManagerDependencies) {
     this.dependencies = dependencies
@@ -184,7 +198,9 @@ export class TransactionManager {
     const kind = failureKind(error)
     if (kind === 'abortable') {
       if (this.currentState === 'in-transaction' || this.currentState === 'committing') {
-        this.lastError = abortableError(this.transactionalId, error)
+        this.lastError = isIndefinite(error)
+          ? this.outcomeUnknown('a record', error)
+          : abortableError(this.transactionalId, error)
         this.transitionTo('abortable-error')
       }
     } else {
@@ -223,7 +239,9 @@ export class TransactionManager {
   /**
    * Commits the open transaction: sends every buffered record, then asks the coordinator to commit. Throws
    * {@link TransactionAbortableError} (or the offset commit's {@link CommitFailedError}) if anything in the
-   * transaction failed; abort then. A commit interrupted by a timeout is finished by calling this again.
+   * transaction failed; abort then. An EndTxn that timed out or lost its connection rejects with
+   * {@link TransactionOutcomeUnknownError} and is never retried (a retry could commit twice or tear the
+   * transaction): abort, which re-initialises the producer, and continue from the last committed offsets.
    */
   async commitTransaction(): Promise<void> {
     this.require('commitTransaction')
@@ -236,6 +254,11 @@ export class TransactionManager {
         await this.endTransaction(true)
         this.transitionTo('ready')
       } catch (error) {
+        if (isIndefinite(error) && failureKind(error) === 'abortable') {
+          this.lastError = this.outcomeUnknown('EndTxn (commit)', error)
+          this.transitionTo('abortable-error')
+          throw this.lastError
+        }
         this.failTransaction(error)
         throw this.surface(error)
       }
@@ -260,7 +283,13 @@ export class TransactionManager {
       )
       await this.dependencies.flush()
       try {
-        await this.endTransaction(false)
+        if (this.reinitRequired) {
+          // Like a restarted instance: InitProducerId without the current id bumps the epoch, fencing this
+          // producer's own earlier requests, and makes the coordinator finish whatever it had open.
+          await this.initProducerId(-1n, -1)
+          this.transactionStarted = false
+          this.reinitRequired = false
+        } else await this.endTransaction(false)
         if (this.version === 1 && this.epochBumpRequired) {
           // A failed batch used up sequence numbers the broker never saw; a new epoch restarts them (KIP-360).
           await this.initProducerId(this.idempotence.producerId, this.idempotence.producerEpoch)
@@ -451,22 +480,30 @@ export class TransactionManager {
       return
     }
     if (this.addingPartitions !== null) await this.addingPartitions
-    const response = await this.withTransactionCoordinator((connection) =>
-      connection
-        .request(
-          EndTxn,
-          {
-            transactionalId: this.transactionalId,
-            producerId: this.idempotence.producerId,
-            producerEpoch: this.idempotence.producerEpoch,
-            committed: commit,
-          },
-          {
-            ...(this.version === 1 ? { maxVersion: transactionV1MaxVersions.endTxn } : {}),
-            timeoutMs: this.dependencies.requestTimeoutMs,
-          },
-        )
-        .then((answer) => this.check(answer.errorCode, connection, answer)),
+    // A commit is retried only after a definite rejection (coordinator moved, loading, busy); after a timeout
+    // or broken connection it may have landed, and the caller learns that the outcome is unknown instead.
+    const policy = this.retryPolicy()
+    const retryPolicy = commit
+      ? { ...policy, isRetriable: (error: unknown) => !isIndefinite(error) && policy.isRetriable(error) }
+      : policy
+    const response = await this.withTransactionCoordinator(
+      (connection) =>
+        connection
+          .request(
+            EndTxn,
+            {
+              transactionalId: this.transactionalId,
+              producerId: this.idempotence.producerId,
+              producerEpoch: this.idempotence.producerEpoch,
+              committed: commit,
+            },
+            {
+              ...(this.version === 1 ? { maxVersion: transactionV1MaxVersions.endTxn } : {}),
+              timeoutMs: this.dependencies.requestTimeoutMs,
+            },
+          )
+          .then((answer) => this.check(answer.errorCode, connection, answer)),
+      retryPolicy,
     )
     // EndTxn v5+ (version 2) hands out the next epoch, or a new producer id once the epoch is exhausted.
     if (response.producerId >= 0n) this.idempotence.assign(response.producerId, response.producerEpoch)
@@ -477,8 +514,11 @@ export class TransactionManager {
    * Runs a request against the transaction coordinator, retrying retriable errors (coordinator moved or
    * loading, CONCURRENT_TRANSACTIONS while the previous transaction finishes) for up to `maxBlockMs`.
    */
-  private withTransactionCoordinator<T>(operation: (connection: Connection) => Promise<T>): Promise<T> {
-    return this.cluster.withCoordinator('transaction', this.transactionalId, operation, this.retryPolicy())
+  private withTransactionCoordinator<T>(
+    operation: (connection: Connection) => Promise<T>,
+    retryPolicy = this.retryPolicy(),
+  ): Promise<T> {
+    return this.cluster.withCoordinator('transaction', this.transactionalId, operation, retryPolicy)
   }
 
   private retryPolicy(): { retries: number; isRetriable: (error: unknown) => boolean } {
@@ -550,6 +590,11 @@ export class TransactionManager {
     }
   }
 
+  private outcomeUnknown(what: string, cause: unknown): TransactionOutcomeUnknownError {
+    this.reinitRequired = true
+    return outcomeUnknownError(this.transactionalId, what, cause)
+  }
+
   private fail(error: unknown): void {
     if (this.currentState === 'fatal-error') return
     const kafkaError =
@@ -575,7 +620,13 @@ export class TransactionManager {
   }
 }
 
-/** AddPartitionsToTxn's answer for partitions not tried because another in the request failed. */
+/**
+ * Errors after which a request may or may not have reached the broker and taken effect: a timeout, or a
+ * connection that broke with the request in flight.
+ */
+function isIndefinite(error: unknown): boolean {
+  return error instanceof TimeoutError || error instanceof ConnectionError
+}
 
 function validateOffsets(offsets: TransactionOffsets): TxnOffsetCommitRequestTopic[] {
   if (!Array.isArray(offsets)) {

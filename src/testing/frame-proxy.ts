@@ -1,0 +1,111 @@
+/**
+ * A TCP proxy between a client and the brokers that understands Kafka framing well enough to lose chosen
+ * frames: it forwards every request, and swallows the response to the requests a rule picks (by API key).
+ * The broker has then acted on the request while the client never hears of it: the indefinite outcome a
+ * real network partition produces, made deterministic for tests.
+ *
+ * Plug it in through the client's socket factory: every connection the client opens goes to a local
+ * listener of this proxy, which connects onwards to the broker the client asked for.
+ */
+
+import * as net from 'node:net'
+import type { BrokerEndpoint, SocketFactory } from '../network/socket-factory.ts'
+import { whenSocketReady } from '../network/socket-factory.ts'
+
+/** Which responses to drop: the next `count` responses to requests with API key `apiKey`. */
+interface DropRule {
+  apiKey: number
+  remaining: number
+}
+
+export class FrameProxy {
+  private readonly listeners = new Map<string, Promise<net.Server>>()
+  private readonly sockets = new Set<net.Socket>()
+  private readonly rules: DropRule[] = []
+  /** API keys of the requests whose responses were dropped, in order. */
+  readonly dropped: number[] = []
+
+  /** A socket factory routing the client's connections through this proxy. */
+  readonly socketFactory: SocketFactory = async (endpoint, signal) => {
+    const server = await this.listenerFor(endpoint)
+    const { port } = server.address() as net.AddressInfo
+    const socket = net.connect({ host: '127.0.0.1', port, noDelay: true })
+    return whenSocketReady(socket, 'connect', signal)
+  }
+
+  /** Drops the responses to the next `count` requests with API key `apiKey` (the requests do reach the broker). */
+  dropResponses(apiKey: number, count = 1): void {
+    this.rules.push({ apiKey, remaining: count })
+  }
+
+  /** Stops listening and cuts every proxied connection. */
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy()
+    const servers = await Promise.all(this.listeners.values())
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))))
+  }
+
+  private listenerFor(endpoint: BrokerEndpoint): Promise<net.Server> {
+    const key = `${endpoint.host}:${endpoint.port}`
+    let listener = this.listeners.get(key)
+    if (listener === undefined) {
+      listener = new Promise((resolve, reject) => {
+        const server = net.createServer((client) => this.proxy(client, endpoint))
+        server.once('error', reject)
+        server.listen(0, '127.0.0.1', () => resolve(server))
+      })
+      this.listeners.set(key, listener)
+    }
+    return listener
+  }
+
+  private proxy(client: net.Socket, endpoint: BrokerEndpoint): void {
+    const broker = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true })
+    this.sockets.add(client)
+    this.sockets.add(broker)
+    const dropCorrelationIds = new Set<number>()
+    const end = () => {
+      client.destroy()
+      broker.destroy()
+      this.sockets.delete(client)
+      this.sockets.delete(broker)
+    }
+    client.on('error', end).on('close', end)
+    broker.on('error', end).on('close', end)
+    // Requests: [size][apiKey int16][apiVersion int16][correlationId int32]...
+    client.on(
+      'data',
+      frames((frame) => {
+        const rule = this.rules.find((r) => r.remaining > 0 && r.apiKey === frame.readInt16BE(4))
+        if (rule !== undefined) {
+          rule.remaining--
+          dropCorrelationIds.add(frame.readInt32BE(8))
+          this.dropped.push(rule.apiKey)
+        }
+        broker.write(frame)
+      }),
+    )
+    // Responses: [size][correlationId int32]...
+    broker.on(
+      'data',
+      frames((frame) => {
+        if (dropCorrelationIds.delete(frame.readInt32BE(4))) return
+        client.write(frame)
+      }),
+    )
+  }
+}
+
+/** A data handler that reassembles size-prefixed Kafka frames and passes each whole frame on. */
+function frames(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0)
+  return (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
+    while (pending.length >= 4) {
+      const size = 4 + pending.readInt32BE(0)
+      if (pending.length < size) break
+      onFrame(pending.subarray(0, size))
+      pending = pending.subarray(size)
+    }
+  }
+}
