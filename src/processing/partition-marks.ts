@@ -48,6 +48,11 @@ export class PartitionMarks {
     return this.open.length
   }
 
+  /** Whether `offset` was handed out (or queued, out of order) and is not marked yet. */
+  isOpen(offset: bigint): boolean {
+    return this.open.includes(offset)
+  }
+
   /** The lowest offset handed out and not marked: what holds the committed offset back. */
   get oldestOpen(): bigint | undefined {
     return this.open[0]

@@ -234,8 +234,8 @@ export const runOptionTable = defineOptions({
    * What must not run at the same time: `'partition'` hands a partition's messages out one after another;
    * `'key'` runs messages of one partition at once unless they share a key (null keys never wait for each
    * other); `'none'` runs them at once regardless. Only the contiguous completed prefix is committed; what is
-   * completed beyond it rides in the commit's metadata and is skipped after a restart or a rebalance.
-   * `'key'` and `'none'` need `eachMessage`.
+   * completed beyond it rides in the commit's metadata and is skipped after a restart or a rebalance (read
+   * on assignment when `run()` subscribes, i.e. with `topics`). `'key'` and `'none'` need `eachMessage`.
    */
   ordering: option.oneOf<Ordering>(['partition', 'key', 'none'], { default: 'partition' }),
   /**

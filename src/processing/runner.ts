@@ -504,6 +504,8 @@ export class MessageRunner implements RunHandle {
       await turn
       if (work.detached || this.stopping) return
     }
+    // Marked while it waited in the queue (markAsConsumed of a later message): nothing left to do.
+    if (!work.marks.isOpen(message.offset)) return
     const delivery: Delivery = { message, state: 'open', nackDelayMs: 0 }
     if (this.options.ack === 'before-processing') {
       if (work.marks.mark(message)) this.noteMarked()
