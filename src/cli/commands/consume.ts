@@ -10,6 +10,9 @@
  * `--commit` says when printed records are committed: `auto` (periodically and on exit, the default),
  * `sync` (after each printed batch, waiting for the coordinator) or `none`. Only printed records are ever
  * committed, so a run stopped by `--count` leaves the rest for the next one.
+ *
+ * `--isolation read_committed` hides records of open and aborted transactions (and reads only up to the
+ * last stable offset); the default, `read_uncommitted`, prints every record, as Java's console consumer.
  */
 
 import { type Command, Option } from 'commander'
@@ -33,10 +36,15 @@ const pollTimeoutMs = 200
 const commitModes = ['auto', 'sync', 'none'] as const
 type CommitMode = (typeof commitModes)[number]
 
+/** Which records of transactions are printed. */
+const isolationLevels = ['read_uncommitted', 'read_committed'] as const
+type Isolation = (typeof isolationLevels)[number]
+
 interface ConsumeFlags {
   group?: string
   commit?: CommitMode
   groupProtocol?: 'classic' | 'consumer'
+  isolation: Isolation
   fromBeginning?: boolean
   offset?: bigint
   timestamp?: number
@@ -112,6 +120,7 @@ function startInGroup(cluster: Cluster, topic: string, group: string, flags: Con
     groupId: group,
     ...(flags.groupProtocol === undefined ? {} : { groupProtocol: flags.groupProtocol }),
     autoOffsetReset: flags.fromBeginning === true ? 'earliest' : 'latest',
+    isolationLevel: flags.isolation,
     enableAutoCommit: flags.commit === 'auto',
     enableAutoOffsetStore: false,
   })
@@ -170,7 +179,7 @@ async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
       // the earliest record still in the log, as the Java console consumer does.
       const consumer =
         group === undefined
-          ? new Consumer(cluster, { autoOffsetReset: 'earliest' })
+          ? new Consumer(cluster, { autoOffsetReset: 'earliest', isolationLevel: flags.isolation })
           : startInGroup(cluster, topic, group, { ...flags, commit })
       try {
         if (group === undefined) await startAssigned(consumer, new Admin(cluster), topic, flags)
@@ -261,6 +270,14 @@ export const registerConsumeCommand: RegisterCommand = (program: Command) => {
         '--group-protocol <protocol>',
         'with --group: classic or consumer (KIP-848); default classic',
       ).choices(['classic', 'consumer']),
+    )
+    .addOption(
+      new Option(
+        '--isolation <level>',
+        'read_committed: only records of committed transactions; read_uncommitted: every record',
+      )
+        .choices(isolationLevels)
+        .default('read_uncommitted'),
     )
     .addOption(bootstrapOption())
     .addOption(
