@@ -87,6 +87,18 @@ describe('PartitionMarks', () => {
     expect(marks.uncommitted()?.metadata).toBeUndefined()
   })
 
+  it('at the 1,400-range budget every completed-beyond range still fits the 4096-byte metadata', () => {
+    // Every other message completed, the ones between still open: the worst case, one range per completion.
+    const marks = handedOut(...Array.from({ length: 2 * 1400 + 1 }, (_, i) => i))
+    for (let i = 1; i <= 2 * 1400; i += 2) marks.mark(at(i))
+    expect(marks.rangesAtLeast(1400)).toBe(true)
+    expect(marks.rangesAtLeast(1401)).toBe(false)
+    const commit = marks.uncommitted()!
+    expect(commit.offset).toBe(0n)
+    expect(Buffer.byteLength(commit.metadata!, 'utf8')).toBeLessThanOrEqual(4096)
+    expect(decodeCompletedOffsets(0n, commit.metadata)).toHaveLength(1400)
+  })
+
   it('reads metadata of other tools as nothing completed', () => {
     const marks = new PartitionMarks('orders', 3)
     marks.restore(5n, 'written by another client')
