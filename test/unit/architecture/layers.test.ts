@@ -10,6 +10,8 @@ const samsaImportRules: ImportRules = {
     'common',
     'protocol',
     'network',
+    // The in-process broker (src/broker) serves the protocol with the same codecs the client sends it with.
+    'broker',
     'cluster',
     'producer',
     'consumer',

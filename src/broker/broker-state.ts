@@ -1,0 +1,59 @@
+/**
+ * Everything the nodes of one in-process cluster share: the topics and their logs, the clock, the node
+ * addresses and the cluster's settings. Handlers read it through the request context.
+ */
+
+import { BrokerClock } from './broker-clock.ts'
+import { type PartitionState, TopicStore } from './topic-store.ts'
+import { TransactionCoordinator } from './transactions.ts'
+
+/** Fetch and ListOffsets isolation level 1. */
+const READ_COMMITTED = 1
+
+export interface NodeAddress {
+  readonly nodeId: number
+  readonly host: string
+  port: number
+}
+
+export interface ClusterSettings {
+  /** Create a topic the first time Metadata or Produce names it (Kafka's `auto.create.topics.enable`). */
+  readonly autoCreateTopics: boolean
+  /** Partitions of an auto-created topic, and of CreateTopics asking for -1 (Kafka's `num.partitions`). */
+  readonly defaultPartitions: number
+  /** Largest request frame accepted; a larger size prefix closes the connection (`socket.request.max.bytes`). */
+  readonly maxRequestBytes: number
+}
+
+export class BrokerState {
+  readonly clusterId: string
+  readonly nodes: NodeAddress[]
+  readonly topics: TopicStore
+  readonly clock: BrokerClock
+  readonly settings: ClusterSettings
+  readonly transactions: TransactionCoordinator
+  #nextProducerId = 1000n
+
+  constructor(clusterId: string, nodes: NodeAddress[], settings: ClusterSettings, clock = new BrokerClock()) {
+    this.clusterId = clusterId
+    this.nodes = nodes
+    this.settings = settings
+    this.clock = clock
+    this.topics = new TopicStore(nodes.map((node) => node.nodeId))
+    this.transactions = new TransactionCoordinator(() => this.allocateProducerId())
+  }
+
+  /** A producer id no producer of this cluster had before. */
+  allocateProducerId(): bigint {
+    return this.#nextProducerId++
+  }
+
+  /**
+   * The offset a consumer at `isolationLevel` may read up to: the log end for read_uncommitted, the last
+   * stable offset (before the first open transaction) for read_committed.
+   */
+  lastStableOffset(partition: PartitionState, isolationLevel: number): bigint {
+    if (isolationLevel !== READ_COMMITTED) return partition.log.logEndOffset
+    return partition.log.logEndOffset
+  }
+}
