@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module'
 import { deferred } from '../lib/deferred.ts'
 import { measureRebalance } from '../lib/pause-tracker.ts'
-import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
+import { makeValue, nowMs, paceSends } from '../lib/payload.ts'
 import { peersDir } from '../lib/peers.ts'
 import { Primer } from '../lib/primer.ts'
 import { LatencyRecorder } from '../lib/stats.ts'
@@ -29,7 +29,8 @@ interface Message {
   topic: string
   partition: number
   offset: bigint
-  value: Buffer | null
+  /** kafka-ts hands values out as UTF-8-decoded strings. */
+  value: string | null
 }
 interface KtsProducer {
   send(messages: { topic: string; partition?: number; value: Buffer }[]): Promise<void>
@@ -61,6 +62,18 @@ const version = (requireFromPeers('kafka-ts/package.json') as { version: string 
 
 // Its default JSON logger writes every connection and rebalance to stdout.
 const silent = () => {}
+
+/**
+ * kafka-ts decodes every value as UTF-8 text, which would mangle the binary stamp of the other adapters, so
+ * its latency records carry the send time as ASCII digits in their first 20 bytes (the rest is the template).
+ */
+const STAMP_CHARS = 20
+function textStamped(template: Buffer, stamp: number): Buffer {
+  const value = Buffer.from(template)
+  value.write(stamp.toFixed(3).padStart(STAMP_CHARS, ' ').slice(-STAMP_CHARS), 0, 'latin1')
+  return value
+}
+const readTextStamp = (value: string) => Number(value.slice(0, STAMP_CHARS))
 library.setLogger({ debug: silent, info: silent, warn: silent, error: silent })
 
 function clientFor(bootstrap: string): KtsClient {
@@ -153,8 +166,9 @@ async function consume(task: ConsumeTask) {
 }
 
 async function latency(task: LatencyTask) {
+  // Producer and consumer on clients of their own, as two parts of an application would have them.
   const client = clientFor(task.bootstrap)
-  const producer = client.createProducer({})
+  const producer = clientFor(task.bootstrap).createProducer({})
   const latencies = new LatencyRecorder(task.messages)
   const primer = new Primer(task.partitions)
   const { promise: done, resolve } = deferred()
@@ -166,8 +180,10 @@ async function latency(task: LatencyTask) {
     onBatch: (messages) => {
       const now = nowMs()
       for (const message of messages) {
-        if (!message.value || primer.take(message.partition, message.value)) continue
-        latencies.record(now - readStamp(message.value))
+        if (!message.value) continue
+        const stamp = readTextStamp(message.value)
+        if (primer.takeStamp(message.partition, stamp)) continue
+        latencies.record(now - stamp)
         received++
       }
       if (received >= task.messages) resolve()
@@ -178,7 +194,7 @@ async function latency(task: LatencyTask) {
     Array.from({ length: task.partitions }, (_, partition) => ({
       topic: task.topic,
       partition,
-      value: primer.value(template),
+      value: textStamped(template, -1),
     })),
   )
   await primer.ready()
@@ -186,7 +202,7 @@ async function latency(task: LatencyTask) {
   await paceSends(task.ratePerSec, task.messages, (count) => {
     const messages = Array.from({ length: count }, () => ({
       topic: task.topic,
-      value: stampedValue(template),
+      value: textStamped(template, nowMs()),
     }))
     producer.send(messages).catch((error: unknown) => {
       process.stderr.write(`send failed: ${String(error)}\n`)
@@ -199,6 +215,7 @@ async function latency(task: LatencyTask) {
   const settings: Settings = {
     acks: '-1 (fixed)',
     api: 'send per 5 ms tick + onBatch (commits after every batch)',
+    stamp: 'ASCII (kafka-ts hands values out as UTF-8 strings)',
     clock: 'after a primer record from every partition',
   }
   return {

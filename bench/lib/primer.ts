@@ -30,7 +30,12 @@ export class Primer {
    * True (and noted) when `value` is a primer, which the caller then leaves out of its latencies and counts.
    */
   take(partition: number, value: Uint8Array): boolean {
-    if (readStamp(value) !== PRIMER_STAMP) return false
+    return this.takeStamp(partition, readStamp(value))
+  }
+
+  /** As {@link take}, for a client that reads stamps its own way (see the kafka-ts adapter). */
+  takeStamp(partition: number, stamp: number): boolean {
+    if (stamp !== PRIMER_STAMP) return false
     this.waiting.delete(partition)
     if (this.waiting.size === 0) this.done.resolve()
     return true
