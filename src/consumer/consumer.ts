@@ -11,7 +11,13 @@
  * or reset partitions run in the background too, and everything that may make progress wakes the reader.
  */
 
-import { ClosedError, ConfigError, IllegalStateError, KafkaError, WakeupError } from '../common/errors.ts'
+import {
+  ClosedError,
+  ConfigError,
+  IllegalStateError,
+  type KafkaError,
+  WakeupError,
+} from '../common/errors.ts'
 import { TurnBudget } from '../common/turn-budget.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../common/types.ts'
 import { topicPartitionKey } from '../common/types.ts'
@@ -35,20 +41,14 @@ import { type ResolvedGroupOptions, resolveGroupOptions } from './group/group-op
 import { GroupSubscription } from './group/group-subscription.ts'
 import type { GroupMetadata, RebalanceListener } from './group/rebalance-listener.ts'
 import type { ConsumerMessage } from './message.ts'
-import { NoOffsetForPartitionError } from './no-offset-error.ts'
 import { resolveCommitOptions } from './offsets/commit-options.ts'
 import type { CommittedOffset } from './offsets/committed-offsets.ts'
 import { coordinatorChannelFor } from './offsets/coordinator-channel.ts'
 import { type CommitCallback, GroupOffsets } from './offsets/group-offsets.ts'
 import { createPositionValidator } from './offsets/position-validator.ts'
-import {
-  EARLIEST_TIMESTAMP,
-  LATEST_TIMESTAMP,
-  lookupOffsets,
-  lookupOffsetsOnce,
-  type OffsetQuery,
-} from './offsets-lookup.ts'
-import { type PartitionState, type ResetTarget, SubscriptionState } from './subscription-state.ts'
+import { lookupOffsets, type OffsetQuery } from './offsets-lookup.ts'
+import { PositionResolver } from './position-resolver.ts'
+import { type ResetTarget, SubscriptionState } from './subscription-state.ts'
 
 /** A partition and a time, for {@link Consumer.offsetsForTimes}. */
 export interface TopicPartitionTimestamp extends TopicPartition {
@@ -78,15 +78,6 @@ export interface ConsumeOptions {
   signal?: AbortSignal
 }
 
-/**
- * Checks each position before fetching from it (KIP-320: was the log truncated below it after a leader
- * change?). Installed by the group layer; without one, positions are used as they are.
- */
-export type PositionValidator = (
-  partitions: PartitionState[],
-  subscriptions: SubscriptionState,
-) => Promise<void>
-
 const defaultPollTimeoutMs = 1000
 
 export class Consumer implements AsyncIterable<ConsumerMessage> {
@@ -97,8 +88,6 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
    * @internal
    */
   readonly subscriptions: SubscriptionState
-  /** @internal Validates positions that carry a leader epoch (KIP-320); see offsets/position-validator.ts. */
-  positionValidator: PositionValidator | undefined = undefined
   /**
    * Commits, the offset store and committed-offset reads (src/consumer/offsets/).
    * @internal
@@ -113,8 +102,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   private readonly pendingErrors = new Map<string, KafkaError>()
   /** Partitions whose existence the metadata confirmed since they were assigned. */
   private readonly confirmedPartitions = new Set<string>()
-  private readonly resetsInFlight = new Set<string>()
-  private validating = false
+  /** Lookups, resets and validations of positions (position-resolver.ts). */
+  private readonly positions: PositionResolver
   private reading = false
   private closed = false
   private readonly closeController = new AbortController()
@@ -148,11 +137,23 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       requestTimeoutMs: cluster.options.requestTimeoutMs,
       retryBackoffMs: this.options.retryBackoffMs,
     })
-    this.positionValidator = createPositionValidator({
+    this.positions = new PositionResolver({
       cluster,
-      logger: cluster.options.logger,
-      retryBackoffMs: this.options.retryBackoffMs,
+      subscriptions: this.subscriptions,
+      committed: this.offsets,
+      validator: createPositionValidator({
+        cluster,
+        logger: cluster.options.logger,
+        retryBackoffMs: this.options.retryBackoffMs,
+        report: (error) => this.reportError(error),
+      }),
+      options: this.options,
       report: (error) => this.reportError(error),
+      hasPendingError: (key) => this.pendingErrors.has(key),
+      onProgress: () => {
+        this.fetcher.sendFetches()
+        this.buffer.wakeup()
+      },
     })
   }
 
@@ -492,7 +493,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   /** Like {@link position}, but first looks up the offset if it is pending (seekToEnd, autoOffsetReset...). */
   async positionAsync(tp: TopicPartition, options: { timeoutMs?: number } = {}): Promise<bigint> {
     const state = this.subscriptions.require(tp, 'position')
-    if (state.position === undefined) await this.resetNow([state], options.timeoutMs)
+    if (state.position === undefined) await this.positions.resolveNow([state], options.timeoutMs)
     return this.position(tp)
   }
 
@@ -744,146 +745,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     )
   }
 
-  /** Starts offset lookups and validations that are due. Never waits; completions wake the reader. */
+  /** Starts offset lookups and validations that are due (see position-resolver.ts). Never waits. */
   private updatePositions(): void {
-    if (this.closed) return
-    if (!this.validating) {
-      const awaiting = this.subscriptions.partitionsAwaitingValidation()
-      if (awaiting.length > 0) this.validate(awaiting)
-    }
-    const due = this.subscriptions
-      .partitionsAwaitingReset(performance.now())
-      .filter((state) => !this.resetsInFlight.has(state.key))
-    if (due.length === 0) return
-    const lookups: PartitionState[] = []
-    const fromCommitted: PartitionState[] = []
-    for (const state of due) {
-      if (this.offsets.wantsCommittedOffset(state)) fromCommitted.push(state)
-      else if ((state.resetTarget ?? this.options.autoOffsetReset) === 'none') {
-        if (!this.pendingErrors.has(state.key)) this.reportError(new NoOffsetForPartitionError(state))
-        // Report it again on a later read unless the application seeks meanwhile.
-        state.retryAt = performance.now() + this.options.retryBackoffMs
-      } else lookups.push(state)
-    }
-    if (lookups.length > 0) void this.resetInBackground(lookups)
-    if (fromCommitted.length > 0) void this.positionFromCommitted(fromCommitted)
+    if (!this.closed) this.positions.update()
   }
-
-  /** Starts newly assigned partitions of a group at its committed offsets (autoOffsetReset where none). */
-  private async positionFromCommitted(states: PartitionState[]): Promise<void> {
-    for (const state of states) this.resetsInFlight.add(state.key)
-    try {
-      await this.offsets.positionFromCommitted(states)
-    } catch (error) {
-      if (error instanceof KafkaError && !error.retriable) this.reportError(error)
-    } finally {
-      for (const state of states) this.resetsInFlight.delete(state.key)
-      this.fetcher.sendFetches()
-      this.buffer.wakeup()
-    }
-  }
-
-  /** autoOffsetReset as a lookup target; only called for partitions that passed the `none` check. */
-  private automaticResetTarget(): 'earliest' | 'latest' {
-    return this.options.autoOffsetReset === 'earliest' ? 'earliest' : 'latest'
-  }
-
-  private validate(states: PartitionState[]): void {
-    const validator = this.positionValidator
-    if (validator === undefined) {
-      for (const state of states) this.subscriptions.completeValidation(state, state.generation)
-      return
-    }
-    this.validating = true
-    validator(states, this.subscriptions)
-      .catch((error: unknown) => {
-        if (error instanceof KafkaError) this.reportError(error)
-      })
-      .finally(() => {
-        this.validating = false
-        this.buffer.wakeup()
-      })
-  }
-
-  private async resetInBackground(states: PartitionState[]): Promise<void> {
-    for (const state of states) this.resetsInFlight.add(state.key)
-    const generations = states.map((state) => state.generation)
-    try {
-      const round = await lookupOffsetsOnce(
-        this.cluster,
-        states.map((state) => toResetQuery(state, this.automaticResetTarget())),
-        {
-          isolationLevel: this.options.isolationLevel,
-        },
-      )
-      let retryNeeded = false
-      states.forEach((state, i) => {
-        const answer = round.answers.get(state.key)
-        if (answer !== undefined && answer.offset >= 0n) {
-          const leaderEpoch = answer.leaderEpoch >= 0 ? answer.leaderEpoch : undefined
-          this.subscriptions.completeReset(state, generations[i] as number, {
-            offset: answer.offset,
-            leaderEpoch,
-          })
-          return
-        }
-        state.retryAt = performance.now() + this.options.retryBackoffMs
-        const failure = round.failures.get(state.key)
-        if (failure !== undefined && !failure.retriable) this.reportError(failure)
-        else retryNeeded = true
-      })
-      if (retryNeeded) {
-        const topics = [...new Set(states.map((s) => s.topic))]
-        await this.cluster.refreshMetadata(topics).catch(() => {})
-      }
-    } finally {
-      for (const state of states) this.resetsInFlight.delete(state.key)
-      this.fetcher.sendFetches()
-      this.buffer.wakeup()
-    }
-  }
-
-  /** Resolves pending lookups of `states` now, with retries, for {@link positionAsync}. */
-  private async resetNow(states: PartitionState[], timeoutMs?: number): Promise<void> {
-    const fromCommitted = states.filter(
-      (s) => s.state === 'awaiting-reset' && this.offsets.wantsCommittedOffset(s),
-    )
-    if (fromCommitted.length > 0) await this.offsets.positionFromCommitted(fromCommitted)
-    const lookups = states.filter((s) => s.state === 'awaiting-reset')
-    for (const state of lookups) {
-      if ((state.resetTarget ?? this.options.autoOffsetReset) === 'none')
-        throw new NoOffsetForPartitionError(state)
-    }
-    const generations = lookups.map((state) => state.generation)
-    const answers = await lookupOffsets(
-      this.cluster,
-      lookups.map((state) => toResetQuery(state, this.automaticResetTarget())),
-      {
-        isolationLevel: this.options.isolationLevel,
-        timeoutMs: timeoutMs ?? this.cluster.options.requestTimeoutMs,
-        retryBackoffMs: this.options.retryBackoffMs,
-      },
-    )
-    lookups.forEach((state, i) => {
-      const answer = answers.get(state.key)
-      if (answer === undefined || answer.offset < 0n) return
-      const leaderEpoch = answer.leaderEpoch >= 0 ? answer.leaderEpoch : undefined
-      this.subscriptions.completeReset(state, generations[i] as number, {
-        offset: answer.offset,
-        leaderEpoch,
-      })
-    })
-  }
-}
-
-/** The lookup for a pending reset: its explicit target, else autoOffsetReset (`none` is handled before). */
-function toResetQuery(state: PartitionState, autoOffsetReset: 'earliest' | 'latest'): OffsetQuery {
-  const target = state.resetTarget ?? autoOffsetReset
-  const timestamp =
-    target === 'earliest'
-      ? EARLIEST_TIMESTAMP
-      : target === 'latest'
-        ? LATEST_TIMESTAMP
-        : BigInt(target.timestamp)
-  return { topic: state.topic, partition: state.partition, timestamp }
 }
