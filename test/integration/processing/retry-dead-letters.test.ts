@@ -43,6 +43,7 @@ it('a poison record ends in the dead-letter topic with its origin and error, and
   const handle = await consumer.run({
     topics: [topic],
     partitionsConcurrency: 2,
+    commit: { everyMs: 100 },
     retry: { attempts: 3, initialBackoffMs: 20, onExhausted: 'dead-letter' },
     deadLetter: { topic: dlt },
     eachMessage: ({ message }) => {
@@ -108,6 +109,7 @@ it('a failure retry.retriable rejects is not tried again; skip marks it and the 
   })
   const handle = await consumer.run({
     topics: [topic],
+    commit: { everyMs: 100 },
     retry: {
       attempts: 4,
       initialBackoffMs: 10,
@@ -138,7 +140,7 @@ it('a failure retry.retriable rejects is not tried again; skip marks it and the 
   expect(rejected).toEqual(['p0-m2'])
 })
 
-it('while a record waits out its backoff, other partitions flow and the member keeps its partitions', async () => {
+it('while a record waits out its backoff (twice maxPollIntervalMs), other partitions flow and the member keeps its partitions', async () => {
   const topic = await setup(2, 20)
   const groupId = uniqueName('retry-hold')
   const handled: string[] = []
@@ -154,7 +156,7 @@ it('while a record waits out its backoff, other partitions flow and the member k
   const handle = await consumer.run({
     topics: [topic],
     partitionsConcurrency: 2,
-    retry: { attempts: 2, initialBackoffMs: 6000, jitter: 0 },
+    retry: { attempts: 2, initialBackoffMs: 4000, jitter: 0 },
     rebalanceListener: {
       onPartitionsRevoked: (partitions) => {
         rebalances.push(`revoked ${partitions.length}`)
