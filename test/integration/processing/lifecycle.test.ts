@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { UncommittedOffsetsError } from '../../../src/common/errors.ts'
 import type { ConsumerOptions } from '../../../src/consumer/consumer-options.ts'
 import { type CommitEvent, Kafka } from '../../../src/index.ts'
 import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
@@ -163,4 +164,51 @@ describe('run() drains and commits revoked partitions before the rebalance goes 
       expect(handled.length).toBe(2 * perPartition)
     },
   )
+})
+
+describe('run() and lost partitions', () => {
+  it('a member evicted while its handler blocks the main thread: onPartitionsLost, the uncommitted work is reported, the run goes on', async () => {
+    const topic = await topicWith(1, 3)
+    const lost: number[] = []
+    const errors: unknown[] = []
+    const handled: bigint[] = []
+    const consumer = kafka.consumer({
+      groupId: uniqueName('run-lost'),
+      enableAutoCommit: false,
+      autoOffsetReset: 'earliest',
+      groupProtocol: 'classic',
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 1000,
+      // Without the worker thread nothing heartbeats while the main thread is blocked: the member is evicted.
+      backgroundHeartbeat: false,
+    })
+    const handle = await consumer.run({
+      topics: [topic],
+      commit: { everyMs: 600_000 },
+      rebalanceListener: {
+        onPartitionsLost: (partitions) => {
+          lost.push(partitions.length)
+        },
+      },
+      onError: (error) => errors.push(error),
+      eachMessage: ({ message }) => {
+        handled.push(message.offset)
+        // Blocks the thread (no CPU spent) past the session timeout, once.
+        if (message.offset === 2n && handled.length === 3)
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 9000)
+      },
+    })
+    try {
+      await waitFor('the partition lost', () => lost.length > 0, 45_000)
+      // After rejoining, the member reads from the committed offset (none): everything again.
+      await waitFor('the records handled again after rejoining', () => handled.length >= 6, 45_000)
+    } finally {
+      await handle.stop()
+    }
+    const report = errors.find((e) => e instanceof UncommittedOffsetsError) as
+      | UncommittedOffsetsError
+      | undefined
+    expect(report?.offsets).toEqual([expect.objectContaining({ topic, partition: 0, offset: 3n })])
+    expect(handled.slice(0, 6)).toEqual([0n, 1n, 2n, 0n, 1n, 2n])
+  }, 90_000)
 })
