@@ -61,6 +61,11 @@ export interface RunnerContext {
   deadLetterSink?: DeadLetterSink
   /** Makes the producer for dead letters when neither a sink nor `deadLetter.producer` is given. */
   createProducer?: () => Producer
+  /**
+   * Commits the runner's offsets (with their completed-beyond metadata) instead of `consumer.commit`: a
+   * transactional run sends them with its transaction. Resolving means they are committed.
+   */
+  commitOffsets?: (offsets: TopicPartitionOffset[]) => Promise<void>
 }
 
 /** Longest one poll waits, so a stop request is noticed quickly. */
@@ -935,12 +940,18 @@ export class MessageRunner implements RunHandle {
     if (offsets.length === 0) return
     this.marksSinceCommit = 0
     try {
-      await this.consumer.commit(offsets)
+      await this.commitOffsets(offsets)
       this.noteCommitted(offsets)
     } catch (error) {
       // The marks stay; the next commit sends them again (unless their partitions are revoked meanwhile).
       this.report(error)
     }
+  }
+
+  /** Sends a commit: through the context's seam (a transactional run's transaction), else the consumer's. */
+  private async commitOffsets(offsets: TopicPartitionOffset[]): Promise<void> {
+    if (this.context.commitOffsets !== undefined) await this.context.commitOffsets(offsets)
+    else await this.consumer.commit(offsets)
   }
 
   private noteCommitted(offsets: readonly TopicPartitionOffset[]): void {
@@ -969,7 +980,7 @@ export class MessageRunner implements RunHandle {
     let failure: { offsets: TopicPartitionOffset[]; cause: unknown } | undefined
     if (offsets.length > 0) {
       try {
-        await this.consumer.commit(offsets)
+        await this.commitOffsets(offsets)
         this.noteCommitted(offsets)
       } catch (error) {
         failure = { offsets, cause: error }

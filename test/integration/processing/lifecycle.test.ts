@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { UncommittedOffsetsError } from '../../../src/common/errors.ts'
+import type { TopicPartitionOffset } from '../../../src/common/types.ts'
 import type { ConsumerOptions } from '../../../src/consumer/consumer-options.ts'
-import { type CommitEvent, Kafka } from '../../../src/index.ts'
+import { type CommitEvent, Kafka, runConsumer } from '../../../src/index.ts'
 import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
 import { waitFor } from '../../../src/testing/wait-for.ts'
 
@@ -105,6 +106,42 @@ describe('run() commit cadence', () => {
     } finally {
       await handle.stop()
     }
+  })
+})
+
+describe('run() context seams', () => {
+  it('commitOffsets: a transactional run can take over the commits of the runner', async () => {
+    const topic = await topicWith(1, 4)
+    const sent: TopicPartitionOffset[][] = []
+    const consumer = kafka.consumer({
+      groupId: uniqueName('commit-seam'),
+      enableAutoCommit: false,
+      autoOffsetReset: 'earliest',
+    })
+    const handle = await runConsumer(
+      consumer,
+      { topics: [topic], commit: { everyMs: 100 }, eachMessage: () => {} },
+      {
+        commitOffsets: async (offsets) => {
+          sent.push(offsets)
+          await consumer.commit(offsets)
+        },
+      },
+    )
+    try {
+      await waitFor('a commit through the seam', () => sent.flat().some((o) => o.offset === 4n))
+    } finally {
+      await handle.stop()
+    }
+    const [committed] = await (async () => {
+      const probe = kafka.consumer({ groupId: consumer.groupMetadata().groupId })
+      try {
+        return await probe.committed([{ topic, partition: 0 }])
+      } finally {
+        await probe.close()
+      }
+    })()
+    expect(committed?.offset).toBe(4n)
   })
 })
 
