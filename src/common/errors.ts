@@ -26,6 +26,7 @@ export const ClientErrorCode = {
   state: -1013,
   wakeup: -1014,
   transactionOutcomeUnknown: -1015,
+  offsetStoreFenced: -1016,
 } as const
 
 /** Where an error happened, as far as the thrower knows. */

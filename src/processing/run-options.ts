@@ -15,6 +15,7 @@ import { integerOption, validateTopicName } from '../common/validate.ts'
 import type { RebalanceListener } from '../consumer/group/rebalance-listener.ts'
 import type { ConsumerMessage } from '../consumer/message.ts'
 import type { Producer } from '../producer/producer.ts'
+import type { OffsetStore } from './offset-store.ts'
 import type { NackOptions, PartitionStoppedError } from './outcomes.ts'
 
 /**
@@ -51,6 +52,12 @@ export interface EachMessagePayload {
   /** Aborted when the run stops (after `stop()`'s timeout) or the partition is revoked and draining timed out. */
   signal: AbortSignal
   markAsConsumed: MarkAsConsumed
+  /**
+   * Exactly-once runs only: where to write the result so it commits with the input's offset. With
+   * `offsetStore`, the store's open database transaction (for the PostgreSQL store, a `pg` client inside
+   * BEGIN); with `transactional`, the transactional producer, inside its open transaction.
+   */
+  transaction?: unknown
 }
 
 /** The messages of one partition handed to `eachBatch`, in offset order. */
@@ -64,6 +71,8 @@ export interface EachBatchPayload {
   batch: MessageBatch
   signal: AbortSignal
   markAsConsumed: MarkAsConsumed
+  /** Exactly-once runs only: see {@link EachMessagePayload.transaction}. */
+  transaction?: unknown
 }
 
 export interface ShutdownPayload {
@@ -307,6 +316,46 @@ export const runOptionTable = defineOptions({
   drainTimeoutMs: option.integer({ default: 30_000, min: 0, max: int32Max }),
   /** Stop gracefully on SIGTERM and SIGINT. */
   handleSignals: option.boolean({ default: false }),
+  /**
+   * Exactly-once into a database: offsets live in this store and are saved in the same database
+   * transaction as the handler's writes (the handler gets it as `transaction`). On assignment the run claims
+   * each partition (fencing a zombie by epoch) and seeks to the stored offset. See docs/postgres-offset-store.md.
+   */
+  offsetStore: option.custom<OffsetStore, OffsetStore | undefined>({
+    type: 'OffsetStore',
+    defaultText: 'none',
+    allowed: 'an OffsetStore (claim, load, begin, save, commit, rollback), e.g. samsa/postgres',
+    resolve: (path, value) => {
+      if (value === undefined) return undefined
+      const store = value as Partial<OffsetStore>
+      for (const method of ['claim', 'load', 'begin', 'save', 'commit', 'rollback'] as const) {
+        if (typeof store[method] !== 'function')
+          throw new ConfigError(path, `expected an OffsetStore (${method}() missing)`)
+      }
+      return value as OffsetStore
+    },
+  }),
+  /**
+   * Exactly-once consume-transform-produce: each unit's output records (sent with the `transaction`
+   * producer the handler gets) and its input offsets commit in one Kafka transaction of `producer`, which
+   * needs a `transactionalId`. A failed unit is aborted and processed again from the committed offsets.
+   */
+  transactional: option.custom<{ producer: Producer }, { producer: Producer } | undefined>({
+    type: '{ producer: Producer }',
+    defaultText: 'none',
+    allowed: '{ producer } with a transactional producer',
+    resolve: (path, value, resolved) => {
+      if (value === undefined) return undefined
+      const producer = (value as { producer?: Producer } | null)?.producer
+      if (typeof producer !== 'object' || producer === null || producer.transactionState === null) {
+        throw new ConfigError(`${path}.producer`, 'expected a producer created with a transactionalId')
+      }
+      if (resolved.offsetStore !== undefined) {
+        throw new ConfigError(path, 'give one of offsetStore and transactional')
+      }
+      return { producer }
+    },
+  }),
 })
 
 export type RunOptions = OptionsOf<typeof runOptionTable>
@@ -342,6 +391,8 @@ export interface ResolvedRunOptions {
   onPartitionStopped: ((error: PartitionStoppedError) => void) | undefined
   drainTimeoutMs: number
   handleSignals: boolean
+  offsetStore: OffsetStore | undefined
+  transactional: { producer: Producer } | undefined
 }
 
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {

@@ -23,6 +23,8 @@ import type { Consumer } from '../consumer/consumer.ts'
 import type { ConsumerMessage } from '../consumer/message.ts'
 import type { Producer } from '../producer/producer.ts'
 import { type DeadLetterSink, deadLetterRecord, producerDeadLetterSink } from './dead-letters.ts'
+import { ExactlyOnceRunner } from './exactly-once-runner.ts'
+import { KafkaTransactionGuarantee, OffsetStoreGuarantee } from './guarantees.ts'
 import {
   AckMessage,
   describeReason,
@@ -32,6 +34,7 @@ import {
   validateDelay,
 } from './outcomes.ts'
 import { PartitionMarks } from './partition-marks.ts'
+import type { ProcessingGuarantee } from './processing-guarantee.ts'
 import {
   type MarkAsConsumed,
   type ProcessingMessage,
@@ -1118,7 +1121,34 @@ export async function runConsumer(
   options: RunOptions,
   context: RunnerContext = {},
 ): Promise<RunHandle> {
+  const guarantee = exactlyOnceGuarantee(consumer, options)
+  if (guarantee !== undefined) {
+    const exactlyOnce = new ExactlyOnceRunner(
+      consumer,
+      guarantee.options,
+      guarantee.guarantee,
+      context.logger,
+    )
+    exactlyOnce.start()
+    return exactlyOnce
+  }
   const runner = new MessageRunner(consumer, options, context)
   runner.start()
   return runner
+}
+
+/** The exactly-once guarantee `options` ask for (`offsetStore` or `transactional`), if any. */
+function exactlyOnceGuarantee(
+  consumer: Consumer,
+  options: RunOptions,
+): { options: ResolvedRunOptions; guarantee: ProcessingGuarantee } | undefined {
+  if (typeof options !== 'object' || options === null) return undefined
+  if (options.offsetStore === undefined && options.transactional === undefined) return undefined
+  const resolved = resolveRunOptions(options)
+  const groupId = consumer.groupMetadata().groupId
+  if (resolved.offsetStore !== undefined) {
+    return { options: resolved, guarantee: new OffsetStoreGuarantee(resolved.offsetStore, groupId) }
+  }
+  const producer = (resolved.transactional as { producer: Producer }).producer
+  return { options: resolved, guarantee: new KafkaTransactionGuarantee(producer, consumer) }
 }

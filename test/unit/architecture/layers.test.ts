@@ -16,6 +16,7 @@ const samsaImportRules: ImportRules = {
     'producer',
     'consumer',
     'processing',
+    'postgres',
     'admin',
     'rig',
     'cli',
@@ -42,6 +43,8 @@ const samsaImportRules: ImportRules = {
   packages: {
     commander: ['cli'],
     vitest: ['testing'],
+    // An optional peer dependency: only samsa/postgres uses it, with the pool the application passes in.
+    pg: ['postgres'],
   },
 }
 
@@ -64,12 +67,13 @@ describe('architecture', () => {
     const manifest = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>
       devDependencies: Record<string, string>
+      peerDependencies: Record<string, string>
     }
     for (const [name, layers] of Object.entries(samsaImportRules.packages)) {
       const testOnly = layers.every((layer) => layer === 'testing')
       const declared = testOnly
         ? { ...manifest.dependencies, ...manifest.devDependencies }
-        : manifest.dependencies
+        : { ...manifest.dependencies, ...manifest.peerDependencies }
       expect(declared[name], `${name} (used by ${layers.join(', ')})`).toBeDefined()
     }
   })
