@@ -34,7 +34,7 @@ import { type BenchClient, nodeClient } from './lib/client.ts'
 import { makeValue } from './lib/payload.ts'
 import { confluentUnavailable, npmPeerUnavailable } from './lib/peers.ts'
 import { markdownTable, type ResultRow, settingsList, summarize, unmeasured } from './lib/results.ts'
-import { backlogSeconds, forecastSeconds, formatDuration, runOrder } from './lib/schedule.ts'
+import { backlogSeconds, forecastCaseSeconds, formatDuration, runOrder } from './lib/schedule.ts'
 import type { BenchTask, ChildReport } from './lib/task.ts'
 import { sendInChunks } from './lib/windowed.ts'
 
@@ -74,6 +74,7 @@ that rotates from one repetition to the next. It prints a forecast of its durati
   --partitions N           partitions per topic (6)
   --batch-bytes N          bytes per partition in one produce request, for every client (262144)
   --runs N                 measured runs per figure; the median is reported with min-max (3)
+  --rebalance-runs N       measured runs of each rebalance case (1: each takes ~15 s per client)
   --rate N                 messages per second in the latency case (10000)
   --latency-seconds N      length of the latency case (10)
   --rebalance-window-ms N  how long the rebalance cases watch for pauses (8000)
@@ -107,6 +108,7 @@ function parseOptions(argv: string[]) {
       partitions: { type: 'string' },
       'batch-bytes': { type: 'string' },
       runs: { type: 'string' },
+      'rebalance-runs': { type: 'string' },
       rate: { type: 'string' },
       'latency-seconds': { type: 'string' },
       'rebalance-window-ms': { type: 'string' },
@@ -156,6 +158,7 @@ function parseOptions(argv: string[]) {
     scalingClients: names(values['scaling-clients']),
     scalingOptions: { messages, batchBytes, bytesPerCase: 100 * 1024 * 1024 },
     runs: positiveInteger('runs', values.runs, 3),
+    rebalanceRuns: positiveInteger('rebalance-runs', values['rebalance-runs'], 1),
     warmup: !values['no-warmup'],
     estimate: values.estimate,
     clients: names(values.clients),
@@ -249,7 +252,11 @@ interface Stage {
   cases: BenchCase[]
   clients: BenchClient[]
   runs: number
+  rebalanceRuns: number
 }
+
+const runsOf = (stage: Stage, benchCase: BenchCase) =>
+  benchCase.kind === 'rebalance' ? stage.rebalanceRuns : stage.runs
 
 const backlogKey = (benchCase: BenchCase) =>
   benchCase.kind === 'consume'
@@ -265,14 +272,8 @@ function forecast(stage: Stage, warmup: boolean): number {
       backlogs.add(key)
       seconds += backlogSeconds(benchCase)
     }
-    for (const client of stage.clients) {
-      const one = forecastSeconds(benchCase, client.name)
-      const warm =
-        warmup && benchCase.warmupMessages > 0 && benchCase.messages > 0
-          ? forecastSeconds({ ...benchCase, messages: benchCase.warmupMessages }, client.name)
-          : 0
-      seconds += one * stage.runs + warm
-    }
+    for (const client of stage.clients)
+      seconds += forecastCaseSeconds(benchCase, client.name, runsOf(stage, benchCase), warmup)
   }
   return seconds
 }
@@ -318,12 +319,18 @@ async function main(): Promise<void> {
     return clients.filter((client) => names.includes(client.name))
   }
   const stages: Stage[] = [
-    { title: 'main', cases: mainCases, clients, runs: options.runs },
-    { title: 'scaling', cases: scalingCases, clients: scalingClientsFor([]), runs: options.scalingRuns },
+    { title: 'main', cases: mainCases, clients, runs: options.runs, rebalanceRuns: options.rebalanceRuns },
+    {
+      title: 'scaling',
+      cases: scalingCases,
+      clients: scalingClientsFor([]),
+      runs: options.scalingRuns,
+      rebalanceRuns: options.scalingRuns,
+    },
   ].filter((stage) => stage.cases.length > 0)
   const forecasts = stages.map(
     (stage) =>
-      `${stage.title}: ${stage.cases.length} cases × ${stage.clients.length} clients × ${stage.runs} runs${options.warmup ? ' + warm-ups' : ''}, about ${formatDuration(forecast(stage, options.warmup))}`,
+      `${stage.title}: ${stage.cases.length} cases × ${stage.clients.length} clients × ${stage.runs} runs (rebalance cases ${stage.rebalanceRuns})${options.warmup ? ' + warm-ups' : ''}, about ${formatDuration(forecast(stage, options.warmup))}`,
   )
   progress(`forecast (reference machine, idle): ${forecasts.join('; ')}`)
   if (options.estimate) return
@@ -370,7 +377,7 @@ async function main(): Promise<void> {
   writeFileSync(join(options.outDir, 'latest.json'), json)
   const markdown = [
     `Measured ${date.slice(0, 10)} on ${machine}.`,
-    `Reproduce: \`${command}\` (${options.runs} measured runs per figure after ${options.warmup ? 'an untimed warm-up run per client' : 'no warm-up'}, clients interleaved in rotating order; median, min–max of msg/s).`,
+    `Reproduce: \`${command}\` (${options.runs} measured runs per figure, ${options.rebalanceRuns} per rebalance pause, after ${options.warmup ? 'an untimed warm-up run per client' : 'no warm-up'}, clients interleaved in rotating order; median, min–max of msg/s).`,
     '',
     markdownTable(rows),
     '',
@@ -406,7 +413,10 @@ async function runStage(stage: Stage, context: StageContext): Promise<ResultRow[
     if (key !== null) lastUse.set(key, index)
   })
   const backlogs = new Map<string, string>()
-  const totalSteps = stage.cases.length * stage.clients.length * stage.runs
+  const totalSteps = stage.cases.reduce(
+    (sum, benchCase) => sum + stage.clients.length * runsOf(stage, benchCase),
+    0,
+  )
   let step = 0
   try {
     for (const [caseIndex, benchCase] of stage.cases.entries()) {
@@ -486,11 +496,12 @@ async function runStage(stage: Stage, context: StageContext): Promise<ResultRow[
           )
         }
       }
-      for (let run = 1; run <= stage.runs; run++) {
+      const runs = runsOf(stage, benchCase)
+      for (let run = 1; run <= runs; run++) {
         for (const client of runOrder(active, run)) {
           step++
           if (!stillIn(client)) continue
-          const label = `[${String(step).padStart(String(totalSteps).length)}/${totalSteps}] ${benchCase.name} · ${client.name} · run ${run}/${stage.runs}`
+          const label = `[${String(step).padStart(String(totalSteps).length)}/${totalSteps}] ${benchCase.name} · ${client.name} · run ${run}/${runs}`
           progress(`${label} …`)
           const report = await measure(client, benchCase.messages, label)
           if (report !== null) reports.get(client.name)?.push(report)
