@@ -685,6 +685,12 @@ export class MessageRunner implements RunHandle {
     } else {
       const d = open[0]
       if (d !== undefined) await this.fail(work, d, error)
+      // A batch whose failing message was dead-lettered or skipped: the rest of it was never handled, so it
+      // is handed out again (a stopped partition stays where it stopped).
+      const rest = deliveries.find((other) => other.state === 'open')
+      if (rest !== undefined && work.stopped === undefined && !deliveries.some((o) => o.state === 'nacked')) {
+        this.settle(work, rest, 'nacked')
+      }
     }
     const nacked = deliveries.find((d) => d.state === 'nacked')
     if (nacked !== undefined) this.redeliver(work, nacked.message.offset, nacked.nackDelayMs)

@@ -233,3 +233,36 @@ it('random handler failures with retries: nothing lost, and committed offsets ne
     expect(offsets.at(-1)).toBe(BigInt(perPartition))
   }
 })
+
+it('eachBatch: after a poison record of a batch is skipped, the rest of the batch is handled', async () => {
+  const topic = await setup(1, 10)
+  const succeeded = new Set<string>()
+  const consumer = kafka.consumer({
+    groupId: uniqueName('retry-batch'),
+    enableAutoCommit: false,
+    autoOffsetReset: 'earliest',
+  })
+  const handle = await consumer.run({
+    topics: [topic],
+    commit: { everyMs: 100 },
+    retry: { attempts: 2, initialBackoffMs: 10, onExhausted: 'skip' },
+    onRejected: () => {},
+    eachBatch: async ({ batch }) => {
+      for (const message of batch.messages) {
+        if (String(message.value) === 'p0-m3') throw new Error('poison')
+        succeeded.add(String(message.value))
+        message.ack()
+      }
+    },
+  })
+  try {
+    await waitFor('the partition committed to its end', async () => {
+      const [committed] = await consumer.committed([{ topic, partition: 0 }])
+      return committed?.offset === 10n
+    })
+  } finally {
+    await handle.stop()
+  }
+  expect(succeeded.size).toBe(9)
+  expect(succeeded.has('p0-m9')).toBe(true)
+})
