@@ -68,6 +68,11 @@ export class PartitionMarks {
     return this.committableOffset !== undefined && offset < this.committableOffset.offset
   }
 
+  /** Whether `offset` comes after everything handed out so far, as {@link begin} requires. */
+  isAhead(offset: bigint): boolean {
+    return this.lastBegun === undefined || offset > this.lastBegun
+  }
+
   /** `offset` was handed to a handler. Offsets are handed out in ascending order (again after a rewind). */
   begin(offset: bigint): void {
     if (this.lastBegun !== undefined && offset <= this.lastBegun) {

@@ -371,7 +371,11 @@ export class MessageRunner implements RunHandle {
     work.nextOffset = message.offset + 1n
     if (work.marks.wasCompleted(message.offset) || work.marks.isConsumed(message.offset)) return
     // Out of order, a queued message must hold the committed offset back from the moment it is queued.
-    if (this.options.ordering !== 'partition') work.marks.begin(message.offset)
+    if (this.options.ordering !== 'partition') {
+      // Already queued once (a re-fetch after the fetcher moved back): the first copy is the one handled.
+      if (!work.marks.isAhead(message.offset)) return
+      work.marks.begin(message.offset)
+    }
     work.queue.push(message)
     this.hold(work, message)
   }
