@@ -10,7 +10,7 @@ import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
 import { peersDir } from '../lib/peers.ts'
 import { Primer } from '../lib/primer.ts'
-import { LatencyRecorder } from '../lib/stats.ts'
+import { consumeElapsedMs, LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
   type LatencyTask,
@@ -120,6 +120,8 @@ async function consume(task: ConsumeTask) {
   let bytes = 0
   let first = 0
   let last = 0
+  // Records in the first delivery (a batch, or one message with eachMessage): see consumeElapsedMs.
+  let firstDelivery = 1
   const { promise: done, resolve } = deferred()
   const count = (size: number) => {
     if (received === 0) first = performance.now()
@@ -140,6 +142,7 @@ async function consume(task: ConsumeTask) {
   } else {
     await consumer.run({
       eachBatch: async ({ batch }) => {
+        if (received === 0) firstDelivery = batch.messages.length
         for (const message of batch.messages) count(message.value?.length ?? 0)
         if (task.commit === 'batch' && batch.messages.length > 0) {
           await consumer.commitOffsets([
@@ -162,7 +165,7 @@ async function consume(task: ConsumeTask) {
     commit: task.commit,
   }
   return {
-    elapsedMs: last - first,
+    elapsedMs: consumeElapsedMs(last - first, received, firstDelivery),
     messages: received,
     bytes,
     p50Ms: null,

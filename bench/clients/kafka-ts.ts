@@ -11,7 +11,7 @@ import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends } from '../lib/payload.ts'
 import { peersDir } from '../lib/peers.ts'
 import { Primer } from '../lib/primer.ts'
-import { LatencyRecorder } from '../lib/stats.ts'
+import { consumeElapsedMs, LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
   callShape,
@@ -128,6 +128,7 @@ async function consume(task: ConsumeTask) {
   let received = 0
   let bytes = 0
   let first = 0
+  let firstDelivery = 0
   let last = 0
   const { promise: done, resolve } = deferred()
   const consumer = await clientFor(task.bootstrap).startConsumer({
@@ -135,7 +136,10 @@ async function consume(task: ConsumeTask) {
     groupId: task.group,
     fromBeginning: true,
     onBatch: (messages) => {
-      if (messages.length > 0 && received === 0) first = performance.now()
+      if (messages.length > 0 && received === 0) {
+        first = performance.now()
+        firstDelivery = messages.length
+      }
       for (const message of messages) bytes += message.value?.length ?? 0
       received += messages.length
       if (received >= task.messages && last === 0) {
@@ -155,7 +159,7 @@ async function consume(task: ConsumeTask) {
         : 'after every batch (its only mode)',
   }
   return {
-    elapsedMs: last - first,
+    elapsedMs: consumeElapsedMs(last - first, received, firstDelivery),
     messages: received,
     bytes,
     p50Ms: null,

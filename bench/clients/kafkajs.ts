@@ -9,7 +9,7 @@ import { deferred } from '../lib/deferred.ts'
 import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
 import { Primer } from '../lib/primer.ts'
-import { LatencyRecorder } from '../lib/stats.ts'
+import { consumeElapsedMs, LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
   callShape,
@@ -70,6 +70,8 @@ async function consume(task: ConsumeTask) {
   let bytes = 0
   let first = 0
   let last = 0
+  // Records in the first delivery (a batch, or one message with eachMessage): see consumeElapsedMs.
+  let firstDelivery = 1
   const { promise: done, resolve } = deferred()
   const count = (size: number) => {
     if (received === 0) first = performance.now()
@@ -93,6 +95,7 @@ async function consume(task: ConsumeTask) {
       autoCommit,
       ...(autoCommit ? { autoCommitInterval: 5000 } : {}),
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        if (received === 0) firstDelivery = batch.messages.length
         for (const message of batch.messages) {
           count(message.value?.length ?? 0)
           resolveOffset(message.offset)
@@ -120,7 +123,7 @@ async function consume(task: ConsumeTask) {
     commit: task.commit,
   }
   return {
-    elapsedMs: last - first,
+    elapsedMs: consumeElapsedMs(last - first, received, firstDelivery),
     messages: received,
     bytes,
     p50Ms: null,

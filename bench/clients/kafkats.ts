@@ -10,7 +10,7 @@ import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
 import { peersDir } from '../lib/peers.ts'
 import { Primer } from '../lib/primer.ts'
-import { LatencyRecorder } from '../lib/stats.ts'
+import { consumeElapsedMs, LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
   type LatencyTask,
@@ -122,12 +122,16 @@ async function consume(task: ConsumeTask) {
   let received = 0
   let bytes = 0
   let first = 0
+  let firstDelivery = 0
   let last = 0
   const { promise: done, resolve } = deferred()
   const running = consumer.runBatch(
     task.topic,
     async (batch) => {
-      if (batch.length > 0 && received === 0) first = performance.now()
+      if (batch.length > 0 && received === 0) {
+        first = performance.now()
+        firstDelivery = batch.length
+      }
       for (const message of batch) bytes += message.value?.length ?? 0
       received += batch.length
       if (received >= task.messages && last === 0) {
@@ -147,7 +151,7 @@ async function consume(task: ConsumeTask) {
     ...options,
   }
   return {
-    elapsedMs: last - first,
+    elapsedMs: consumeElapsedMs(last - first, received, firstDelivery),
     messages: received,
     bytes,
     p50Ms: null,

@@ -10,7 +10,7 @@ import type { ProducerRecord } from '../../src/producer/types.ts'
 import { measureRebalance } from '../lib/pause-tracker.ts'
 import { makeValue, nowMs, paceSends, readStamp, stampedValue } from '../lib/payload.ts'
 import { Primer } from '../lib/primer.ts'
-import { LatencyRecorder } from '../lib/stats.ts'
+import { consumeElapsedMs, LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
   type LatencyTask,
@@ -81,9 +81,13 @@ async function consume(task: ConsumeTask) {
   let received = 0
   let bytes = 0
   let first = 0
+  let firstDelivery = 0
   while (received < task.messages) {
     const records = await consumer.poll({ timeoutMs: 1000 })
-    if (records.length > 0 && received === 0) first = performance.now()
+    if (records.length > 0 && received === 0) {
+      first = performance.now()
+      firstDelivery = records.length
+    }
     for (const record of records) {
       bytes += record.value?.length ?? 0
       if (task.commit === 'message') {
@@ -99,7 +103,7 @@ async function consume(task: ConsumeTask) {
     received += records.length
   }
   if (task.commit === 'batch') await consumer.commit()
-  const elapsedMs = performance.now() - first
+  const elapsedMs = consumeElapsedMs(performance.now() - first, received, firstDelivery)
   await consumer.close()
   await cluster.close()
   const settings: Settings = {

@@ -48,3 +48,14 @@ export class LatencyRecorder {
     }
   }
 }
+
+/**
+ * The consume clocks start when the first records arrive, so the records of that first delivery came for
+ * free: a client that hands out 60,000 records in its first batch would look faster than one that hands out
+ * 500. Like kcat's first output chunk, the first delivery is left out of the rate: the time from the first
+ * delivery to the last, scaled up to all records by the share that arrived after the clock started.
+ */
+export function consumeElapsedMs(spanMs: number, received: number, firstDelivery: number): number {
+  const after = received - firstDelivery
+  return after > 0 && spanMs > 0 ? (spanMs * received) / after : spanMs
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildCases, buildScalingCases } from '../../../bench/lib/cases.ts'
 import { runOrder } from '../../../bench/lib/schedule.ts'
+import { consumeElapsedMs } from '../../../bench/lib/stats.ts'
 import { CALLS_IN_FLIGHT, callShape, type ProduceTask } from '../../../bench/lib/task.ts'
 
 const caseOptions = {
@@ -61,5 +62,14 @@ describe('bench schedule', () => {
     expect(names).toContain('scale-partitions-600-produce')
     expect(names).toContain('scale-size-102400B-consume')
     expect(names).toContain('scale-backlog-3000000-consume')
+  })
+})
+
+describe('consume clock', () => {
+  it('leaves the first delivery out of the rate and scales the span up to every record', () => {
+    // 100,000 records, 60,000 in the first batch, the other 40,000 in 400 ms: 1 s for all at that pace.
+    expect(consumeElapsedMs(400, 100_000, 60_000)).toBe(1000)
+    // Everything in one delivery: no interval to measure, the span is all there is.
+    expect(consumeElapsedMs(5, 1000, 1000)).toBe(5)
   })
 })
