@@ -226,7 +226,9 @@ async function rebalance(task: RebalanceTask) {
   const partitionAssignmentStrategy = task.protocol === 'cooperative' ? 'cooperative-sticky' : 'range'
   const measured = await measureRebalance(task, {
     startMember: async (onRecord) => {
-      const consumer = client.consumer({ groupId: task.group, partitionAssignmentStrategy })
+      // Each member on a client of its own, as two processes of an application would be.
+      const memberClient = await clientFor(task.bootstrap)
+      const consumer = memberClient.consumer({ groupId: task.group, partitionAssignmentStrategy })
       const running = consumer
         .runBatch(
           task.topic,
@@ -240,6 +242,7 @@ async function rebalance(task: RebalanceTask) {
         stop: async () => {
           consumer.stop()
           await running
+          await memberClient.disconnect()
         },
       }
     },
