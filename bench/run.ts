@@ -156,7 +156,8 @@ function parseOptions(argv: string[]) {
     scalingOnly: values['scaling-only'],
     scalingRuns: positiveInteger('scaling-runs', values['scaling-runs'], 1),
     scalingClients: names(values['scaling-clients']),
-    scalingOptions: { messages, batchBytes, bytesPerCase: 100 * 1024 * 1024 },
+    // As many payload bytes per record-size case as the 100 B cases move (100 MB at the default count).
+    scalingOptions: { messages, batchBytes, bytesPerCase: messages * 100 },
     runs: positiveInteger('runs', values.runs, 3),
     rebalanceRuns: positiveInteger('rebalance-runs', values['rebalance-runs'], 1),
     warmup: !values['no-warmup'],
