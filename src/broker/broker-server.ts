@@ -52,6 +52,7 @@ export class BrokerServer {
       maxRequestBytes: options.maxRequestBytes ?? 100 * 1024 * 1024,
     })
     const broker = new BrokerServer(state, options.interceptor)
+    state.groups.start()
     try {
       for (const address of addresses) {
         const port = options.port === undefined || options.port === 0 ? 0 : options.port + address.nodeId
@@ -76,6 +77,7 @@ export class BrokerServer {
   }
 
   async close(): Promise<void> {
+    this.state.groups.close()
     await Promise.all(
       this.#nodes.map(
         (node) =>

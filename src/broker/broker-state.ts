@@ -4,6 +4,7 @@
  */
 
 import { BrokerClock } from './broker-clock.ts'
+import { GroupCoordinator } from './group-coordinator.ts'
 import { type PartitionState, TopicStore } from './topic-store.ts'
 import { TransactionCoordinator } from './transactions.ts'
 
@@ -32,6 +33,7 @@ export class BrokerState {
   readonly clock: BrokerClock
   readonly settings: ClusterSettings
   readonly transactions: TransactionCoordinator
+  readonly groups: GroupCoordinator
   #nextProducerId = 1000n
 
   constructor(clusterId: string, nodes: NodeAddress[], settings: ClusterSettings, clock = new BrokerClock()) {
@@ -40,7 +42,19 @@ export class BrokerState {
     this.settings = settings
     this.clock = clock
     this.topics = new TopicStore(nodes.map((node) => node.nodeId))
+    this.groups = new GroupCoordinator(this.clock)
     this.transactions = new TransactionCoordinator(() => this.allocateProducerId())
+  }
+
+  /**
+   * The node coordinating a group or transactional id: Kafka hashes the key onto a partition of its internal
+   * topic (Java's String.hashCode, made non-negative) and takes that partition's leader; here the node list
+   * stands in for the partitions.
+   */
+  coordinatorFor(key: string): NodeAddress {
+    let hash = 0
+    for (let i = 0; i < key.length; i++) hash = (Math.imul(hash, 31) + key.charCodeAt(i)) | 0
+    return this.nodes[(hash & 0x7fffffff) % this.nodes.length]!
   }
 
   /** A producer id no producer of this cluster had before. */
