@@ -41,30 +41,17 @@ import { type ResolvedGroupOptions, resolveGroupOptions } from './group/group-op
 import { GroupSubscription } from './group/group-subscription.ts'
 import type { GroupMetadata, RebalanceListener } from './group/rebalance-listener.ts'
 import type { ConsumerMessage } from './message.ts'
-import { resolveCommitOptions } from './offsets/commit-options.ts'
+import { type ResolvedCommitOptions, resolveCommitOptions } from './offsets/commit-options.ts'
 import type { CommittedOffset } from './offsets/committed-offsets.ts'
-import { coordinatorChannelFor } from './offsets/coordinator-channel.ts'
+import { coordinatorChannelOf } from './offsets/coordinator-channel.ts'
 import { type CommitCallback, GroupOffsets } from './offsets/group-offsets.ts'
 import { createPositionValidator } from './offsets/position-validator.ts'
-import { lookupOffsets, type OffsetQuery } from './offsets-lookup.ts'
+import { type OffsetForTime, offsetsForTimes, type TopicPartitionTimestamp } from './offsets-lookup.ts'
+
+export type { OffsetForTime, TopicPartitionTimestamp } from './offsets-lookup.ts'
+
 import { PositionResolver } from './position-resolver.ts'
 import { type ResetTarget, SubscriptionState } from './subscription-state.ts'
-
-/** A partition and a time, for {@link Consumer.offsetsForTimes}. */
-export interface TopicPartitionTimestamp extends TopicPartition {
-  /** Milliseconds since the epoch. */
-  timestamp: number
-}
-
-/** The answer of {@link Consumer.offsetsForTimes} for one partition. */
-export interface OffsetForTime extends TopicPartition {
-  /** The first offset whose record timestamp is at or after the time asked; null when there is none. */
-  offset: bigint | null
-  /** That record's timestamp; null with `offset`. */
-  timestamp: number | null
-  /** Leader epoch of that record, when the broker reported one. */
-  leaderEpoch: number | undefined
-}
 
 export interface PollOptions {
   /** Longest to wait for records when none are buffered. Default 1000. */
@@ -82,17 +69,10 @@ const defaultPollTimeoutMs = 1000
 
 export class Consumer implements AsyncIterable<ConsumerMessage> {
   readonly options: ResolvedConsumerOptions
-  /**
-   * The positions and state of every assigned partition. Public for the group layer (commits read
-   * `allConsumed()`, rebalances call `assign`); applications use the methods of this class.
-   * @internal
-   */
-  readonly subscriptions: SubscriptionState
-  /**
-   * Commits, the offset store and committed-offset reads (src/consumer/offsets/).
-   * @internal
-   */
-  readonly offsets: GroupOffsets
+  /** The fetch state and offsets of every assigned partition. */
+  private readonly subscriptions: SubscriptionState
+  /** Commits, the offset store and committed-offset reads (src/consumer/offsets/). */
+  private readonly offsets: GroupOffsets
 
   private readonly cluster: ConsumerCluster
   private readonly buffer = new FetchBuffer<CompletedFetch>()
@@ -128,7 +108,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     })
     this.collector = new FetchCollector(this.buffer, () => this.fetcher.sendFetches())
     this.offsets = new GroupOffsets({
-      cluster: coordinatorChannelFor(cluster),
+      cluster: coordinatorChannelOf(cluster),
       groupId: this.groupOptions?.groupId,
       groupInstanceId: this.groupOptions?.groupInstanceId ?? null,
       options: resolveCommitOptions(options),
@@ -229,6 +209,15 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     )
   }
 
+  /**
+   * The resolved commit options (auto-commit, the offset store, `run()`'s default ack), for `run()`, which
+   * must agree with them.
+   * @internal
+   */
+  get commitOptions(): ResolvedCommitOptions {
+    return this.offsets.options
+  }
+
   /** @internal The group membership, for the commit manager (whenStable, rebalanceInProgress). */
   get groupSubscription(): GroupSubscription | undefined {
     return this.group
@@ -241,7 +230,6 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       this.pendingErrors.delete(state.key)
       this.confirmedPartitions.delete(state.key)
     }
-    this.offsets.forget(removed)
     this.collector.reset()
     this.buffer.wakeup()
   }
@@ -536,47 +524,10 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   ): Promise<OffsetForTime[]> {
     this.throwIfClosed()
     validateTopicPartitions('offsetsForTimes', queries)
-    const offsetQueries: OffsetQuery[] = queries.map((q, i) => {
-      if (!Number.isSafeInteger(q.timestamp) || q.timestamp < 0) {
-        throw new ConfigError(
-          `offsetsForTimes[${i}].timestamp`,
-          `expected milliseconds since the epoch (an integer >= 0), got ${String(q.timestamp)}`,
-        )
-      }
-      return { topic: q.topic, partition: q.partition, timestamp: BigInt(q.timestamp) }
-    })
-    await Promise.all(queries.map((q) => this.cluster.partition(q.topic, q.partition)))
-    // One ListOffsets request may name a partition once, so repeated partitions are asked in later waves.
-    const waves: OffsetQuery[][] = []
-    const seen = new Map<string, number>()
-    for (const query of offsetQueries) {
-      const key = topicPartitionKey(query.topic, query.partition)
-      const wave = seen.get(key) ?? 0
-      seen.set(key, wave + 1)
-      const members = waves[wave]
-      if (members === undefined) waves[wave] = [query]
-      else members.push(query)
-    }
-    const lookupOptions = {
+    return offsetsForTimes(this.cluster, queries, {
       isolationLevel: this.options.isolationLevel,
       timeoutMs: options.timeoutMs ?? this.cluster.options.requestTimeoutMs,
       retryBackoffMs: this.options.retryBackoffMs,
-    }
-    const answers = await Promise.all(waves.map((wave) => lookupOffsets(this.cluster, wave, lookupOptions)))
-    const waveOf = new Map<string, number>()
-    return offsetQueries.map(({ topic, partition }) => {
-      const key = topicPartitionKey(topic, partition)
-      const wave = waveOf.get(key) ?? 0
-      waveOf.set(key, wave + 1)
-      const answer = answers[wave]?.get(key)
-      const found = answer !== undefined && answer.offset >= 0n
-      return {
-        topic,
-        partition,
-        offset: found ? answer.offset : null,
-        timestamp: found ? Number(answer.timestamp) : null,
-        leaderEpoch: found && answer.leaderEpoch >= 0 ? answer.leaderEpoch : undefined,
-      }
     })
   }
 

@@ -61,16 +61,10 @@ export class FetchCollector {
    * drained, which also skips offsets that carried no deliverable record (markers, aborted or compacted data).
    */
   private advance(fetch: CompletedFetch, last: ConsumerMessage | undefined): void {
-    const position = fetch.state.position!
-    if (last !== undefined) {
-      position.offset = last.offset + 1n
-      if (last.leaderEpoch >= 0) position.leaderEpoch = last.leaderEpoch
-    }
+    const offsets = fetch.state.offsets
+    if (last !== undefined) offsets.handOut(last.offset, last.leaderEpoch)
     if (fetch.isDrained) {
-      if (fetch.nextFetchOffset > position.offset) {
-        position.offset = fetch.nextFetchOffset
-        if (fetch.lastEpoch !== undefined) position.leaderEpoch = fetch.lastEpoch
-      }
+      offsets.skipTo(fetch.nextFetchOffset, fetch.lastEpoch)
       this.buffer.remove(fetch)
       this.current = undefined
       this.onRelease()
@@ -108,7 +102,7 @@ export class FetchCollector {
    */
   private startsAtPosition(fetch: CompletedFetch): boolean {
     if (fetch.started) return true
-    if (fetch.state.position?.offset !== fetch.fetchOffset) return false
+    if (fetch.state.offsets.positionOffset !== fetch.fetchOffset) return false
     fetch.started = true
     return true
   }

@@ -28,7 +28,7 @@ import { Fetch, type FetchTopic, type PartitionData } from '../protocol/messages
 import { decodeRecordBatches } from '../protocol/records/batch-decoder.ts'
 import { firstVersions, versionCaps } from '../protocol/version-caps.ts'
 import { CompletedFetch } from './completed-fetch.ts'
-import { type ConsumerCluster, partitionInfo } from './consumer-cluster.ts'
+import { type FetchCluster, partitionInfo } from './consumer-cluster.ts'
 import type { ResolvedConsumerOptions } from './consumer-options.ts'
 import type { FetchBuffer } from './fetch-buffer.ts'
 import { handleDivergingEpoch } from './offsets/position-validator.ts'
@@ -52,7 +52,7 @@ export interface FetcherEvents {
 }
 
 export class Fetcher {
-  private readonly cluster: ConsumerCluster
+  private readonly cluster: FetchCluster
   private readonly subscriptions: SubscriptionState
   private readonly buffer: FetchBuffer<CompletedFetch>
   private readonly options: ResolvedConsumerOptions
@@ -68,7 +68,7 @@ export class Fetcher {
   private closed = false
 
   constructor(
-    cluster: ConsumerCluster,
+    cluster: FetchCluster,
     subscriptions: SubscriptionState,
     buffer: FetchBuffer<CompletedFetch>,
     options: ResolvedConsumerOptions,
@@ -286,8 +286,7 @@ export class Fetcher {
         // rotation puts this partition first next time, where the broker must return a whole batch.
         return
       }
-      state.fetchOffset = fetch.nextFetchOffset
-      state.fetchEpoch = fetch.lastEpoch
+      state.offsets.fetched(fetch.nextFetchOffset, fetch.lastEpoch)
       this.buffer.add(fetch)
       return
     }

@@ -8,13 +8,13 @@
  * until the deadline.
  */
 
-import { KafkaError, TimeoutError } from '../common/errors.ts'
+import { ConfigError, KafkaError, TimeoutError } from '../common/errors.ts'
 import type { TopicPartition } from '../common/types.ts'
 import { topicPartitionKey } from '../common/types.ts'
 import { errorForCode } from '../protocol/errors/broker-error.ts'
 import { ErrorCode } from '../protocol/errors/error-codes.ts'
 import { ListOffsets, type ListOffsetsTopic } from '../protocol/messages/list-offsets.ts'
-import { type ConsumerCluster, partitionInfo } from './consumer-cluster.ts'
+import { type FetchCluster, partitionInfo } from './consumer-cluster.ts'
 import type { IsolationLevel } from './consumer-options.ts'
 
 /** ListOffsets' special timestamps. */
@@ -50,7 +50,7 @@ export interface OffsetLookupOptions {
  * Each partition may appear once in `queries` (a request cannot name a partition twice).
  */
 export async function lookupOffsetsOnce(
-  cluster: ConsumerCluster,
+  cluster: FetchCluster,
   queries: readonly OffsetQuery[],
   options: OffsetLookupOptions,
 ): Promise<OffsetLookupRound> {
@@ -85,7 +85,7 @@ export async function lookupOffsetsOnce(
 }
 
 async function askLeader(
-  cluster: ConsumerCluster,
+  cluster: FetchCluster,
   leaderId: number,
   queries: readonly OffsetQuery[],
   options: OffsetLookupOptions,
@@ -159,7 +159,7 @@ function unknownLeaderError(tp: TopicPartition, topicKnown: boolean): KafkaError
  * Throws the first non-retriable failure, or a TimeoutError naming the partitions still unresolved.
  */
 export async function lookupOffsets(
-  cluster: ConsumerCluster,
+  cluster: FetchCluster,
   queries: readonly OffsetQuery[],
   options: OffsetLookupOptions & { timeoutMs: number; retryBackoffMs: number },
 ): Promise<Map<string, OffsetAnswer>> {
@@ -183,4 +183,68 @@ export async function lookupOffsets(
     await new Promise((resolve) => setTimeout(resolve, options.retryBackoffMs))
     await cluster.refreshMetadata([...new Set(remaining.map((q) => q.topic))]).catch(() => {})
   }
+}
+
+/** A partition and a time, for `Consumer.offsetsForTimes`. */
+export interface TopicPartitionTimestamp extends TopicPartition {
+  /** Milliseconds since the epoch. */
+  timestamp: number
+}
+
+/** The answer of `Consumer.offsetsForTimes` for one partition. */
+export interface OffsetForTime extends TopicPartition {
+  /** The first offset whose record timestamp is at or after the time asked; null when there is none. */
+  offset: bigint | null
+  /** That record's timestamp; null with `offset`. */
+  timestamp: number | null
+  /** Leader epoch of that record, when the broker reported one. */
+  leaderEpoch: number | undefined
+}
+
+/**
+ * For each query, the first offset whose record timestamp is at or after its time (null when the log has no
+ * such record), as the Java client's offsetsForTimes. The partitions need not be assigned; each must exist.
+ */
+export async function offsetsForTimes(
+  cluster: FetchCluster,
+  queries: readonly TopicPartitionTimestamp[],
+  options: OffsetLookupOptions & { timeoutMs: number; retryBackoffMs: number },
+): Promise<OffsetForTime[]> {
+  const offsetQueries: OffsetQuery[] = queries.map((q, i) => {
+    if (!Number.isSafeInteger(q.timestamp) || q.timestamp < 0) {
+      throw new ConfigError(
+        `offsetsForTimes[${i}].timestamp`,
+        `expected milliseconds since the epoch (an integer >= 0), got ${String(q.timestamp)}`,
+      )
+    }
+    return { topic: q.topic, partition: q.partition, timestamp: BigInt(q.timestamp) }
+  })
+  await Promise.all(queries.map((q) => cluster.partition(q.topic, q.partition)))
+  // One ListOffsets request may name a partition once, so repeated partitions are asked in later waves.
+  const waves: OffsetQuery[][] = []
+  const seen = new Map<string, number>()
+  for (const query of offsetQueries) {
+    const key = topicPartitionKey(query.topic, query.partition)
+    const wave = seen.get(key) ?? 0
+    seen.set(key, wave + 1)
+    const members = waves[wave]
+    if (members === undefined) waves[wave] = [query]
+    else members.push(query)
+  }
+  const answers = await Promise.all(waves.map((wave) => lookupOffsets(cluster, wave, options)))
+  const waveOf = new Map<string, number>()
+  return offsetQueries.map(({ topic, partition }) => {
+    const key = topicPartitionKey(topic, partition)
+    const wave = waveOf.get(key) ?? 0
+    waveOf.set(key, wave + 1)
+    const answer = answers[wave]?.get(key)
+    const found = answer !== undefined && answer.offset >= 0n
+    return {
+      topic,
+      partition,
+      offset: found ? answer.offset : null,
+      timestamp: found ? Number(answer.timestamp) : null,
+      leaderEpoch: found && answer.leaderEpoch >= 0 ? answer.leaderEpoch : undefined,
+    }
+  })
 }

@@ -15,7 +15,7 @@
  */
 
 import { KafkaError } from '../common/errors.ts'
-import type { ConsumerCluster } from './consumer-cluster.ts'
+import type { FetchCluster } from './consumer-cluster.ts'
 import type { AutoOffsetReset, IsolationLevel } from './consumer-options.ts'
 import { NoOffsetForPartitionError } from './no-offset-error.ts'
 import {
@@ -45,7 +45,7 @@ export interface CommittedPositions {
 }
 
 export interface PositionResolverInit {
-  cluster: ConsumerCluster
+  cluster: FetchCluster
   subscriptions: SubscriptionState
   committed: CommittedPositions
   validator?: PositionValidator | undefined

@@ -21,34 +21,31 @@ import { IllegalStateError } from '../common/errors.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../common/types.ts'
 import { topicPartitionKey } from '../common/types.ts'
 import type { AutoOffsetReset } from './consumer-options.ts'
+import {
+  type FetchPosition,
+  type PartitionOffsets,
+  PartitionOffsetsTable,
+} from './offsets/partition-offsets.ts'
 
-/** A position in a partition: the next offset to read, and the leader epoch of the record before it if known. */
-export interface FetchPosition {
-  offset: bigint
-  leaderEpoch: number | undefined
-}
+export type { FetchPosition } from './offsets/partition-offsets.ts'
 
 export type FetchState = 'awaiting-reset' | 'awaiting-validation' | 'fetching'
 
 /** Where a pending reset should go: log start, log end, or the first offset at or after a timestamp. */
 export type ResetTarget = 'earliest' | 'latest' | { timestamp: number }
 
-/** The state of one assigned partition. Owned by {@link SubscriptionState}; other modules read it. */
+/**
+ * The fetch state of one assigned partition. Owned by {@link SubscriptionState}; other modules read it. Its
+ * offsets (position, fetch position, what is stored and committed) are in {@link PartitionState.offsets}.
+ */
 export class PartitionState implements TopicPartition {
   readonly topic: string
   readonly partition: number
   /** `topic:partition`, the key of every per-partition map. */
   readonly key: string
+  /** The partition's offsets record (offsets/partition-offsets.ts), for as long as it is assigned. */
+  readonly offsets: PartitionOffsets
   state: FetchState = 'awaiting-reset'
-  /** Next offset to hand to the application; undefined until a reset or seek gives one. */
-  position: FetchPosition | undefined = undefined
-  /** Next offset to ask the broker for; runs ahead of `position` by what is buffered or in flight. */
-  fetchOffset: bigint | undefined = undefined
-  /**
-   * Leader epoch of the last fetched batch, the one ending right before `fetchOffset`: sent as the Fetch's
-   * `lastFetchedEpoch` (KIP-320), so the leader can tell whether its log still agrees with what was fetched.
-   */
-  fetchEpoch: number | undefined = undefined
   /** Target of the pending reset when `state` is `awaiting-reset`; undefined means "use autoOffsetReset". */
   resetTarget: ResetTarget | undefined = undefined
   paused = false
@@ -71,10 +68,26 @@ export class PartitionState implements TopicPartition {
   lastStableOffset: bigint | undefined = undefined
   logStartOffset: bigint | undefined = undefined
 
-  constructor(topic: string, partition: number) {
-    this.topic = topic
-    this.partition = partition
-    this.key = topicPartitionKey(topic, partition)
+  constructor(offsets: PartitionOffsets) {
+    this.topic = offsets.topic
+    this.partition = offsets.partition
+    this.key = offsets.key
+    this.offsets = offsets
+  }
+
+  /** Next offset to hand to the application, with its epoch; undefined until a reset or seek gives one. */
+  get position(): FetchPosition | undefined {
+    return this.offsets.position
+  }
+
+  /** Next offset to ask the broker for; runs ahead of the position by what is buffered or in flight. */
+  get fetchOffset(): bigint | undefined {
+    return this.offsets.fetchOffset
+  }
+
+  /** Leader epoch of the last fetched batch (see {@link PartitionOffsets.fetchEpoch}). */
+  get fetchEpoch(): number | undefined {
+    return this.offsets.fetchEpoch
   }
 
   /** Whether the fetcher may ask for this partition's data now. */
@@ -84,9 +97,7 @@ export class PartitionState implements TopicPartition {
 
   /** Moves to `position` and discards everything fetched for the old one. */
   moveTo(position: FetchPosition, state: FetchState): void {
-    this.position = position
-    this.fetchOffset = position.offset
-    this.fetchEpoch = position.leaderEpoch
+    this.offsets.seek(position)
     this.state = state
     this.resetTarget = undefined
     this.generation++
@@ -102,9 +113,12 @@ function describePartition(tp: TopicPartition): string {
 export class SubscriptionState {
   private readonly partitions = new Map<string, PartitionState>()
   private readonly defaultReset: AutoOffsetReset
+  /** The offsets of the assigned partitions; a partition's record lives exactly as long as its state here. */
+  readonly offsets: PartitionOffsetsTable
 
-  constructor(defaultReset: AutoOffsetReset) {
+  constructor(defaultReset: AutoOffsetReset, offsets: PartitionOffsetsTable = new PartitionOffsetsTable()) {
     this.defaultReset = defaultReset
+    this.offsets = offsets
   }
 
   /** The reset strategy used when a partition has no position and none was requested explicitly. */
@@ -114,18 +128,20 @@ export class SubscriptionState {
 
   /**
    * Replaces the assignment. Partitions that stay assigned keep their position and pause flag; new ones start
-   * awaiting a reset. Returns the partitions that were dropped, so their buffered data can be discarded.
+   * awaiting a reset. Returns the partitions that were dropped, so their buffered data can be discarded; their
+   * offsets records are revoked (nothing of them survives).
    */
   assign(partitions: readonly TopicPartition[]): PartitionState[] {
     const next = new Map<string, PartitionState>()
     for (const tp of partitions) {
       const key = topicPartitionKey(tp.topic, tp.partition)
-      next.set(key, this.partitions.get(key) ?? new PartitionState(tp.topic, tp.partition))
+      next.set(key, this.partitions.get(key) ?? new PartitionState(this.offsets.open(tp.topic, tp.partition)))
     }
     const removed: PartitionState[] = []
     for (const [key, state] of this.partitions) {
       if (!next.has(key)) {
         state.generation++
+        this.offsets.revoke(state)
         removed.push(state)
       }
     }
@@ -186,19 +202,16 @@ export class SubscriptionState {
   requestReset(state: PartitionState, target?: ResetTarget): void {
     state.state = 'awaiting-reset'
     state.resetTarget = target
-    state.position = undefined
-    state.fetchOffset = undefined
-    state.fetchEpoch = undefined
+    state.offsets.reset()
     state.generation++
     state.retryAt = 0
   }
 
   /** Asks for the position of `state` to be validated against the current leader epoch before fetching. */
   requestValidation(state: PartitionState): void {
-    if (state.position === undefined) return
+    if (state.offsets.positionOffset === undefined) return
     state.state = 'awaiting-validation'
-    state.fetchOffset = state.position.offset
-    state.fetchEpoch = state.position.leaderEpoch
+    state.offsets.refetch()
     state.generation++
   }
 
@@ -209,9 +222,8 @@ export class SubscriptionState {
    */
   hold(state: PartitionState): void {
     state.held = true
-    if (state.position === undefined) return
-    state.fetchOffset = state.position.offset
-    state.fetchEpoch = state.position.leaderEpoch
+    if (state.offsets.positionOffset === undefined) return
+    state.offsets.refetch()
     state.generation++
   }
 
@@ -278,14 +290,11 @@ export class SubscriptionState {
   allConsumed(): Map<string, TopicPartitionOffset> {
     const consumed = new Map<string, TopicPartitionOffset>()
     for (const state of this.partitions.values()) {
-      const position = state.position
-      if (position === undefined || state.state === 'awaiting-reset') continue
-      const entry: TopicPartitionOffset = {
-        topic: state.topic,
-        partition: state.partition,
-        offset: position.offset,
-      }
-      if (position.leaderEpoch !== undefined) entry.leaderEpoch = position.leaderEpoch
+      const offset = state.offsets.positionOffset
+      if (offset === undefined || state.state === 'awaiting-reset') continue
+      const entry: TopicPartitionOffset = { topic: state.topic, partition: state.partition, offset }
+      const leaderEpoch = state.offsets.positionEpoch
+      if (leaderEpoch !== undefined) entry.leaderEpoch = leaderEpoch
       consumed.set(state.key, entry)
     }
     return consumed

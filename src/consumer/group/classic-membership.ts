@@ -16,6 +16,12 @@
  * or the group moved on) has *lost* its partitions rather than revoked them: they may already be consumed
  * elsewhere. It reports them through `onPartitionsLost` and rejoins. FENCED_INSTANCE_ID (another process took
  * this static member's `groupInstanceId`) and configuration errors are fatal.
+ *
+ * A member cut off from its coordinator learns none of that: it cannot hear that it was evicted. So it keeps
+ * its own session clock: when no group request has been answered for `sessionTimeoutMs`, the coordinator
+ * may have handed its partitions to another member, and it gives them up as lost at once, rather than go on
+ * processing records another member is processing too (what librdkafka does; Java's classic consumer goes on
+ * until an answer tells it).
  */
 
 import { backoffDelay, sleep } from '../../cluster/backoff.ts'
@@ -63,6 +69,13 @@ export class ClassicMembership extends MembershipBase {
   private owned: TopicPartition[] = []
   /** Set when the coordinator forgot this member: its partitions are lost, not revoked. */
   private lostPending = false
+  /** When the coordinator last answered a group request (monotonic ms): this member's own session clock. */
+  private lastCoordinatorAnswer = performance.now()
+  private sessionTimer: NodeJS.Timeout | undefined
+  /** Set while a rebalance is between prepareJoin() and completeJoin(), where it leaves `owned` alone. */
+  private joining = false
+  /** A loss declared by the session clock while the rebalance loop was waiting on the coordinator. */
+  private sessionLoss: Promise<void> | undefined
 
   private rejoinNeeded = true
   private pollExpired = false
@@ -79,6 +92,10 @@ export class ClassicMembership extends MembershipBase {
   }
 
   override get rebalanceInProgress(): boolean {
+    return !this.stable
+  }
+
+  override get commitsMustWait(): boolean {
     return !this.stable
   }
 
@@ -114,7 +131,9 @@ export class ClassicMembership extends MembershipBase {
 
   protected override async shutdown(): Promise<void> {
     this.stopTimers()
+    clearTimeout(this.sessionTimer)
     this.wake()
+    await this.sessionLoss
     if (this.owned.length > 0) {
       const revoked = this.owned
       await this.revoke(revoked, this.lostPending ? 'lost' : 'revoked')
@@ -172,19 +191,26 @@ export class ClassicMembership extends MembershipBase {
     this.rejoinNeeded = false
     await this.prepareJoin()
     if (this.closing) return
-    const metadata = await this.resolveSubscription()
-    if (this.closing) return
-    this.stopTimers()
-
-    const join = await this.joinGroup()
-    if (join === undefined || this.closing) return
-    const assignment = await this.syncGroup(join, metadata)
+    // From here to completeJoin() nothing here reads or changes `owned`; the session clock may give it up.
+    this.joining = true
+    let assignment: TopicPartition[] | undefined
+    try {
+      const metadata = await this.resolveSubscription()
+      if (this.closing) return
+      this.stopTimers()
+      const join = await this.joinGroup()
+      if (join === undefined || this.closing) return
+      assignment = await this.syncGroup(join, metadata)
+    } finally {
+      this.joining = false
+    }
     if (assignment === undefined || this.closing) return
     await this.completeJoin(assignment)
   }
 
   /** What happens to owned partitions before this member rejoins. */
   private async prepareJoin(): Promise<void> {
+    await this.sessionLoss
     if (this.lostPending) {
       this.lostPending = false
       if (this.owned.length > 0) await this.revoke(this.owned, 'lost')
@@ -262,6 +288,7 @@ export class ClassicMembership extends MembershipBase {
       // The coordinator answers only when every member has rejoined or the rebalance timeout passed.
       { timeoutMs: this.options.rebalanceTimeoutMs + 5000 },
     )
+    this.noteCoordinatorAnswer()
     switch (response.errorCode) {
       case ErrorCode.NONE:
         this.memberId = response.memberId
@@ -301,6 +328,7 @@ export class ClassicMembership extends MembershipBase {
       protocolName: join.protocolName,
       assignments,
     })
+    this.noteCoordinatorAnswer()
     switch (response.errorCode) {
       case ErrorCode.NONE:
         return decodeAssignment(response.assignment).partitions
@@ -355,6 +383,12 @@ export class ClassicMembership extends MembershipBase {
   }
 
   private async completeJoin(assigned: TopicPartition[]): Promise<void> {
+    // Partitions the session clock gave up while this join was out come back, if at all, as new ones.
+    await this.sessionLoss
+    if (this.lostPending) {
+      this.lostPending = false
+      if (this.owned.length > 0) await this.revoke(this.owned, 'lost')
+    }
     const assignment = sortedCopy(assigned)
     this.setStable(true)
     this.startHeartbeats()
@@ -432,6 +466,7 @@ export class ClassicMembership extends MembershipBase {
 
   /** The worker heartbeated while the main thread was busy; act on the answer as on our own. */
   protected override onBackgroundAnswer(answer: { epoch: number; response: unknown }): void {
+    this.noteCoordinatorAnswer()
     if (this.closing || answer.epoch !== this.generationId) return
     this.onHeartbeatAnswer((answer.response as { errorCode: number }).errorCode, undefined)
   }
@@ -448,6 +483,7 @@ export class ClassicMembership extends MembershipBase {
         memberId: this.memberId,
         groupInstanceId: this.options.groupInstanceId,
       })
+      this.noteCoordinatorAnswer()
       // A rebalance that started meanwhile makes this answer stale.
       if (this.generationId !== generationId || this.closing) return
       this.onHeartbeatAnswer(response.errorCode, address)
@@ -478,6 +514,47 @@ export class ClassicMembership extends MembershipBase {
       default:
         this.fail(this.groupError(errorCode, null, address ?? `coordinator of ${this.options.groupId}`))
     }
+  }
+
+  /** The coordinator answered: the session it keeps for this member runs for `sessionTimeoutMs` from now. */
+  private noteCoordinatorAnswer(): void {
+    this.lastCoordinatorAnswer = performance.now()
+    clearTimeout(this.sessionTimer)
+    if (this.closing) return
+    this.sessionTimer = setTimeout(() => this.checkSession(), this.options.sessionTimeoutMs)
+    // The clock watches the member; it is no reason on its own for the process to stay up.
+    this.sessionTimer.unref()
+  }
+
+  private checkSession(): void {
+    // A main thread blocked past the deadline may have answers from the heartbeat worker still queued:
+    // they are read in the poll phase, before setImmediate callbacks run.
+    setImmediate(() => {
+      if (this.closing || this.failure !== undefined) return
+      const silentMs = performance.now() - this.lastCoordinatorAnswer
+      if (silentMs < this.options.sessionTimeoutMs) return
+      if (this.owned.length === 0 || this.lostPending || this.sessionLoss !== undefined) return
+      this.logger.warn(
+        'no answer from the group coordinator within sessionTimeoutMs; the partitions are lost',
+        {
+          groupId: this.options.groupId,
+          silentMs: Math.round(silentMs),
+          sessionTimeoutMs: this.options.sessionTimeoutMs,
+          partitions: this.owned.length,
+        },
+      )
+      if (this.joining) {
+        // The rebalance loop is waiting on the coordinator (JoinGroup, SyncGroup, or finding it) and will not
+        // look at `owned` before completeJoin(): give them up now, and let completeJoin() wait for that.
+        const lost = this.owned
+        this.sessionLoss = this.revoke(lost, 'lost').finally(() => {
+          this.sessionLoss = undefined
+        })
+        return
+      }
+      this.lostPending = true
+      this.requestRejoin('no answer from the group coordinator within sessionTimeoutMs')
+    })
   }
 
   /** The coordinator forgot this member or its generation: the partitions are lost; rejoin from scratch. */

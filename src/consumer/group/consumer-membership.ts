@@ -68,6 +68,17 @@ export class ConsumerMembership extends MembershipBase {
     return !this.joined || this.reconciling !== undefined || this.pendingTarget !== undefined
   }
 
+  /**
+   * Only before the member has an epoch. While it reconciles, the coordinator keeps accepting its current
+   * epoch (it changes when the member acknowledges a revocation, or at once when it only gains partitions),
+   * and the revocation itself may be waiting for a commit: run() drains the handlers of revoked partitions,
+   * and an at-most-once handler waits for its own offset's commit before it runs. Holding that commit until
+   * the reconciliation ends deadlocked both (found by the chaos suite, KIP-848 at-most-once with kills).
+   */
+  override get commitsMustWait(): boolean {
+    return !this.joined
+  }
+
   override subscribe(subscription: TopicSubscription, listener: RebalanceListener): void {
     if (subscription.kind === 'pattern' && subscription.pattern.flags !== '') {
       throw new ConfigError(

@@ -39,19 +39,6 @@ export type GroupClusterSource = Pick<
   | 'options'
 >
 
-/** Whether `cluster` offers what group membership needs (the consumer may be built on a narrower interface). */
-export function isGroupClusterSource(cluster: object): cluster is GroupClusterSource {
-  const candidate = cluster as Partial<Record<keyof GroupClusterSource, unknown>>
-  return (
-    typeof candidate.coordinatorFor === 'function' &&
-    typeof candidate.dedicatedConnection === 'function' &&
-    typeof candidate.forgetCoordinator === 'function' &&
-    typeof candidate.refreshMetadata === 'function' &&
-    typeof candidate.anyConnection === 'function' &&
-    typeof candidate.options === 'object'
-  )
-}
-
 /**
  * A {@link GroupCluster} over the shared cluster. The coordinator gets a connection of its own, as in the Java
  * client: a broker answers one request per connection at a time, so a JoinGroup parked for the rebalance

@@ -99,7 +99,10 @@ export const groupOptionTable = defineOptions({
     allowed: 'a non-empty string',
     resolve: (path, value) => (value === undefined ? null : stringOption(path, value, '')),
   }),
-  /** Classic protocol only: the coordinator evicts a member it has not heard from for this long, in ms. */
+  /**
+   * Classic protocol only: the coordinator evicts a member it has not heard from for this long, in ms; a
+   * member that has heard nothing from the coordinator for this long gives its partitions up as lost.
+   */
   sessionTimeoutMs: option.integer({
     default: 45_000,
     min: 1,

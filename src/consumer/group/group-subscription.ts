@@ -5,17 +5,17 @@
  * exactly as for a manual assignment.
  */
 
-import { ConfigError, IllegalStateError, type KafkaError } from '../../common/errors.ts'
+import { ConfigError, type KafkaError } from '../../common/errors.ts'
 import { createMembership } from './create-membership.ts'
-import { type GroupCluster, groupClusterOf, isGroupClusterSource } from './group-cluster.ts'
+import { type GroupCluster, type GroupClusterSource, groupClusterOf } from './group-cluster.ts'
 import type { GroupMembership } from './membership.ts'
 import type { MembershipInit } from './membership-base.ts'
 import type { GroupMetadata, RebalanceListener } from './rebalance-listener.ts'
 import { parseSubscription } from './topic-subscription.ts'
 
 export interface GroupSubscriptionInit extends Omit<MembershipInit, 'cluster'> {
-  /** The consumer's cluster; must be the shared Cluster (or offer its coordinator and metadata methods). */
-  cluster: object
+  /** The consumer's cluster: coordinator lookup, connections and metadata. */
+  cluster: GroupClusterSource
 }
 
 export class GroupSubscription {
@@ -23,9 +23,6 @@ export class GroupSubscription {
   private readonly membership: GroupMembership
 
   constructor(init: GroupSubscriptionInit) {
-    if (!isGroupClusterSource(init.cluster)) {
-      throw new IllegalStateError('subscribe() needs the consumer to be built on the shared Cluster')
-    }
     this.groupCluster = groupClusterOf(init.cluster)
     this.membership = createMembership({ ...init, cluster: this.groupCluster })
   }
@@ -46,6 +43,10 @@ export class GroupSubscription {
 
   get rebalanceInProgress(): boolean {
     return this.membership.rebalanceInProgress
+  }
+
+  get commitsMustWait(): boolean {
+    return this.membership.commitsMustWait
   }
 
   whenStable(): Promise<void> {

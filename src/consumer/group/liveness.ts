@@ -51,6 +51,12 @@ const workerUrl = new URL(
   import.meta.url,
 )
 
+/**
+ * How long a stopped worker has to exit by itself before it is terminated: long enough for one still
+ * loading its module on a busy machine (a second or more with many consumers starting at once).
+ */
+const WORKER_EXIT_GRACE_MS = 10_000
+
 export class Liveness {
   private readonly init: LivenessInit
   private readonly originMs = performance.timeOrigin + performance.now() - 1
@@ -142,14 +148,24 @@ export class Liveness {
     if (this.clock !== undefined) Atomics.store(this.clock, CLOCK_LAST_POLL, 0)
   }
 
-  close(): void {
+  /**
+   * Stops the poll clock and the worker. Resolves with the worker's exit code once it has gone (0: it
+   * exited by itself), or undefined without one; nothing needs to wait for it.
+   */
+  close(): Promise<number | undefined> {
     this.closed = true
     this.stopPollClock()
     const worker = this.worker
     this.worker = undefined
-    if (worker === undefined) return
+    if (worker === undefined) return Promise.resolve(undefined)
+    const exited = new Promise<number>((resolve) => worker.once('exit', resolve))
+    // The worker closes its connection and exits by itself, once it has loaded (a stop posted earlier waits
+    // in its queue): terminating a worker still loading its module, or mid socket operation, is where Node's
+    // worker teardown has crashed the whole process. terminate() is only for a worker stuck that long.
     worker.postMessage({ kind: 'stop' } satisfies MainToWorker)
-    void worker.terminate()
+    const fallback = setTimeout(() => void worker.terminate(), WORKER_EXIT_GRACE_MS)
+    fallback.unref()
+    return exited.finally(() => clearTimeout(fallback))
   }
 
   private onMessage(message: WorkerToMain): void {

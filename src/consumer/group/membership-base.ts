@@ -70,6 +70,7 @@ export abstract class MembershipBase implements GroupMembership {
   abstract notePoll(): void
   abstract groupMetadata(): GroupMetadata
   abstract get rebalanceInProgress(): boolean
+  abstract get commitsMustWait(): boolean
 
   whenStable(): Promise<void> {
     if (this.isStable() || this.closing || this.failure !== undefined) return Promise.resolve()
@@ -88,7 +89,7 @@ export abstract class MembershipBase implements GroupMembership {
     this.liveness.stopPollClock()
     await this.shutdown()
     this.releaseWaiters()
-    this.liveness.close()
+    void this.liveness.close()
   }
 
   /** True while the member is in a stable generation with its assignment reconciled. */

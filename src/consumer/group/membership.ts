@@ -21,6 +21,12 @@ export interface GroupMembership {
   groupMetadata(): GroupMetadata
   /** True from the moment a rebalance starts until this member has its new assignment. */
   readonly rebalanceInProgress: boolean
+  /**
+   * True while a commit sent now would be refused for the member's identity, so commits wait for the
+   * rebalance to finish. Classic: for the whole rebalance (the generation changes at JoinGroup). KIP-848:
+   * only until the member has an epoch; while it reconciles, its epoch stays valid for commits.
+   */
+  readonly commitsMustWait: boolean
   /** Resolves once the member is in a stable generation (or the membership is closed or failed). */
   whenStable(): Promise<void>
   /** A fatal error (fenced, not authorized, misconfigured), returned once; the consumer's poll throws it. */

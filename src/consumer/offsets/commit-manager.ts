@@ -7,7 +7,8 @@
  *
  * - An asynchronous commit never moves a partition's offset backwards: partitions whose offset is below the
  *   newest offset already sent (or queued) for them are left out of it. Synchronous commits may rewind on
- *   purpose (`commit([{ ..., offset: lower }])` is how an application re-reads).
+ *   purpose (`commit([{ ..., offset: lower }])` is how an application re-reads). Each partition's offsets
+ *   record (partition-offsets.ts) keeps that floor and the confirmed offset, and decides.
  * - A commit that failed for a retriable reason (the coordinator moved or is loading) is retried against the
  *   new coordinator — but an asynchronous one only while no newer commit is queued, since the newer one
  *   carries newer offsets and retrying the old one after it would rewind.
@@ -29,6 +30,7 @@ import { versionCaps } from '../../protocol/version-caps.ts'
 import type { GroupMetadata } from '../group/rebalance-listener.ts'
 import type { CommitEvent, CommitReason } from './commit-options.ts'
 import { COORDINATOR_RETRY_CODES, commitErrorFor } from './offset-commit-errors.ts'
+import type { CommitMode, PartitionOffsetsTable } from './partition-offsets.ts'
 
 const ZERO_TOPIC_ID = '00000000-0000-0000-0000-000000000000'
 
@@ -45,6 +47,8 @@ export interface CoordinatorAccess {
 export interface CommitManagerInit {
   cluster: CoordinatorAccess
   groupId: string
+  /** The assigned partitions' offsets, where the floor of async commits and the confirmed offsets are kept. */
+  offsets: PartitionOffsetsTable
   /** The member's current identity; generation -1 and an empty member id commit as a simple (assign-mode) consumer. */
   identity: () => GroupMetadata
   logger: Logger
@@ -52,7 +56,7 @@ export interface CommitManagerInit {
   onCommit?: ((event: CommitEvent) => void) | undefined
 }
 
-export type CommitMode = 'sync' | 'async'
+export type { CommitMode } from './partition-offsets.ts'
 
 /** The part of a commit's result that concerns the partitions of `offsets`. */
 function forPartitionsOf(
@@ -75,6 +79,7 @@ interface WaitingCommit {
 export class CommitManager {
   private readonly cluster: CoordinatorAccess
   private readonly groupId: string
+  private readonly offsets: PartitionOffsetsTable
   private readonly identity: () => GroupMetadata
   private readonly logger: Logger
   private readonly onCommit: ((event: CommitEvent) => void) | undefined
@@ -82,10 +87,6 @@ export class CommitManager {
   private tail: Promise<unknown> = Promise.resolve()
   private sequence = 0
   private inFlight = 0
-  /** The newest offset sent or queued per partition, for the never-backwards rule of async commits. */
-  private readonly newest = new Map<string, bigint>()
-  /** Offsets the coordinator confirmed, per partition. */
-  private readonly confirmed = new Map<string, bigint>()
   /** The async commit queued behind the one in flight and not sent yet, which later async commits join. */
   private waitingAsync: WaitingCommit | undefined
   /** Settles after the result of the latest commit call, so results are delivered in call order. */
@@ -94,6 +95,7 @@ export class CommitManager {
   constructor(init: CommitManagerInit) {
     this.cluster = init.cluster
     this.groupId = init.groupId
+    this.offsets = init.offsets
     this.identity = init.identity
     this.logger = init.logger
     this.onCommit = init.onCommit
@@ -106,7 +108,7 @@ export class CommitManager {
 
   /** The offset the coordinator last confirmed for `tp` from this consumer, if any. */
   lastConfirmed(tp: TopicPartition): bigint | undefined {
-    return this.confirmed.get(topicPartitionKey(tp.topic, tp.partition))
+    return this.offsets.get(tp.topic, tp.partition)?.confirmed
   }
 
   /**
@@ -144,8 +146,10 @@ export class CommitManager {
     offsets: readonly TopicPartitionOffset[],
     mode: CommitMode,
   ): Promise<TopicPartitionOffset[]> {
-    const toSend = mode === 'async' ? offsets.filter((o) => !this.wouldRewind(o)) : [...offsets]
-    for (const o of toSend) this.newest.set(topicPartitionKey(o.topic, o.partition), o.offset)
+    // Each assigned partition's record decides whether an async commit of it would rewind a newer one.
+    const toSend = offsets.filter(
+      (o) => this.offsets.get(o.topic, o.partition)?.commitStarted(o.offset, mode) ?? true,
+    )
     const waiting = this.waitingAsync
     if (mode === 'async' && waiting !== undefined) {
       // Nothing left to send (every offset would have rewound): settle after what is queued, with nothing.
@@ -193,26 +197,9 @@ export class CommitManager {
     return ordered
   }
 
-  /**
-   * Forgets the never-backwards floor of `partitions` (they left this consumer): whoever owns them next may
-   * legitimately commit lower offsets, e.g. after an administrator reset the group.
-   */
-  forget(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) {
-      const key = topicPartitionKey(tp.topic, tp.partition)
-      this.newest.delete(key)
-      this.confirmed.delete(key)
-    }
-  }
-
   /** Resolves once every commit queued before this call has settled (successfully or not). */
   async drain(): Promise<void> {
     await this.tail
-  }
-
-  private wouldRewind(o: TopicPartitionOffset): boolean {
-    const newest = this.newest.get(topicPartitionKey(o.topic, o.partition))
-    return newest !== undefined && o.offset < newest
   }
 
   private async send(
@@ -264,7 +251,7 @@ export class CommitManager {
         const sent = byKey.get(key)
         if (sent === undefined) continue
         if (p.errorCode === ErrorCode.NONE) {
-          this.confirmed.set(key, sent.offset)
+          this.offsets.getByKey(key)?.commitConfirmed(sent.offset, sent.leaderEpoch, sent.metadata)
           committed.push(sent)
         } else {
           const list = failures.get(p.errorCode) ?? []
@@ -277,12 +264,7 @@ export class CommitManager {
     // Nothing sent for a failed partition reached the log: forget it, so an async commit of a lower offset
     // than the failed one is not refused as a rewind.
     for (const partitions of failures.values()) {
-      for (const tp of partitions) {
-        const key = topicPartitionKey(tp.topic, tp.partition)
-        const confirmed = this.confirmed.get(key)
-        if (confirmed === undefined) this.newest.delete(key)
-        else this.newest.set(key, confirmed)
-      }
+      for (const tp of partitions) this.offsets.get(tp.topic, tp.partition)?.commitRefused()
     }
     const [code, partitions] = failures.entries().next().value as [number, TopicPartition[]]
     const error = commitErrorFor(code, partitions, { groupId: this.groupId, broker })

@@ -14,9 +14,9 @@
 
 import { isCoordinatorMovedError } from '../../cluster/coordinator.ts'
 import type { RetryOptions } from '../../cluster/retry.ts'
-import { ClosedError, IllegalStateError } from '../../common/errors.ts'
+import { ClosedError } from '../../common/errors.ts'
 import type { Connection } from '../../network/connection.ts'
-import { type GroupClusterSource, groupClusterOf, isGroupClusterSource } from '../group/group-cluster.ts'
+import { type GroupClusterSource, groupClusterOf } from '../group/group-cluster.ts'
 import type { CoordinatorAccess } from './commit-manager.ts'
 
 /** {@link CoordinatorAccess} over a connection of its own, closed with {@link CoordinatorChannel.close}. */
@@ -28,10 +28,6 @@ export interface CoordinatorChannel extends CoordinatorAccess {
 /** What the channel needs of the shared cluster: coordinator lookup, and its retry policy. */
 export type CoordinatorChannelSource = GroupClusterSource & {
   retry<T>(operation: (attempt: number) => Promise<T>, overrides?: Partial<RetryOptions>): Promise<T>
-}
-
-export function isCoordinatorChannelSource(cluster: object): cluster is CoordinatorChannelSource {
-  return isGroupClusterSource(cluster) && typeof (cluster as { retry?: unknown }).retry === 'function'
 }
 
 /**
@@ -63,23 +59,5 @@ export function coordinatorChannelOf(cluster: CoordinatorChannelSource): Coordin
       closed = true
       await coordinators.close()
     },
-  }
-}
-
-/**
- * The channel for a consumer built on `cluster`. The consumer is typed against a narrow cluster interface;
- * the shared Cluster offers coordinator access, anything else fails on first use with an error saying so.
- */
-export function coordinatorChannelFor(cluster: object): CoordinatorChannel {
-  if (isCoordinatorChannelSource(cluster)) return coordinatorChannelOf(cluster)
-  return {
-    withCoordinator() {
-      return Promise.reject(
-        new IllegalStateError(
-          'commits need the consumer to be built on the shared Cluster (coordinator access)',
-        ),
-      )
-    },
-    close: () => Promise.resolve(),
   }
 }

@@ -56,7 +56,7 @@ import { CommitManager, requireGroupId } from './commit-manager.ts'
 import type { ResolvedCommitOptions } from './commit-options.ts'
 import { type CommittedOffset, fetchCommittedOffsets } from './committed-offsets.ts'
 import type { CoordinatorChannel } from './coordinator-channel.ts'
-import { OffsetStore } from './offset-store.ts'
+import type { PartitionOffsets, PartitionOffsetsTable } from './partition-offsets.ts'
 
 /** Broker default of `offset.metadata.max.bytes`; longer metadata is refused with OFFSET_METADATA_TOO_LARGE. */
 export const OFFSET_METADATA_MAX_BYTES = 4096
@@ -68,6 +68,8 @@ export type CommitCallback = (error: KafkaError | null, offsets: TopicPartitionO
 export interface MembershipView {
   groupMetadata(): GroupMetadata
   readonly rebalanceInProgress: boolean
+  /** True while a commit sent now would be refused for the member's identity (see GroupMembership). */
+  readonly commitsMustWait: boolean
   /** Resolves once the member has its assignment in a stable generation (or stopped trying). */
   whenStable(): Promise<void>
 }
@@ -96,12 +98,13 @@ export class GroupOffsets {
   private readonly requestTimeoutMs: number
   private readonly retryBackoffMs: number
   private readonly groupInstanceId: string | null
-  private readonly store = new OffsetStore()
+  /** The assigned partitions' offsets: what is stored, sent, confirmed (partition-offsets.ts). */
+  private readonly table: PartitionOffsetsTable
+  /** The record the last finished message belonged to, so finishing one message costs no map lookup. */
+  private lastFinished: PartitionOffsets | undefined
   private readonly manager: CommitManager | undefined
   private readonly timer: AutoCommitTimer | undefined
   private membership: MembershipView | undefined
-  /** Partitions whose committed offset was already looked up since they were assigned. */
-  private readonly committedChecked = new WeakSet<PartitionState>()
   /** Set in the async context of a rebalance-listener callback: its commits must not wait for the rebalance. */
   private readonly listenerContext = new AsyncLocalStorage<true>()
   private closed = false
@@ -112,6 +115,7 @@ export class GroupOffsets {
     this.groupInstanceId = init.groupInstanceId
     this.options = init.options
     this.subscriptions = init.subscriptions
+    this.table = init.subscriptions.offsets
     this.logger = init.logger
     this.requestTimeoutMs = init.requestTimeoutMs
     this.retryBackoffMs = init.retryBackoffMs
@@ -119,6 +123,7 @@ export class GroupOffsets {
       this.manager = new CommitManager({
         cluster: init.cluster,
         groupId: init.groupId,
+        offsets: this.table,
         identity: () => this.identity(),
         logger: init.logger,
         onCommit: init.options.onCommit,
@@ -152,20 +157,36 @@ export class GroupOffsets {
   /** The application finished with `message` (see the module comment); stores it if the store is automatic. */
   finished(message: ConsumerMessage): void {
     if (!this.options.enableAutoOffsetStore || this.groupId === undefined) return
-    this.store.store(offsetAfter(message))
+    this.recordOf(message)?.finish(message.offset + 1n, message.leaderEpoch)
   }
 
   /** Like {@link finished} for the records of one poll: stores the last one of each partition. */
   finishedAll(messages: readonly ConsumerMessage[]): void {
     if (!this.options.enableAutoOffsetStore || this.groupId === undefined) return
     // A poll returns each partition's records in runs, in offset order: storing the last record of each run
-    // leaves every partition at its latest offset without building an offset and a map key per record.
+    // leaves every partition at its latest offset without a lookup per record.
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!
       const next = messages[i + 1]
       if (next !== undefined && next.partition === message.partition && next.topic === message.topic) continue
-      this.store.store(offsetAfter(message))
+      this.recordOf(message)?.finish(message.offset + 1n, message.leaderEpoch)
     }
+  }
+
+  /** The offsets record of `message`'s partition, if it is still assigned. */
+  private recordOf(message: ConsumerMessage): PartitionOffsets | undefined {
+    const last = this.lastFinished
+    if (
+      last !== undefined &&
+      !last.revoked &&
+      last.partition === message.partition &&
+      last.topic === message.topic
+    ) {
+      return last
+    }
+    const record = this.table.get(message.topic, message.partition)
+    if (record !== undefined) this.lastFinished = record
+    return record
   }
 
   /**
@@ -184,7 +205,7 @@ export class GroupOffsets {
       ? this.validateOffsets('storeOffsets', input as readonly TopicPartitionOffset[])
       : [offsetAfter(validateMessage(input as ConsumerMessage))]
     if (!Array.isArray(input)) this.requireOwned('storeOffsets', offsets)
-    for (const offset of offsets) this.store.store(offset)
+    for (const offset of offsets) this.table.get(offset.topic, offset.partition)?.store(offset)
   }
 
   // -- commits ------------------------------------------------------------------------------------------------
@@ -203,12 +224,11 @@ export class GroupOffsets {
     const requested = this.commitInput('commit', offsets)
     const manager = this.requireManager('commit')
     const { toCommit, lost } = await this.settleRebalance('commit', requested, offsets === undefined)
-    this.store.markCommitted(toCommit)
     let committed: TopicPartitionOffset[]
     try {
       committed = await manager.commit(toCommit, 'sync')
     } catch (error) {
-      this.store.markFailed(toCommit)
+      this.commitFailed(toCommit)
       throw error
     }
     if (lost.length > 0) throw lostInRebalance('commit', lost)
@@ -226,14 +246,13 @@ export class GroupOffsets {
     const manager = this.requireManager('commitAsync')
     this.settleRebalance('commitAsync', requested, offsets === undefined).then(
       ({ toCommit, lost }) => {
-        this.store.markCommitted(toCommit)
         manager.commit(toCommit, 'async').then(
           (committed) => {
             if (lost.length > 0) report(lostInRebalance('commitAsync', lost), toCommit)
             else callback?.(null, committed)
           },
           (error: KafkaError) => {
-            this.store.markFailed(toCommit)
+            this.commitFailed(toCommit)
             report(error, toCommit)
           },
         )
@@ -283,20 +302,13 @@ export class GroupOffsets {
   /** Membership hook: commit what is finished of `partitions` while this member still owns them. */
   async beforeRevoke(partitions: readonly TopicPartition[]): Promise<void> {
     if (!this.options.enableAutoCommit || this.manager === undefined) return
-    const keys = new Set(partitions.map((tp) => `${tp.topic}:${tp.partition}`))
-    const pending = this.store.uncommitted((tp) => keys.has(`${tp.topic}:${tp.partition}`))
+    const keys = new Set(partitions.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+    const pending = this.table.pendingStores((record) => keys.has(record.key))
     if (pending.length === 0) return
-    this.store.markCommitted(pending)
     await this.manager.commit(pending, 'sync', 'revoke').catch((error: unknown) => {
-      this.store.markFailed(pending)
+      this.commitFailed(pending)
       throw error
     })
-  }
-
-  /** Partitions left the assignment: their stored offsets are no longer this consumer's to commit. */
-  forget(partitions: readonly TopicPartition[]): void {
-    this.store.forget(partitions)
-    this.manager?.forget(partitions)
   }
 
   /** Stops auto-commit after one last commit of what is finished, and waits for queued commits. */
@@ -307,7 +319,7 @@ export class GroupOffsets {
     if (this.manager === undefined) return
     let failure: UncommittedOffsetsError | undefined
     if (this.options.enableAutoCommit) {
-      const pending = this.store.uncommitted((tp) => this.owns(tp))
+      const pending = this.table.pendingStores()
       if (pending.length > 0) {
         await this.manager.commit(pending, 'sync', 'close').catch((error: unknown) => {
           failure = new UncommittedOffsetsError('close', pending, error)
@@ -330,7 +342,7 @@ export class GroupOffsets {
 
   /** Whether `state` should start from the group's committed offset before falling back to autoOffsetReset. */
   wantsCommittedOffset(state: PartitionState): boolean {
-    return this.groupId !== undefined && state.resetTarget === undefined && !this.committedChecked.has(state)
+    return this.groupId !== undefined && state.resetTarget === undefined && state.offsets.needsCommittedLookup
   }
 
   /**
@@ -340,7 +352,7 @@ export class GroupOffsets {
    */
   async positionFromCommitted(states: readonly PartitionState[]): Promise<void> {
     const groupId = requireGroupId(this.groupId, 'positionFromCommitted')
-    for (const state of states) this.committedChecked.add(state)
+    for (const state of states) state.offsets.committedLookupStarted()
     const generations = states.map((state) => state.generation)
     let answers: CommittedOffset[]
     try {
@@ -350,7 +362,7 @@ export class GroupOffsets {
       })
     } catch (error) {
       for (const state of states) {
-        this.committedChecked.delete(state)
+        state.offsets.committedLookupFailed()
         state.retryAt = performance.now() + this.retryBackoffMs
       }
       throw error
@@ -384,7 +396,7 @@ export class GroupOffsets {
       requested.length === 0 ||
       membership === undefined ||
       this.listenerContext.getStore() === true ||
-      !membership.rebalanceInProgress
+      !membership.commitsMustWait
     ) {
       return { toCommit: requested, lost: [] }
     }
@@ -433,15 +445,19 @@ export class GroupOffsets {
     if (this.manager === undefined || this.closed) return
     // The commit before revoke covers the partitions a rebalance takes away; the next tick covers the rest.
     if (this.membership?.rebalanceInProgress === true) return
-    const pending = this.store.uncommitted((tp) => this.owns(tp))
+    const pending = this.table.pendingStores()
     if (pending.length === 0) return
-    this.store.markCommitted(pending)
     try {
       await this.manager.commit(pending, 'async', 'auto')
     } catch (error) {
-      this.store.markFailed(pending)
+      this.commitFailed(pending)
       this.logger.warn('auto-commit failed; the next one retries', { groupId: this.groupId, error })
     }
+  }
+
+  /** A commit of `offsets` failed as a whole: their stored offsets go out again with the next commit. */
+  private commitFailed(offsets: readonly TopicPartitionOffset[]): void {
+    for (const o of offsets) this.table.get(o.topic, o.partition)?.commitFailed(o.offset)
   }
 
   private owns(tp: TopicPartition): boolean {

@@ -24,14 +24,14 @@ import {
   OffsetForLeaderEpoch,
   type OffsetForLeaderEpochResponse,
 } from '../../protocol/messages/offset-for-leader-epoch.ts'
-import { type ConsumerCluster, partitionInfo } from '../consumer-cluster.ts'
+import { type FetchCluster, partitionInfo } from '../consumer-cluster.ts'
 import type { AutoOffsetReset } from '../consumer-options.ts'
 import type { FetchPosition, PartitionState, SubscriptionState } from '../subscription-state.ts'
 
 const CONSUMER_REPLICA_ID = -1
 
 export interface PositionValidatorInit {
-  cluster: ConsumerCluster
+  cluster: FetchCluster
   logger: Logger
   retryBackoffMs: number
   /** Reports an error to the application (the next read throws it). */

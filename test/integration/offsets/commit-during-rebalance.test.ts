@@ -123,4 +123,47 @@ describe('commits and rebalances', () => {
     const committed = await first.committed(expected)
     expect(committed.map((c) => c.offset)).toEqual(expected.map((e) => e.offset))
   })
+
+  it('KIP-848: a commit made while a revocation is being reconciled goes out at once with the current epoch', async () => {
+    // run() drains the handlers of revoked partitions inside the revocation, and an at-most-once handler
+    // waits for its own offset's commit: a commit held until the reconciliation ends deadlocked the two.
+    const topic = await topicWithRecords('commit-reconcile', 2, 10)
+    const group = groupName('commit-reconcile')
+    const revokeStarted = gate()
+    const releaseRevoke = gate()
+    const options = {
+      groupId: group,
+      groupProtocol: 'consumer' as const,
+      autoOffsetReset: 'earliest' as const,
+    }
+    const first = consumers.create({ ...options, enableAutoCommit: false })
+    first.subscribe([topic], {
+      async onPartitionsRevoked(partitions) {
+        if (partitions.length === 0) return
+        revokeStarted.open()
+        await releaseRevoke.promise
+      },
+    })
+    await pollAtLeast(first, 20)
+    expect(first.assignment()).toHaveLength(2)
+    const firstPolling = keepPolling(first, releaseRevoke.promise)
+
+    const second = consumers.create({ ...options, enableAutoCommit: false })
+    second.subscribe([topic])
+    const secondPolling = keepPolling(second, releaseRevoke.promise)
+    await revokeStarted.promise
+    expect(first.groupSubscription?.rebalanceInProgress).toBe(true)
+
+    // The listener is still held: the commit must not wait for it.
+    const offsets: TopicPartitionOffset[] = [0, 1].map((partition) => ({ topic, partition, offset: 4n }))
+    const outcome = await first.commit(offsets).then(
+      () => 'committed',
+      (error: unknown) => error,
+    )
+    releaseRevoke.open()
+    await Promise.all([firstPolling, secondPolling])
+    expect(outcome).toBe('committed')
+    const committed = await first.committed(offsets)
+    expect(committed.map((c) => c.offset)).toEqual([4n, 4n])
+  })
 })

@@ -37,3 +37,38 @@ it('onCommit reports every commit with its reason and partitions: sync, async, a
   expect(reasons.at(-1)).toBe('close')
   expect(events.every((e) => e.error === null)).toBe(true)
 })
+
+it('onCommit reports the commit made on revoke, with the revoked partitions and their processed offsets', async () => {
+  const topic = await topicWithRecords('on-commit-revoke', 2, 20)
+  const groupId = groupName('on-commit-revoke')
+  const events: CommitEvent[] = []
+  const options = {
+    groupId,
+    autoOffsetReset: 'earliest' as const,
+    // The clock never commits during the test: only the rebalance can.
+    autoCommitIntervalMs: 600_000,
+    groupProtocol: 'classic' as const,
+    assignors: ['range' as const],
+    sessionTimeoutMs: 6000,
+    heartbeatIntervalMs: 500,
+  }
+  const first = consumers.create({ ...options, onCommit: (event) => events.push(event) })
+  first.subscribe([topic])
+  await pollAtLeast(first, 40)
+  // Offsets are stored for auto-commit as the next poll passes them.
+  await first.poll({ timeoutMs: 0 })
+  const second = consumers.create(options)
+  second.subscribe([topic])
+  await waitFor('the rebalance to revoke a partition from the first member', async () => {
+    await Promise.all([first.poll({ timeoutMs: 100 }), second.poll({ timeoutMs: 100 })])
+    return events.some((e) => e.reason === 'revoke')
+  })
+  const revoke = events.find((e) => e.reason === 'revoke')
+  expect(revoke?.error).toBeNull()
+  // Eager: both partitions are revoked, each committed at its end.
+  expect([...(revoke?.offsets ?? [])].sort((a, b) => a.partition - b.partition)).toMatchObject([
+    { topic, partition: 0, offset: 20n },
+    { topic, partition: 1, offset: 20n },
+  ])
+  expect(events.filter((e) => e.reason !== 'revoke')).toEqual([])
+})

@@ -3,7 +3,7 @@ import { MetadataSnapshot, type TopicInfo } from '../../../src/cluster/metadata.
 import { DataLossError, type KafkaError } from '../../../src/common/errors.ts'
 import type { Logger } from '../../../src/common/logger.ts'
 import type { CompletedFetch } from '../../../src/consumer/completed-fetch.ts'
-import type { ConsumerCluster } from '../../../src/consumer/consumer-cluster.ts'
+import type { FetchCluster } from '../../../src/consumer/consumer-cluster.ts'
 import { type AutoOffsetReset, resolveConsumerOptions } from '../../../src/consumer/consumer-options.ts'
 import { FetchBuffer } from '../../../src/consumer/fetch-buffer.ts'
 import { FetchCollector } from '../../../src/consumer/fetch-collector.ts'
@@ -51,7 +51,7 @@ function positioned(reset: AutoOffsetReset, offset: bigint, epoch: number | unde
   subscriptions.assign([{ topic: TOPIC, partition: 0 }])
   subscriptions.seek({ topic: TOPIC, partition: 0 }, { offset, leaderEpoch: epoch })
   const state = subscriptions.get(TOPIC, 0)!
-  state.fetchOffset = fetchOffset
+  state.offsets.fetched(fetchOffset, epoch)
   return { subscriptions, state }
 }
 
@@ -205,7 +205,7 @@ function scriptedFetcher(reset: AutoOffsetReset, fetchVersion = FETCH_VERSION) {
     },
   }
   const { logger, lines } = recordingLogger()
-  const cluster: ConsumerCluster = {
+  const cluster: FetchCluster = {
     currentMetadata: snapshot,
     refreshMetadata: async () => snapshot,
     partition: async () => topic.partitions[0]!,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { MetadataSnapshot } from '../../../src/cluster/metadata.ts'
 import type { KafkaError } from '../../../src/common/errors.ts'
-import type { ConsumerCluster } from '../../../src/consumer/consumer-cluster.ts'
+import type { FetchCluster } from '../../../src/consumer/consumer-cluster.ts'
 import type { AutoOffsetReset } from '../../../src/consumer/consumer-options.ts'
 import { NoOffsetForPartitionError } from '../../../src/consumer/no-offset-error.ts'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../../../src/consumer/offsets-lookup.ts'
@@ -64,7 +64,7 @@ function fakeCluster(
       }),
     }),
     options: { requestTimeoutMs: 5000, logger: undefined as never },
-  } as unknown as ConsumerCluster
+  } as unknown as FetchCluster
   return { cluster, asked, refreshed }
 }
 

@@ -4,6 +4,7 @@ import { CommitFailedError, KafkaError } from '../../../src/common/errors.ts'
 import { silentLogger } from '../../../src/common/logger.ts'
 import type { TopicPartitionOffset } from '../../../src/common/types.ts'
 import { CommitManager, type CoordinatorAccess } from '../../../src/consumer/offsets/commit-manager.ts'
+import { PartitionOffsetsTable } from '../../../src/consumer/offsets/partition-offsets.ts'
 import type { Connection } from '../../../src/network/connection.ts'
 import type {
   OffsetCommitRequest,
@@ -76,10 +77,13 @@ function fakeCoordinator() {
   return { access, received, requests }
 }
 
-function manager(access: CoordinatorAccess): CommitManager {
+/** A commit manager for a consumer assigned partitions 0-3 of topic `t`. */
+function manager(access: CoordinatorAccess, offsets = new PartitionOffsetsTable()): CommitManager {
+  for (let partition = 0; partition < 4; partition++) offsets.open('t', partition)
   return new CommitManager({
     cluster: access,
     groupId: 'g',
+    offsets,
     identity: () => ({ groupId: 'g', generationId: 3, memberId: 'm', groupInstanceId: null, protocol: null }),
     logger: silentLogger,
   })
@@ -214,6 +218,26 @@ describe('CommitManager', () => {
     const lower = commits.commit([at(2n, 1)], 'async')
     ;(await coordinator.requests(2))[1]?.answer()
     await expect(lower).resolves.toEqual([at(2n, 1)])
+  })
+
+  it('a commit answered after its partition was revoked leaves nothing behind for it', async () => {
+    const coordinator = fakeCoordinator()
+    const offsets = new PartitionOffsetsTable()
+    const commits = manager(coordinator.access, offsets)
+    const commit = commits.commit([at(9n), at(5n, 1)], 'async')
+    const [first] = await coordinator.requests(1)
+    offsets.revoke({ topic: 't', partition: 0 })
+    first?.answer()
+    await expect(commit).resolves.toEqual([at(9n), at(5n, 1)])
+    expect(commits.lastConfirmed({ topic: 't', partition: 1 })).toBe(5n)
+    // Assigned again: no confirmed offset and no floor from the old assignment, so a lower async commit goes.
+    offsets.open('t', 0)
+    expect(commits.lastConfirmed({ topic: 't', partition: 0 })).toBeUndefined()
+    const lower = commits.commit([at(3n)], 'async')
+    const [, second] = await coordinator.requests(2)
+    expect(sentOffsets(second)).toEqual([[0, 3n]])
+    second?.answer()
+    await expect(lower).resolves.toEqual([at(3n)])
   })
 
   it('drain() waits for every queued commit', async () => {
