@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { Kafka } from '../src/kafka.ts'
 import { waitFor } from '../src/testing/wait-for.ts'
@@ -74,6 +76,41 @@ describe('Kafka: The Definitive Guide — commits and offsets', () => {
     expect([...processed].sort()).toEqual(all)
     expect(await committedTotal(topic, groupId)).toBe(BigInt(count))
   }, 60_000)
+
+  it('exiting the poll loop from a shutdown hook: SIGTERM to the example process wakes its poll up; it commits, closes and exits 0', async () => {
+    const topic = uniqueName('dg-sigterm')
+    const groupId = uniqueName('dg-group')
+    await topicWithRecords(topic, partitions, count)
+    const child = spawn(
+      process.execPath,
+      [
+        fileURLToPath(new URL('./definitive-guide-commits.ts', import.meta.url)),
+        'wakeupThenCommitAndClose',
+        topic,
+        groupId,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KAFKA_BOOTSTRAP: bootstrapAddress() } },
+    )
+    let output = ''
+    child.stdout.on('data', (data: Buffer) => {
+      output += data.toString()
+    })
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+    try {
+      // The loop's async commits show it read the backlog; it now waits in poll() for more.
+      await waitFor(
+        'the backlog read and committed',
+        async () => (await committedTotal(topic, groupId)) === BigInt(count),
+        60_000,
+        200,
+      )
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
+    expect(output).toContain(`processed ${count} records`)
+    expect(await committedTotal(topic, groupId)).toBe(BigInt(count))
+  }, 90_000)
 
   it('a rebalance listener commits the processed offsets of revoked partitions: nothing lost, the next owner repeats at most the records in hand', async () => {
     const topic = uniqueName('dg-revoke')

@@ -4,6 +4,7 @@
  * Each function is one scenario: it reads `expected` records of `topic` as group `groupId`, "processes" them
  * (collects their values) and returns what it processed. Run one from the command line:
  *   node examples/definitive-guide-commits.ts <scenario> <topic> <group> <expected>
+ * (`wakeupThenCommitAndClose` reads until SIGTERM or Ctrl-C, then commits and closes.)
  */
 
 import { fileURLToPath } from 'node:url'
@@ -98,11 +99,11 @@ export async function asyncInLoopSyncOnClose(s: Scenario): Promise<string[]> {
 }
 
 /**
- * Exiting the poll loop (the book's wakeup pattern): another part of the program, here a timer standing in for
- * a SIGTERM handler, calls `consumer.wakeup()`; the blocked poll throws `WakeupError`, and the loop's `finally`
- * commits what was processed and closes. `stopAfterMs` is when the "signal" comes.
+ * Exiting the poll loop (the book's wakeup pattern): the shutdown hook, here SIGTERM or SIGINT (Ctrl-C), calls
+ * `consumer.wakeup()`; the blocked poll throws `WakeupError`, and the loop's `finally` commits what was
+ * processed and closes. `stopAfterMs`, if given, wakes it up from a timer as well (for a test in-process).
  */
-export async function wakeupThenCommitAndClose(s: Scenario & { stopAfterMs: number }): Promise<string[]> {
+export async function wakeupThenCommitAndClose(s: Scenario & { stopAfterMs?: number }): Promise<string[]> {
   const consumer = kafka().consumer({
     groupId: s.groupId,
     autoOffsetReset: 'earliest',
@@ -110,7 +111,11 @@ export async function wakeupThenCommitAndClose(s: Scenario & { stopAfterMs: numb
   })
   const processed: string[] = []
   consumer.subscribe([s.topic])
-  const shutdown = setTimeout(() => consumer.wakeup(), s.stopAfterMs)
+  // The book's Runtime.addShutdownHook(() -> consumer.wakeup()).
+  const shutdownHook = (): void => consumer.wakeup()
+  process.once('SIGTERM', shutdownHook)
+  process.once('SIGINT', shutdownHook)
+  const timer = s.stopAfterMs === undefined ? undefined : setTimeout(shutdownHook, s.stopAfterMs)
   try {
     for (;;) {
       const records = await consumer.poll({ timeoutMs: 1000 })
@@ -121,7 +126,9 @@ export async function wakeupThenCommitAndClose(s: Scenario & { stopAfterMs: numb
     if (!(error instanceof WakeupError)) throw error
     // Expected: this is how the loop is asked to end.
   } finally {
-    clearTimeout(shutdown)
+    process.off('SIGTERM', shutdownHook)
+    process.off('SIGINT', shutdownHook)
+    clearTimeout(timer)
     try {
       await consumer.commit()
     } finally {
@@ -261,7 +268,14 @@ export async function seekFromExternalStore(
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [name, topic, groupId, expected] = process.argv.slice(2)
-  const scenarios = { automaticCommit, synchronousCommit, asyncInLoopSyncOnClose, commitSpecifiedOffset }
+  // wakeupThenCommitAndClose runs until SIGTERM or Ctrl-C.
+  const scenarios = {
+    automaticCommit,
+    synchronousCommit,
+    asyncInLoopSyncOnClose,
+    commitSpecifiedOffset,
+    wakeupThenCommitAndClose,
+  }
   const run = scenarios[name as keyof typeof scenarios]
   if (run === undefined || topic === undefined || groupId === undefined) {
     console.error(

@@ -1,25 +1,25 @@
+import { spawn } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { ConsumerMessage } from '../src/consumer/message.ts'
 import { Kafka } from '../src/kafka.ts'
+import { OffsetStoreFencedError, PostgresOffsetStore } from '../src/postgres/index.ts'
 import {
-  createTables,
-  databaseUrl,
+  createResultsTable,
   OFFSETS_TABLE,
+  poolConfig,
   RESULTS_TABLE,
-  runWorker,
+  startWorker,
   uppercase,
-  type WorkerOptions,
-  type WorkerReport,
 } from './exactly-once-postgres.ts'
 import { bootstrapAddress, topicWithRecords, uniqueName } from './example-support.ts'
 
-const db = new pg.Pool({ connectionString: databaseUrl() })
-
-beforeAll(async () => {
-  await createTables(db)
-})
+const script = fileURLToPath(new URL('./exactly-once-postgres.ts', import.meta.url))
+// PostgreSQL must be reachable: an unreachable database fails each of these tests (no beforeAll, whose
+// failure would report them as skipped).
+const db = new pg.Pool(poolConfig())
 
 afterAll(async () => {
   await db.end()
@@ -38,25 +38,10 @@ async function until(
   }
 }
 
-/** Runs a worker until `done()` holds (checked against the database) or it crashes. */
-async function workUntil(
-  options: Omit<WorkerOptions, 'db' | 'signal'>,
-  done: () => Promise<boolean>,
-): Promise<WorkerReport> {
-  const stop = new AbortController()
-  const worker = runWorker({ ...options, db, signal: stop.signal })
-  let finished = false
-  const markFinished = (): void => {
-    finished = true
-  }
-  worker.then(markFinished, markFinished)
-  try {
-    await until('the worker to crash or finish', async () => finished || (await done()))
-  } finally {
-    // Also on a timeout: a worker left running would hold its database connection past the test.
-    stop.abort()
-  }
-  return worker
+/** Runs the example as a process of its own; resolves with the signal that ended it (null for an exit). */
+function runScript(args: string[]): Promise<NodeJS.Signals | null> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'ignore', 'inherit'] })
+  return new Promise((resolve) => child.once('close', (_code, signal) => resolve(signal)))
 }
 
 async function resultCount(topic: string): Promise<number> {
@@ -67,35 +52,50 @@ async function resultCount(topic: string): Promise<number> {
   return Number(rows[0]?.n)
 }
 
+/** The stored next offsets of `topic` for `groupId`, by partition. */
+async function storedOffsets(topic: string, groupId: string): Promise<Map<number, bigint>> {
+  const { rows } = await db.query<{ partition: number; next_offset: string | null }>(
+    `SELECT partition, next_offset FROM ${OFFSETS_TABLE} WHERE group_id = $1 AND topic = $2`,
+    [groupId, topic],
+  )
+  return new Map(rows.map((row) => [row.partition, BigInt(row.next_offset ?? 0)]))
+}
+
+/** Each partition's results are exactly offsets 0..next-1 of its stored next offset. */
+async function expectResultsMatchOffsets(topic: string, groupId: string): Promise<number> {
+  const stored = await storedOffsets(topic, groupId)
+  const { rows } = await db.query<{ partition: number; offset: string }>(
+    `SELECT partition, "offset" FROM ${RESULTS_TABLE} WHERE topic = $1 ORDER BY partition, "offset"`,
+    [topic],
+  )
+  const expected = [...stored.entries()]
+    .sort(([a], [b]) => a - b)
+    .flatMap(([partition, next]) =>
+      Array.from({ length: Number(next) }, (_, offset) => `${partition}@${offset}`),
+    )
+  expect(rows.map((row) => `${row.partition}@${row.offset}`)).toEqual(expected)
+  return rows.length
+}
+
 /**
  * The end state exactly-once promises: one result per input record (the unique key makes two impossible,
  * the count makes none impossible), and a stored offset per partition at the log end.
  */
 async function expectExactlyOnce(topic: string, groupId: string, count: number): Promise<void> {
-  const kafka = new Kafka({ bootstrap: [bootstrapAddress()] })
+  const kafka = new Kafka({ bootstrap: [bootstrapAddress()], logger: false })
   const admin = kafka.admin()
   const logEnds = await admin.listOffsets(topic)
   await admin.close()
 
-  const results = await db.query<{ partition: number; offset: string; result: string }>(
-    `SELECT partition, "offset", result FROM ${RESULTS_TABLE} WHERE topic = $1 ORDER BY partition, "offset"`,
-    [topic],
-  )
-  const expected = logEnds.flatMap(({ partition, latest }) =>
-    Array.from({ length: Number(latest) }, (_, offset) => `${partition}@${offset}`),
-  )
-  expect(expected).toHaveLength(count)
-  expect(results.rows.map((row) => `${row.partition}@${row.offset}`)).toEqual(expected)
+  expect(await expectResultsMatchOffsets(topic, groupId)).toBe(count)
+  const results = await db.query<{ result: string }>(`SELECT result FROM ${RESULTS_TABLE} WHERE topic = $1`, [
+    topic,
+  ])
   expect(new Set(results.rows.map((row) => row.result))).toEqual(
     new Set(Array.from({ length: count }, (_, i) => `RECORD-${i}`)),
   )
-
-  const stored = await db.query<{ partition: number; next_offset: string }>(
-    `SELECT partition, next_offset FROM ${OFFSETS_TABLE} WHERE group_id = $1 AND topic = $2 ORDER BY partition`,
-    [groupId, topic],
-  )
-  expect(stored.rows.map((row) => ({ partition: row.partition, next: BigInt(row.next_offset) }))).toEqual(
-    logEnds.map(({ partition, latest }) => ({ partition, next: latest })),
+  expect(await storedOffsets(topic, groupId)).toEqual(
+    new Map(logEnds.map(({ partition, latest }) => [partition, latest])),
   )
 
   // Kafka's own committed offsets were never written.
@@ -105,76 +105,53 @@ async function expectExactlyOnce(topic: string, groupId: string, count: number):
   expect(committed.map((c) => c.offset)).toEqual(logEnds.map(() => null))
 }
 
-function values(...reports: WorkerReport[]): string[] {
-  return reports.flatMap((report) => report.committed)
+/** Runs an in-process worker (the crashed one's instance id) until every record has its result. */
+async function finish(
+  topic: string,
+  groupId: string,
+  count: number,
+  transactions: 'per-message' | 'per-batch',
+) {
+  const handle = await startWorker({ db, topic, groupId, transactions, instanceId: `${groupId}-worker` })
+  try {
+    await until(`${count} results`, async () => (await resultCount(topic)) >= count)
+  } finally {
+    await handle.stop()
+  }
 }
 
-describe('Dekaf: save the result and the offset in one database transaction (PostgreSQL)', () => {
-  it('per message: a crash before COMMIT and one right after it; the restarts store every record once', async () => {
+describe('Dekaf: save the result and the offset in one database transaction, run({ offsetStore })', () => {
+  it('per message: two workers killed after a write, before its COMMIT; the restart stores every record once', async () => {
     const topic = uniqueName('eo-pg')
     const groupId = uniqueName('eo-pg-group')
     const count = 60
+    await createResultsTable(db)
     await topicWithRecords(topic, 3, count)
-    const all = async (): Promise<boolean> => (await resultCount(topic)) === count
 
-    // Worker 1 dies after the INSERT of its 20th record, before COMMIT: that transaction rolls back.
-    const first = await workUntil(
-      { topic, groupId, transactions: 'per-message', crash: { onRecord: 20, at: 'before-commit' } },
-      all,
-    )
-    expect(first.crashed).toBe(true)
-    expect(first.committed).toHaveLength(19)
-    expect(await resultCount(topic)).toBe(19)
+    // Worker 1 dies with its 20th result written and uncommitted: that transaction rolls back.
+    expect(await runScript([topic, groupId, '--crash-after', '19'])).toBe('SIGKILL')
+    expect(await expectResultsMatchOffsets(topic, groupId)).toBe(19)
+    // Worker 2 resumes from the stored offsets and dies the same way after 15 more.
+    expect(await runScript([topic, groupId, '--crash-after', '15'])).toBe('SIGKILL')
+    expect(await expectResultsMatchOffsets(topic, groupId)).toBe(34)
 
-    // Worker 2 dies right after committing its 15th record: nothing after it, and it is not redone.
-    const second = await workUntil(
-      { topic, groupId, transactions: 'per-message', crash: { onRecord: 15, at: 'after-commit' } },
-      all,
-    )
-    expect(second.crashed).toBe(true)
-    expect(second.committed).toHaveLength(15)
-    expect(await resultCount(topic)).toBe(34)
-
-    const third = await workUntil({ topic, groupId, transactions: 'per-message' }, all)
-    expect(third.crashed).toBe(false)
-    expect(third.committed).toHaveLength(count - 34)
-
-    for (const report of [first, second, third]) expect(report).toMatchObject({ fenced: 0, duplicates: 0 })
-    // Each input value was committed by exactly one worker.
-    expect(values(first, second, third).sort()).toEqual(
-      Array.from({ length: count }, (_, i) => `record-${i}`).sort(),
-    )
+    await finish(topic, groupId, count, 'per-message')
     await expectExactlyOnce(topic, groupId, count)
   })
 
-  it('per batch: a crash before COMMIT rolls the whole batch back; the restart redoes exactly that', async () => {
+  it('per batch: a worker killed mid-batch rolls the whole batch back; the restart redoes exactly that', async () => {
     const topic = uniqueName('eo-pg-batch')
     const groupId = uniqueName('eo-pg-batch-group')
     const count = 80
+    await createResultsTable(db)
     await topicWithRecords(topic, 2, count)
-    const all = async (): Promise<boolean> => (await resultCount(topic)) === count
 
-    // Batches of 20: two commit, the third (records 41 to 60 of this worker) rolls back as a whole.
-    const first = await workUntil(
-      {
-        topic,
-        groupId,
-        transactions: 'per-batch',
-        maxPollRecords: 20,
-        crash: { onRecord: 50, at: 'before-commit' },
-      },
-      all,
-    )
-    expect(first.crashed).toBe(true)
-    expect(first.committed).toHaveLength(40)
-    expect(await resultCount(topic)).toBe(40)
+    expect(await runScript([topic, groupId, '--batch', '--crash-after', '50'])).toBe('SIGKILL')
+    // Whole batches committed before the kill, none of the batch it was in.
+    const committed = await expectResultsMatchOffsets(topic, groupId)
+    expect(committed).toBeLessThanOrEqual(50)
 
-    const second = await workUntil({ topic, groupId, transactions: 'per-batch', maxPollRecords: 20 }, all)
-    expect(second.committed).toHaveLength(count - first.committed.length)
-    for (const report of [first, second]) expect(report).toMatchObject({ fenced: 0, duplicates: 0 })
-    expect(values(first, second).sort()).toEqual(
-      Array.from({ length: count }, (_, i) => `record-${i}`).sort(),
-    )
+    await finish(topic, groupId, count, 'per-batch')
     await expectExactlyOnce(topic, groupId, count)
   })
 
@@ -182,116 +159,51 @@ describe('Dekaf: save the result and the offset in one database transaction (Pos
     const topic = uniqueName('eo-pg-rebalance')
     const groupId = uniqueName('eo-pg-rebalance-group')
     const count = 200
+    await createResultsTable(db)
     await topicWithRecords(topic, 4, count)
     // Slow enough that both rebalances happen while records are still being processed.
     const slowly = async (message: ConsumerMessage): Promise<string> => {
       await sleep(30)
       return uppercase(message)
     }
-
-    const stopFirst = new AbortController()
-    const stopSecond = new AbortController()
-    let firstCommitted = 0
-    const first = runWorker({
-      db,
-      topic,
-      groupId,
-      transactions: 'per-message',
-      transform: slowly,
-      signal: stopFirst.signal,
-      onCommitted: (messages) => {
-        firstCommitted += messages.length
-      },
-    })
-    let second: Promise<WorkerReport> | undefined
+    const first = await startWorker({ db, topic, groupId, transactions: 'per-message', transform: slowly })
+    let second: Awaited<ReturnType<typeof startWorker>> | undefined
     try {
-      await until('the first member to commit 20 records', () => firstCommitted >= 20)
-      second = runWorker({
-        db,
-        topic,
-        groupId,
-        transactions: 'per-message',
-        transform: slowly,
-        signal: stopSecond.signal,
-      })
+      await until('20 results', async () => (await resultCount(topic)) >= 20)
+      second = await startWorker({ db, topic, groupId, transactions: 'per-message', transform: slowly })
       await until('120 results', async () => (await resultCount(topic)) >= 120)
-      stopFirst.abort()
-      await first
+      await first.stop()
       await until(`${count} results`, async () => (await resultCount(topic)) >= count)
     } finally {
-      stopFirst.abort()
-      stopSecond.abort()
+      await first.stop()
+      await second?.stop()
     }
-    const firstReport = await first
-    const secondReport = await second
-
-    expect(secondReport.committed.length).toBeGreaterThan(0)
-    expect(firstReport.committed.length).toBeGreaterThan(20)
-    for (const report of [firstReport, secondReport]) expect(report.duplicates).toBe(0)
-    expect(values(firstReport, secondReport).sort()).toEqual(
-      Array.from({ length: count }, (_, i) => `record-${i}`).sort(),
-    )
     await expectExactlyOnce(topic, groupId, count)
   }, 120_000)
 
-  it('a zombie is fenced: when another member stored a later offset, the worker resumes from it', async () => {
+  it('a zombie is fenced: once another instance claimed its partition, its next commit is refused and rolled back', async () => {
     const topic = uniqueName('eo-pg-fence')
     const groupId = uniqueName('eo-pg-fence-group')
-    const count = 30
-    await topicWithRecords(topic, 1, count)
-    let committed = 0
+    await createResultsTable(db)
+    await topicWithRecords(topic, 1, 30)
     const slowly = async (message: ConsumerMessage): Promise<string> => {
       await sleep(50)
       return uppercase(message)
     }
-    const stop = new AbortController()
-    const worker = runWorker({
-      db,
-      topic,
-      groupId,
-      transactions: 'per-message',
-      transform: slowly,
-      signal: stop.signal,
-      onCommitted: (messages) => {
-        committed += messages.length
-      },
-    })
-    let takenOver = 0n
-    try {
-      await until('the worker to commit 5 records', () => committed >= 5)
-      // Another member, by the same protocol, processes everything up to offset 20 behind the worker's back.
-      const other = await db.connect()
-      try {
-        await other.query('BEGIN')
-        const { rows } = await other.query<{ next_offset: string }>(
-          `SELECT next_offset FROM ${OFFSETS_TABLE} WHERE group_id = $1 AND topic = $2 AND partition = 0 FOR UPDATE`,
-          [groupId, topic],
-        )
-        takenOver = BigInt(rows[0]?.next_offset ?? '0')
-        await other.query(
-          `INSERT INTO ${RESULTS_TABLE} (topic, partition, "offset", result)
-           SELECT $1, 0, o, 'RECORD-' || o FROM generate_series($2::bigint, 19) AS o`,
-          [topic, String(takenOver)],
-        )
-        await other.query(`UPDATE ${OFFSETS_TABLE} SET next_offset = 20 WHERE group_id = $1 AND topic = $2`, [
-          groupId,
-          topic,
-        ])
-        await other.query('COMMIT')
-      } finally {
-        other.release()
-      }
-      await until(`${count} results`, async () => (await resultCount(topic)) >= count)
-    } finally {
-      stop.abort()
-    }
-    const report = await worker
-
-    expect(takenOver).toBeLessThan(20n)
-    expect(report.fenced).toBe(1)
-    expect(report.duplicates).toBe(0)
-    // The worker did everything but what the other member took over.
-    expect(report.committed).toHaveLength(count - (20 - Number(takenOver)))
-    await expectExactlyOnce(topic, groupId, count)
+    const handle = await startWorker({ db, topic, groupId, transactions: 'per-message', transform: slowly })
+    await until('5 results', async () => (await resultCount(topic)) >= 5)
+    // Another instance claims the partition behind the worker's back (as a new owner would on assignment).
+    await new PostgresOffsetStore({ pool: db, table: OFFSETS_TABLE }).claim(groupId, [
+      { topic, partition: 0 },
+    ])
+    const outcome = await handle.done.then(
+      () => null,
+      (error: unknown) => error,
+    )
+    expect(outcome).toBeInstanceOf(OffsetStoreFencedError)
+    // Nothing after the claim committed: the results still match the stored offset exactly.
+    const stored = await expectResultsMatchOffsets(topic, groupId)
+    expect(stored).toBeGreaterThanOrEqual(5)
+    expect(stored).toBeLessThan(30)
   })
 })

@@ -1,19 +1,24 @@
 /**
  * Exactly-once consume-transform-produce with Kafka transactions (the Dekaf / "Kafka: The Definitive Guide"
- * pattern): for each polled batch, begin a transaction, produce the results, add the input offsets to the
- * same transaction with the consumer's group metadata, and commit. Results and offsets become visible
- * together or not at all, so a crash anywhere re-processes the batch without a duplicate in the output
- * that `read_committed` consumers see.
+ * pattern), as one option of `run()`: `transactional: { producer }`. Each input's result and the input's
+ * offset (sent with the consumer's group metadata, KIP-447) commit in one transaction, so readers with
+ * `isolationLevel: 'read_committed'` see every result exactly once, whatever crashes in between: a crash
+ * leaves an open transaction that is aborted, and the input is processed again from the committed offset.
  *
- * A restarted worker reuses the same transactionalId: its initTransactions() fences the crashed instance
- * (which can no longer commit anything) and aborts the transaction that instance left open.
+ * A restarted worker keeps its `transactionalId` (its initialisation fences the crashed instance and aborts
+ * what it left open) and its `groupInstanceId` (static membership: it takes the crashed member's place in the
+ * group at once instead of waiting for the session timeout).
  *
- *   node examples/exactly-once-transactions.ts <input-topic> <output-topic> <group> <expected>
+ *   node examples/exactly-once-transactions.ts <input-topic> <output-topic> <group> [--crash-after N]
+ *
+ * runs until SIGTERM or Ctrl-C. `--crash-after N` stands for a crash at the worst moment: the process
+ * SIGKILLs itself after the result of its (N+1)-th input is in the log, before its transaction commits.
  */
 
 import { fileURLToPath } from 'node:url'
-import type { TopicPartitionOffset } from '../src/common/types.ts'
 import { Kafka } from '../src/kafka.ts'
+import type { RunHandle } from '../src/processing/runner.ts'
+import type { Producer } from '../src/producer/producer.ts'
 import { bootstrapAddress } from './example-support.ts'
 
 export interface Worker {
@@ -22,79 +27,60 @@ export interface Worker {
   groupId: string
   /** Stable across restarts of this worker: it is what fences a crashed predecessor. */
   transactionalId: string
-  /** Stop once this many input records were committed by this run. */
-  expected: number
-  /**
-   * Simulates a crash: after this many records were committed, the next batch's results and offsets are
-   * sent but never committed, and the producer is abandoned without closing it.
-   */
-  crashAfter?: number
+  /** Called after each result was sent, inside the transaction still open, with the count so far. */
+  afterSend?: (sent: number) => void
 }
 
-/** Runs the worker; resolves with the input values whose results it committed. */
-export async function runExactlyOnce(worker: Worker): Promise<string[]> {
-  const kafka = new Kafka({ bootstrap: [bootstrapAddress()] })
+/** Starts the worker; stop it with the handle (or SIGTERM: it stops gracefully). */
+export async function startExactlyOnce(worker: Worker): Promise<{ handle: RunHandle; producer: Producer }> {
+  const kafka = new Kafka({ bootstrap: [bootstrapAddress()], logger: false })
   const consumer = kafka.consumer({
     groupId: worker.groupId,
-    groupProtocol: 'consumer',
+    groupInstanceId: `${worker.transactionalId}-member`,
     autoOffsetReset: 'earliest',
     // Offsets are committed by the producer's transaction, never by the consumer itself.
     enableAutoCommit: false,
+    // Inputs written transactionally upstream are read only once committed.
     isolationLevel: 'read_committed',
-    maxPollRecords: 5,
   })
   const producer = kafka.producer({ transactionalId: worker.transactionalId })
-  const committed: string[] = []
-  let crashed = false
-  consumer.subscribe([worker.input])
-  try {
-    await producer.initTransactions()
-    while (committed.length < worker.expected) {
-      const messages = await consumer.poll({ timeoutMs: 1000 })
-      if (messages.length === 0) continue
-
-      producer.beginTransaction()
-      const next = new Map<string, TopicPartitionOffset>()
-      for (const message of messages) {
-        const value = message.value?.toString() ?? ''
-        void producer.send({ topic: worker.output, key: message.key, value: `result-of-${value}` })
-        next.set(`${message.topic}:${message.partition}`, {
-          topic: message.topic,
-          partition: message.partition,
-          offset: message.offset + 1n, // the committed offset is the next one to read
-          leaderEpoch: message.leaderEpoch,
-        })
-      }
-      await producer.sendOffsetsToTransaction([...next.values()], consumer.groupMetadata())
-
-      if (worker.crashAfter !== undefined && committed.length >= worker.crashAfter) {
-        await producer.flush() // the results really are in the log, inside the open transaction
-        crashed = true
-        return committed
-      }
-      await producer.commitTransaction()
-      for (const message of messages) committed.push(message.value?.toString() ?? '')
-    }
-    return committed
-  } finally {
-    // A crashed worker's producer is left as it is: only its successor's initTransactions() ends it.
-    if (!crashed) await producer.close()
-    await consumer.close()
-  }
+  let sent = 0
+  const handle = await consumer.run({
+    topics: [worker.input],
+    transactional: { producer },
+    handleSignals: true,
+    eachMessage: async ({ message, transaction }) => {
+      // The handler's `transaction` is the producer inside the unit's open transaction.
+      await (transaction as Producer).send({
+        topic: worker.output,
+        key: message.key,
+        value: `result-of-${message.value?.toString() ?? ''}`,
+      })
+      worker.afterSend?.(++sent)
+    },
+  })
+  return { handle, producer }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [input, output, groupId, expected] = process.argv.slice(2)
+  const [input, output, groupId, flag, count] = process.argv.slice(2)
   if (input === undefined || output === undefined || groupId === undefined) {
-    console.error('usage: exactly-once-transactions.ts <input-topic> <output-topic> <group> <expected>')
+    console.error(
+      'usage: exactly-once-transactions.ts <input-topic> <output-topic> <group> [--crash-after N]',
+    )
     process.exit(2)
   }
-  const done = await runExactlyOnce({
+  const crashAfter = flag === '--crash-after' ? Number(count) : undefined
+  const { handle, producer } = await startExactlyOnce({
     input,
     output,
     groupId,
     transactionalId: `${groupId}-worker`,
-    expected: Number(expected ?? 1),
+    afterSend: (sent) => {
+      if (crashAfter !== undefined && sent > crashAfter) process.kill(process.pid, 'SIGKILL')
+    },
   })
-  console.log(`committed ${done.length} results`)
+  await handle.done
+  await producer.close()
+  console.log('stopped')
 }

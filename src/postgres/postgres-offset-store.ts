@@ -23,6 +23,11 @@ export interface PostgresOffsetStoreOptions {
 }
 
 const tableName = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
+/** PostgreSQL SQLSTATEs a concurrent CREATE TABLE IF NOT EXISTS can end with although the table exists. */
+const UNIQUE_VIOLATION = '23505'
+const DUPLICATE_TABLE = '42P07'
+/** "type ... already exists": the table's row type, created by the winner a moment earlier. */
+const DUPLICATE_OBJECT = '42710'
 
 /** The PostgreSQL offset store; the handler's `transaction` is a `pg` client inside BEGIN. */
 export class PostgresOffsetStore implements OffsetStore<PoolClient> {
@@ -60,6 +65,10 @@ export class PostgresOffsetStore implements OffsetStore<PoolClient> {
       .then(
         () => undefined,
         (error: unknown) => {
+          // Processes starting together race on IF NOT EXISTS: the loser fails on the catalog's unique index
+          // or its row type (or finds the table created meanwhile), and the table is there all the same.
+          const code = (error as { code?: unknown }).code
+          if (code === UNIQUE_VIOLATION || code === DUPLICATE_TABLE || code === DUPLICATE_OBJECT) return
           this.created = undefined
           throw error
         },

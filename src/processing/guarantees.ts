@@ -3,7 +3,7 @@
  * database transaction; or offsets in a Kafka transaction with the handler's output records.
  */
 
-import { ProducerFencedError } from '../common/errors.ts'
+import { CommitFailedError, ProducerFencedError } from '../common/errors.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../common/types.ts'
 import { topicPartitionKey } from '../common/types.ts'
 import type { Consumer } from '../consumer/consumer.ts'
@@ -14,6 +14,7 @@ import { OffsetStoreFencedError, type ProcessingGuarantee } from './processing-g
 /** Offsets in the caller's database: claimed (epoch bumped) on assignment, saved in the handler's transaction. */
 export class OffsetStoreGuarantee implements ProcessingGuarantee {
   readonly name = 'offset-store'
+  readonly oneTransactionAtATime = false
   private readonly store: OffsetStore
   private readonly groupId: string
   /** The epoch this instance claimed each partition with. */
@@ -83,9 +84,12 @@ export class OffsetStoreGuarantee implements ProcessingGuarantee {
 /** Offsets and output records in one Kafka transaction of `producer` (KIP-447: fenced by the group generation). */
 export class KafkaTransactionGuarantee implements ProcessingGuarantee {
   readonly name = 'kafka-transaction'
+  readonly oneTransactionAtATime = true
   private readonly producer: Producer
   private readonly consumer: Consumer
   private initialized: Promise<void> | undefined
+  /** The partitions of the transaction now open, and whether the member lost one of them since it began. */
+  private open: { keys: Set<string>; lost: boolean } | undefined
 
   constructor(producer: Producer, consumer: Consumer) {
     this.producer = producer
@@ -104,30 +108,76 @@ export class KafkaTransactionGuarantee implements ProcessingGuarantee {
     return positions
   }
 
+  /**
+   * The member lost `partitions` (its session expired; another member may already own them): a transaction
+   * open on one of them must abort, not commit, even if its handler is still running.
+   */
+  partitionsLost(partitions: readonly TopicPartition[]): void {
+    const open = this.open
+    if (open === undefined) return
+    if (partitions.some((tp) => open.keys.has(topicPartitionKey(tp.topic, tp.partition)))) open.lost = true
+  }
+
   async execute(
     offsets: readonly TopicPartitionOffset[],
     work: (transaction: unknown) => Promise<void>,
   ): Promise<void> {
     this.initialized ??= this.producer.initTransactions()
     await this.initialized
+    // The membership the unit's records were fetched under, read before the handler runs, not at commit: a
+    // member that loses its partitions meanwhile resets to generation -1, which the coordinator takes as the
+    // pre-KIP-447 form without a generation check, and would accept a zombie's offsets.
+    const membership = this.consumer.groupMetadata()
+    const open = { keys: new Set(offsets.map((o) => topicPartitionKey(o.topic, o.partition))), lost: false }
+    this.open = open
     this.producer.beginTransaction()
     try {
       await work(this.producer)
+      this.refuseIfNotOwned(offsets, membership.generationId, open.lost)
       await this.producer.sendOffsetsToTransaction(
         offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
-        this.consumer.groupMetadata(),
+        membership,
       )
+      this.refuseIfNotOwned(offsets, membership.generationId, open.lost)
       await this.producer.commitTransaction()
     } catch (error) {
-      if (!this.isFatal(error)) {
-        // Aborting also re-initialises after an unknown outcome; the runner then re-reads the committed offsets.
-        await this.producer.abortTransaction().catch(() => undefined)
-      }
+      if (!this.isFatal(error)) await this.abortAfter()
       throw error
+    } finally {
+      if (this.open === open) this.open = undefined
     }
   }
 
   isFatal(error: unknown): boolean {
     return error instanceof ProducerFencedError
+  }
+
+  /**
+   * Aborts after a unit failed. Aborting also re-initialises after an unknown outcome; the runner then re-reads
+   * the committed offsets. An abort refused because a successor has fenced this producer meanwhile (a member
+   * that learnt it lost its partitions aborts before it ever reaches the commit that would say so) is thrown
+   * in place of the unit's error: the member cannot go on, and must not rejoin as if it could.
+   */
+  private async abortAfter(): Promise<void> {
+    try {
+      await this.producer.abortTransaction()
+    } catch (abortError) {
+      if (this.isFatal(abortError)) throw abortError
+    }
+  }
+
+  private refuseIfNotOwned(
+    offsets: readonly TopicPartitionOffset[],
+    generationId: number,
+    lost: boolean,
+  ): void {
+    if (!lost && generationId >= 0) return
+    const partitions = offsets.map(({ topic, partition }) => ({ topic, partition }))
+    throw new CommitFailedError(
+      `not committing the transaction for ${partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')}: ` +
+        'this member lost the partitions (session expired or fenced) while the unit ran; it aborts, and ' +
+        "the partitions' next owner processes the records again from the group's committed offsets",
+      partitions,
+    )
   }
 }

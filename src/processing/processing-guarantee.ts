@@ -14,6 +14,11 @@ export interface ProcessingGuarantee {
   /** The name in logs and errors: `'offset-store'` or `'kafka-transaction'`. */
   readonly name: string
   /**
+   * True when only one transaction can be open at a time (a Kafka producer): units run at the same time
+   * (`partitionsConcurrency`) then share one {@link execute}. False when each unit may have its own.
+   */
+  readonly oneTransactionAtATime: boolean
+  /**
    * Where each partition starts: called on assignment and after an aborted unit (whose commit may or may not
    * have happened). A missing entry (or null) means the group's committed offset or `autoOffsetReset`.
    */
@@ -26,6 +31,11 @@ export interface ProcessingGuarantee {
     offsets: readonly TopicPartitionOffset[],
     work: (transaction: unknown) => Promise<void>,
   ): Promise<void>
+  /**
+   * The member lost `partitions` (not revoked: another member may already own them). Called before the
+   * runner waits for the unit in flight, whose transaction must then abort rather than commit.
+   */
+  partitionsLost?(partitions: readonly TopicPartition[]): void
   /** True for errors after which this instance must stop: it was fenced, another took over. */
   isFatal(error: unknown): boolean
   /** Called once when the run stops. */

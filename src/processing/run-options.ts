@@ -237,7 +237,11 @@ export const runOptionTable = defineOptions({
   ack: option.oneOf<AckMode>(['after-success', 'before-processing', 'manual'], { default: 'after-success' }),
   /** How often marked offsets are committed; independent of `ack`. */
   commit: nested(runCommitOptionTable),
-  /** Partitions processed at the same time, with `ordering: 'partition'`. */
+  /**
+   * Partitions processed at the same time, with `ordering: 'partition'`. In an exactly-once run, one unit of
+   * each of that many partitions runs at once: each in its own database transaction (`offsetStore`), or all
+   * in the producer's one transaction (`transactional`), which commits or aborts them together.
+   */
   partitionsConcurrency: option.integer({ default: 1, min: 1, max: 10_000 }),
   /**
    * What must not run at the same time: `'partition'` hands a partition's messages out one after another;
@@ -249,8 +253,9 @@ export const runOptionTable = defineOptions({
   ordering: option.oneOf<Ordering>(['partition', 'key', 'none'], { default: 'partition' }),
   /**
    * Messages of one partition in handlers at once, with `ordering: 'key' | 'none'`. A partition also takes
-   * no more while 1,400 completed-beyond ranges are pending (90 % of what the broker's default 4096-byte
-   * commit metadata holds).
+   * no more while its completed-beyond ranges, with what its handlers in progress may add, encode to 90 % of
+   * the broker's default 4096-byte commit metadata (about 1,380 isolated completions with nothing in flight;
+   * fewer when gaps or ranges pass 127 offsets), so whatever completes fits.
    */
   maxInFlightPerPartition: option.integer({ default: 16, min: 1, max: 10_000 }),
   /** Messages in handlers at once across all partitions, with `ordering: 'key' | 'none'`. */
@@ -305,9 +310,9 @@ export const runOptionTable = defineOptions({
   /** Called when a partition stops after exhausting `retry.attempts` (after `onError`). */
   onPartitionStopped: option.optionalFunction<(error: PartitionStoppedError) => void>(),
   /**
-   * A partition whose oldest unsettled message (handed out, not acknowledged) waits this long, in ms, logs a
-   * warning naming it and calls `onUnsettled`, once per message; with `ack: 'manual'` that is a handler that
-   * forgot to ack. 0 turns the check off.
+   * A partition whose oldest unsettled message (given to a handler, not acknowledged; messages still queued
+   * for a handler do not count) waits this long, in ms, logs a warning naming it and calls `onUnsettled`, once
+   * per message; with `ack: 'manual'` that is a handler that forgot to ack. 0 turns the check off.
    */
   unsettledWarningMs: option.integer({ default: 60_000, min: 0, max: int32Max }),
   /** Called when a message stayed unsettled for `unsettledWarningMs` (after the warning is logged). */

@@ -22,9 +22,11 @@ import { topicPartitionKey } from '../common/types.ts'
 import type { Consumer } from '../consumer/consumer.ts'
 import type { ConsumerMessage } from '../consumer/message.ts'
 import type { Producer } from '../producer/producer.ts'
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
 import { type DeadLetterSink, deadLetterRecord, producerDeadLetterSink } from './dead-letters.ts'
 import { ExactlyOnceRunner } from './exactly-once-runner.ts'
 import { KafkaTransactionGuarantee, OffsetStoreGuarantee } from './guarantees.ts'
+import { metadataNearLimit, rangesWorthMeasuring } from './metadata-budget.ts'
 import {
   AckMessage,
   describeReason,
@@ -75,12 +77,6 @@ export interface RunnerContext {
 const pollTimeoutMs = 200
 /** Queued messages per partition above which the partition is paused until its queue drains. */
 const queueHighWater = 1000
-/**
- * Completed-beyond ranges at which a partition takes no more work (`ordering: 'key' | 'none'`): 90 % of the
- * 1,531 isolated completions the broker's default 4096-byte commit metadata holds (see
- * consumer/offsets/completed-offsets-metadata.ts), so what is done beyond the gap keeps fitting.
- */
-const metadataRangeBudget = 1400
 
 type PauseReason = 'backpressure' | 'memory' | 'nack-delay' | 'revoking' | 'stopped'
 
@@ -122,6 +118,12 @@ class PartitionWork {
   readonly running = new Set<Promise<void>>()
   /** Keys of the messages in `running`, with how many (`ordering: 'key'`). */
   readonly keysInFlight = new Map<string, number>()
+  /**
+   * Offsets handed to a handler and perhaps not settled yet (`ordering: 'key' | 'none'`), pruned as they
+   * settle. Out of order, queued messages are open in the marks too, but a message still waiting for a slot
+   * is backlog, not a forgotten ack: only these count for the unsettled warning.
+   */
+  readonly started = new Set<bigint>()
   /** Consecutive failures of the message at `failingOffset`. */
   failingOffset: bigint | undefined
   failures = 0
@@ -180,6 +182,8 @@ export class MessageRunner implements RunHandle {
   private unsettledTimer: NodeJS.Timeout | undefined
   private committing: Promise<void> | undefined
   private commitAgain = false
+  /** The broker refused the completed-beyond metadata as too large: commits go without it (see {@link send}). */
+  private plainCommits = false
   private stopping = false
   private stopPromise: Promise<void> | undefined
   private loop: Promise<void> | undefined
@@ -203,12 +207,12 @@ export class MessageRunner implements RunHandle {
     // The consumer's `runAck` is the run's default acknowledgement mode.
     const given = typeof options === 'object' && options !== null
     this.options = resolveRunOptions(
-      given ? { ...options, ack: options.ack ?? consumer.offsets.options.runAck } : options,
+      given ? { ...options, ack: options.ack ?? consumer.commitOptions.runAck } : options,
     )
     this.context = context
     this.logger = context.logger ?? createConsoleLogger('warn')
     this.sink = context.deadLetterSink
-    const commitOptions = consumer.offsets.options
+    const commitOptions = consumer.commitOptions
     if (commitOptions.enableAutoCommit && commitOptions.enableAutoOffsetStore) {
       throw new ConfigError(
         'consumer.enableAutoCommit',
@@ -287,7 +291,7 @@ export class MessageRunner implements RunHandle {
   private checkUnsettled(): void {
     const now = performance.now()
     for (const work of this.works.values()) {
-      const oldest = work.marks.oldestOpen
+      const oldest = this.options.ordering === 'partition' ? work.marks.oldestOpen : this.oldestStarted(work)
       if (oldest === undefined || work.detached) {
         work.unsettled = undefined
         continue
@@ -311,6 +315,16 @@ export class MessageRunner implements RunHandle {
         this.report(error)
       }
     }
+  }
+
+  /** The lowest offset in a handler's hands and not settled, out of order; forgets the settled ones. */
+  private oldestStarted(work: PartitionWork): bigint | undefined {
+    let oldest: bigint | undefined
+    for (const offset of work.started) {
+      if (!work.marks.isOpen(offset)) work.started.delete(offset)
+      else if (oldest === undefined || offset < oldest) oldest = offset
+    }
+    return oldest
   }
 
   stoppedPartitions(): PartitionStoppedError[] {
@@ -467,13 +481,26 @@ export class MessageRunner implements RunHandle {
       for (const work of this.works.values()) {
         if (this.active >= maxInFlight) return
         if (!work.accepting || work.running.size >= maxInFlightPerPartition) continue
-        if (work.marks.rangesAtLeast(metadataRangeBudget)) continue
+        if (this.metadataFull(work)) continue
         const message = this.take(work)
         if (message === undefined) continue
         this.runMessage(work, message)
         progressed = true
       }
     }
+  }
+
+  /**
+   * Out of order: whether what the partition completed beyond its gap, with what its handlers in progress may
+   * still complete, nears the commit metadata's limit.
+   */
+  private metadataFull(work: PartitionWork): boolean {
+    const inFlight = work.running.size
+    // Counting the ranges is cheap while few messages are open; encoding them is only worth it near the limit.
+    if (inFlight < rangesWorthMeasuring && !work.marks.rangesAtLeast(rangesWorthMeasuring - inFlight)) {
+      return false
+    }
+    return metadataNearLimit(work.marks.completedBeyond(), inFlight)
   }
 
   /** The first queued message whose key is not in a handler (`'key'`), or the first one (`'none'`). */
@@ -495,6 +522,8 @@ export class MessageRunner implements RunHandle {
       .finally(() => {
         this.active--
         work.running.delete(running)
+        // Settled by its handler: nothing to watch. Left open (a manual ack still due), the check prunes it.
+        if (!work.marks.isOpen(message.offset)) work.started.delete(message.offset)
         if (key !== undefined) {
           const left = (work.keysInFlight.get(key) ?? 1) - 1
           if (left === 0) work.keysInFlight.delete(key)
@@ -518,6 +547,7 @@ export class MessageRunner implements RunHandle {
     }
     // Marked while it waited in the queue (markAsConsumed of a later message): nothing left to do.
     if (!work.marks.isOpen(message.offset)) return
+    work.started.add(message.offset)
     const delivery: Delivery = { message, state: 'open', nackDelayMs: 0 }
     if (this.options.ack === 'before-processing') {
       if (work.marks.mark(message)) this.noteMarked()
@@ -953,11 +983,42 @@ export class MessageRunner implements RunHandle {
     if (offsets.length === 0) return
     this.marksSinceCommit = 0
     try {
-      await this.commitOffsets(offsets)
-      this.noteCommitted(offsets)
+      this.noteCommitted(await this.send(offsets))
     } catch (error) {
       // The marks stay; the next commit sends them again (unless their partitions are revoked meanwhile).
       this.report(error)
+    }
+  }
+
+  /**
+   * Commits `offsets` and returns them as sent. A broker whose `offset.metadata.max.bytes` is below the 4096
+   * bytes the metadata is sized for refuses the whole commit; from then on offsets are committed without
+   * their completed-beyond metadata (completions past a gap are then processed again after a restart, never
+   * lost), instead of no commit ever succeeding.
+   */
+  private async send(offsets: TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
+    const plain = (): TopicPartitionOffset[] => offsets.map(({ metadata: _, ...offset }) => offset)
+    if (this.plainCommits) {
+      const sent = plain()
+      await this.commitOffsets(sent)
+      return sent
+    }
+    try {
+      await this.commitOffsets(offsets)
+      return offsets
+    } catch (error) {
+      const tooLarge = error instanceof KafkaError && error.code === ErrorCode.OFFSET_METADATA_TOO_LARGE
+      if (!tooLarge || !offsets.some((o) => o.metadata !== undefined)) throw error
+      this.plainCommits = true
+      this.logger.warn(
+        'the broker refused the completed-offsets commit metadata as too large (its offset.metadata.max.bytes ' +
+          'is below 4096); committing offsets without it from now on: messages completed out of order past ' +
+          'an unfinished one will be processed again after a restart or rebalance',
+        { error },
+      )
+      const sent = plain()
+      await this.commitOffsets(sent)
+      return sent
     }
   }
 
@@ -993,8 +1054,7 @@ export class MessageRunner implements RunHandle {
     let failure: { offsets: TopicPartitionOffset[]; cause: unknown } | undefined
     if (offsets.length > 0) {
       try {
-        await this.commitOffsets(offsets)
-        this.noteCommitted(offsets)
+        this.noteCommitted(await this.send(offsets))
       } catch (error) {
         failure = { offsets, cause: error }
       }

@@ -48,7 +48,11 @@ async function resultRows(topic: string): Promise<string[]> {
   return rows.map((row) => row.value).sort()
 }
 
-describe.each(['eachMessage', 'eachBatch'] as const)('run({ offsetStore }) with %s', (form) => {
+describe.each([
+  ['eachMessage', 'classic'],
+  ['eachBatch', 'classic'],
+  ['eachMessage', 'consumer'],
+] as const)('run({ offsetStore }) with %s, %s group protocol', (form, groupProtocol) => {
   it('stores each result exactly once with its offset, through failures that roll back and re-seek', async () => {
     const count = 60
     const topic = await setup(count, 2)
@@ -74,6 +78,7 @@ describe.each(['eachMessage', 'eachBatch'] as const)('run({ offsetStore }) with 
     }
     const consumer = kafka.consumer({
       groupId,
+      groupProtocol,
       enableAutoCommit: false,
       autoOffsetReset: 'earliest',
       maxPollRecords: 10,
@@ -134,4 +139,142 @@ it('a zombie (an instance whose partition was claimed by another since) is fence
   })
   expect(await resultRows(topic)).toEqual(['successor-1', 'zombie-0'])
   expect(await store.load(groupId, [tp])).toEqual(new Map([[`${topic}:0`, 2n]]))
+})
+
+it('partitionsConcurrency: 4 partitions in 4 database transactions at the same time; each result stored once with its offset', async () => {
+  const count = 60
+  const topic = await setup(count, 4)
+  const groupId = uniqueName('pg-concurrent')
+  const failed = new Set<string>()
+  let running = 0
+  let mostAtOnce = 0
+  const consumer = kafka.consumer({ groupId, enableAutoCommit: false, autoOffsetReset: 'earliest' })
+  const handle = await consumer.run({
+    topics: [topic],
+    offsetStore: store,
+    partitionsConcurrency: 4,
+    retry: { initialBackoffMs: 10 },
+    onError: () => {},
+    eachMessage: async ({ message, transaction }) => {
+      running++
+      mostAtOnce = Math.max(mostAtOnce, running)
+      try {
+        const id = message.value?.toString() ?? ''
+        await (transaction as pg.PoolClient).query(`INSERT INTO ${resultsTable} VALUES ($1, $2, $3, $4)`, [
+          message.topic,
+          message.partition,
+          String(message.offset),
+          id,
+        ])
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        if (Number(id.slice(1)) % 7 === 3 && !failed.has(id)) {
+          failed.add(id)
+          throw new Error(`failing ${id} once`)
+        }
+      } finally {
+        running--
+      }
+    },
+  })
+  try {
+    await waitFor('every result stored', async () => (await resultRows(topic)).length >= count, 30_000)
+  } finally {
+    await handle.stop()
+  }
+  expect(failed.size).toBeGreaterThan(0)
+  expect(mostAtOnce).toBeGreaterThan(1)
+  expect(await resultRows(topic)).toEqual(Array.from({ length: count }, (_, i) => `m${i}`).sort())
+  const stored = await store.load(
+    groupId,
+    [0, 1, 2, 3].map((partition) => ({ topic, partition })),
+  )
+  expect([...stored.values()]).toEqual([15n, 15n, 15n, 15n])
+})
+
+it.each(['eachMessage', 'eachBatch'] as const)(
+  '%s: a message that keeps failing is dead-lettered and its offset stored; the rest of its batch commits',
+  async (form) => {
+    const topic = await setup(6, 2)
+    const deadLetters = uniqueName('pg-dlt')
+    const admin = kafka.admin()
+    await admin.createTopics([{ topic: deadLetters, partitions: 1 }])
+    await admin.close()
+    const groupId = uniqueName('pg-dlt')
+    const letterProducer = kafka.producer({ lingerMs: 0 })
+    const write = async (
+      client: pg.PoolClient,
+      message: { partition: number; offset: bigint; value: Buffer | null },
+    ) => {
+      await client.query(`INSERT INTO ${resultsTable} VALUES ($1, $2, $3, $4)`, [
+        topic,
+        message.partition,
+        String(message.offset),
+        message.value?.toString(),
+      ])
+      if (message.value?.toString() === 'm2') throw new Error('poison')
+    }
+    const consumer = kafka.consumer({ groupId, enableAutoCommit: false, autoOffsetReset: 'earliest' })
+    const handle = await consumer.run({
+      topics: [topic],
+      offsetStore: store,
+      retry: { attempts: 2, initialBackoffMs: 10, onExhausted: 'dead-letter' },
+      deadLetter: { topic: deadLetters, producer: letterProducer },
+      onError: () => {},
+      ...(form === 'eachMessage'
+        ? { eachMessage: ({ message, transaction }) => write(transaction as pg.PoolClient, message) }
+        : {
+            eachBatch: async ({ batch, transaction }) => {
+              for (const message of batch.messages) await write(transaction as pg.PoolClient, message)
+            },
+          }),
+    })
+    const partitions = [0, 1].map((partition) => ({ topic, partition }))
+    try {
+      await waitFor('every offset stored', async () => {
+        const stored = await store.load(groupId, partitions)
+        return stored.get(`${topic}:0`) === 3n && stored.get(`${topic}:1`) === 3n
+      })
+    } finally {
+      await handle.stop()
+      await letterProducer.close()
+    }
+    // m2's row rolled back with every try; its dead letter is the only trace of it.
+    expect(await resultRows(topic)).toEqual(['m0', 'm1', 'm3', 'm4', 'm5'])
+    const reader = kafka.consumer({ autoOffsetReset: 'earliest' })
+    reader.assign([{ topic: deadLetters, partition: 0 }])
+    const letters: string[] = []
+    try {
+      await waitFor('the dead letter', async () => {
+        for (const message of await reader.poll({ timeoutMs: 200 }))
+          letters.push(message.value?.toString() ?? '')
+        return letters.length >= 1
+      })
+    } finally {
+      await reader.close()
+    }
+    expect(letters).toEqual(['m2'])
+  },
+)
+
+it('members starting together each create the offsets table: every createTable() resolves, whoever loses the race', async () => {
+  // Found by the chaos suite: concurrent CREATE TABLE IF NOT EXISTS of one new table lets all but one fail on
+  // the catalog's unique index (pg_type), which left the loser's partitions without a position.
+  const table = `samsa_offsets_race_${uniqueName('t').replace(/[^a-z0-9]/g, '_')}`
+  const pools = Array.from({ length: 8 }, () => new pg.Pool({ ...pool.options, max: 1 }))
+  try {
+    for (let round = 0; round < 5; round++) {
+      const name = `${table}_${round}`
+      const outcomes = await Promise.allSettled(
+        pools.map((each) => new PostgresOffsetStore({ pool: each, table: name }).createTable()),
+      )
+      expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([])
+      const { rows } = await pool.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
+        name,
+      ])
+      expect(rows[0]?.exists).toBe(true)
+      await pool.query(`DROP TABLE ${name}`)
+    }
+  } finally {
+    await Promise.all(pools.map((each) => each.end()))
+  }
 })

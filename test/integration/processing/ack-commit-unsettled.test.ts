@@ -116,3 +116,59 @@ it("a consumer created with runAck: 'manual' marks nothing by itself in run(): o
   }
   expect(handled).toEqual([0n, 1n, 2n, 3n])
 })
+
+it('out of order, messages queued behind a full maxInFlight are backlog, not unsettled: only the stuck one is reported', async () => {
+  const topic = uniqueName('unsettled-backlog')
+  const admin = kafka.admin()
+  await admin.createTopics([{ topic, partitions: 2 }])
+  await admin.close()
+  const producer = kafka.producer()
+  for (const partition of [0, 1]) {
+    await producer.sendBatch(
+      Array.from({ length: 5 }, (_, i) => ({ topic, partition, value: `p${partition}-${i}` })),
+    )
+  }
+  await producer.close()
+  const unsettled: UnsettledEvent[] = []
+  const handled: string[] = []
+  let release!: () => void
+  const released = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  let stuck: { partition: number; offset: bigint } | undefined
+  const consumer = kafka.consumer({
+    groupId: uniqueName('unsettled-backlog'),
+    enableAutoCommit: false,
+    autoOffsetReset: 'earliest',
+  })
+  const handle = await consumer.run({
+    topics: [topic],
+    ordering: 'none',
+    // One handler at a time: while the first message handed out is stuck, every other one waits queued.
+    maxInFlight: 1,
+    unsettledWarningMs: 300,
+    onUnsettled: (event) => unsettled.push(event),
+    eachMessage: async ({ message }) => {
+      if (stuck === undefined) {
+        stuck = { partition: message.partition, offset: message.offset }
+        await released
+      }
+      handled.push(`${message.partition}:${message.offset}`)
+    },
+  })
+  try {
+    await waitFor('the stuck message reported', () => unsettled.length > 0)
+    // Both partitions' records are queued by now; give the check several more rounds past the threshold, in
+    // which a queued message of the other partition would have been reported too.
+    await waitFor('both partitions polled to their end', () =>
+      [0, 1].every((partition) => consumer.position({ topic, partition }) === 5n),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    release()
+    await waitFor('every message handled', () => handled.length === 10)
+  } finally {
+    release()
+    await handle.stop()
+  }
+  expect(unsettled.map((e) => ({ partition: e.partition, offset: e.offset }))).toEqual([stuck])
+})

@@ -15,6 +15,7 @@ export interface AtMostOnceMemberOptions {
   topic: string
   groupId: string
   ledger: string
+  ordering: 'partition' | 'none'
 }
 
 const options = JSON.parse(process.argv[2] ?? '') as AtMostOnceMemberOptions
@@ -35,6 +36,8 @@ const handle = await consumer.run({
   topics: [options.topic],
   ack: 'before-processing',
   partitionsConcurrency: 2,
+  ordering: options.ordering,
+  maxInFlightPerPartition: 4,
   // The cadence alone would commit long after the kill: only the commit before each handler can protect.
   commit: { everyMs: 60_000 },
   handleSignals: true,

@@ -203,19 +203,30 @@ describe('run() drains and commits revoked partitions before the rebalance goes 
   )
 })
 
-describe('run() and lost partitions', () => {
+describe.each(['classic', 'consumer'] as const)('run() and lost partitions (%s protocol)', (protocol) => {
   it('a member evicted while its handler blocks the main thread: onPartitionsLost, the uncommitted work is reported, the run goes on', async () => {
     const topic = await topicWith(1, 3)
+    const groupId = uniqueName(`run-lost-${protocol}`)
     const lost: number[] = []
     const errors: unknown[] = []
     const handled: bigint[] = []
+    if (protocol === 'consumer') {
+      // KIP-848 session timeouts are group configs (the rig lowers the broker's 45 s floor to 6 s).
+      const admin = kafka.admin()
+      try {
+        await admin.alterGroupConfigs(groupId, {
+          set: { 'consumer.session.timeout.ms': '6000', 'consumer.heartbeat.interval.ms': '1000' },
+        })
+      } finally {
+        await admin.close()
+      }
+    }
     const consumer = kafka.consumer({
-      groupId: uniqueName('run-lost'),
+      groupId,
       enableAutoCommit: false,
       autoOffsetReset: 'earliest',
-      groupProtocol: 'classic',
-      sessionTimeoutMs: 6000,
-      heartbeatIntervalMs: 1000,
+      groupProtocol: protocol,
+      ...(protocol === 'classic' && { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 }),
       // Without the worker thread nothing heartbeats while the main thread is blocked: the member is evicted.
       backgroundHeartbeat: false,
     })

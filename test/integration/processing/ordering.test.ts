@@ -1,5 +1,8 @@
 import { expect, it } from 'vitest'
-import { decodeCompletedOffsets } from '../../../src/consumer/offsets/completed-offsets-metadata.ts'
+import {
+  decodeCompletedOffsets,
+  encodeCompletedOffsets,
+} from '../../../src/consumer/offsets/completed-offsets-metadata.ts'
 import { Kafka } from '../../../src/index.ts'
 import { kafkaBootstrap, uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
 import { waitFor } from '../../../src/testing/wait-for.ts'
@@ -179,3 +182,122 @@ it("ordering 'none' across a rebalance and a stop: completed records move with t
   expect(new Set(completed).size).toBe(completed.length)
   expect(completed.slice(2 * (perPartition - 1)).sort()).toEqual(['0:0', '1:0'])
 }, 90_000)
+
+it.each([
+  ['a plain string from another tool', 'processed by legacy-billing v1'],
+  ['damaged samsa metadata', 'samsa:c1:!!!'],
+  ['a later format version', 'samsa:c9:AQID'],
+  ['an empty string', ''],
+])(
+  "ordering 'none' over a commit whose metadata is %s: read as nothing completed, no crash",
+  async (_, metadata) => {
+    const topic = await setup(Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `m${i}` })))
+    const groupId = uniqueName('ordering-foreign')
+    const tp = { topic, partition: 0 }
+    const other = kafka.consumer({ groupId, enableAutoCommit: false })
+    other.assign([tp])
+    await other.commit([{ ...tp, offset: 3n, metadata }])
+    await other.close()
+
+    const handled: number[] = []
+    const errors: unknown[] = []
+    const consumer = kafka.consumer({ groupId, enableAutoCommit: false, autoOffsetReset: 'earliest' })
+    const handle = await consumer.run({
+      topics: [topic],
+      ordering: 'none',
+      commit: { everyMs: 100 },
+      onError: (error) => errors.push(error),
+      eachMessage: ({ message }) => {
+        handled.push(Number(message.offset))
+      },
+    })
+    try {
+      await waitFor('the partition committed to its end', async () => {
+        const [committed] = await consumer.committed([tp])
+        return committed?.offset === 10n
+      })
+    } finally {
+      await handle.stop()
+    }
+    expect(errors).toEqual([])
+    expect(handled.sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8, 9])
+  },
+)
+
+it('the broker stores completed-beyond metadata at its 4096-byte limit and gives it back whole: 1,531 isolated completions', async () => {
+  const topic = await setup([{ key: 'k', value: 'm' }])
+  const tp = { topic, partition: 0 }
+  // The worst case: every other offset completed beyond the commit (one-offset gaps, one-offset ranges).
+  const ranges = Array.from({ length: 2000 }, (_, i) => ({
+    first: BigInt(2 * i + 1),
+    last: BigInt(2 * i + 1),
+  }))
+  const metadata = encodeCompletedOffsets(0n, ranges)
+  expect(metadata?.length).toBeLessThanOrEqual(4096)
+  const consumer = kafka.consumer({ groupId: uniqueName('ordering-metadata-limit'), enableAutoCommit: false })
+  try {
+    consumer.assign([tp])
+    await consumer.commit([{ ...tp, offset: 0n, metadata: metadata as string }])
+    const [committed] = await consumer.committed([tp])
+    expect(committed?.metadata).toBe(metadata)
+    const decoded = decodeCompletedOffsets(0n, committed?.metadata)
+    expect(decoded).toHaveLength(1531)
+    expect(decoded).toEqual(ranges.slice(0, 1531))
+  } finally {
+    await consumer.close()
+  }
+})
+
+it("ordering 'none' stops taking work as the completed-beyond metadata nears 4096 bytes, and every completion it holds is in the commit", async () => {
+  const total = 4000
+  const topic = await setup(Array.from({ length: total }, (_, i) => ({ key: `k${i}`, value: `m${i}` })))
+  const tp = { topic, partition: 0 }
+  let started = 0
+  const completed: number[] = []
+  const consumer = kafka.consumer({
+    groupId: uniqueName('ordering-budget'),
+    enableAutoCommit: false,
+    autoOffsetReset: 'earliest',
+  })
+  const handle = await consumer.run({
+    topics: [topic],
+    ordering: 'none',
+    maxInFlightPerPartition: 10_000,
+    maxInFlight: 10_000,
+    commit: { everyMs: 100 },
+    unsettledWarningMs: 0,
+    onError: () => {},
+    eachMessage: async ({ message, signal }) => {
+      started++
+      // Every even offset hangs: each odd one is an isolated completion, the metadata's worst case.
+      if (message.offset % 2n === 0n) {
+        await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))))
+      }
+      completed.push(Number(message.offset))
+    },
+  })
+  let inCommit: bigint[] = []
+  let startedBefore = -1
+  try {
+    // Settled: nothing more taken since the last look, and the commit holds every completion.
+    await waitFor(
+      'the run to stop taking work with every completion in the commit metadata',
+      async () => {
+        const [committed] = await consumer.committed([tp])
+        const ranges = decodeCompletedOffsets(committed?.offset ?? 0n, committed?.metadata)
+        inCommit = ranges.flatMap((r) => (r.first === r.last ? [r.first] : [r.first, r.last]))
+        const settled = started > 0 && started === startedBefore && inCommit.length === completed.length
+        startedBefore = started
+        return settled
+      },
+      30_000,
+      500,
+    )
+  } finally {
+    await handle.stop({ timeoutMs: 100 }).catch(() => {})
+  }
+  expect(started).toBeLessThan(total)
+  // Far from the end: half of what was taken still hangs, so completions only grew so far.
+  expect(completed.length).toBeGreaterThan(100)
+  expect(inCommit).toEqual(completed.map(BigInt).sort((a, b) => (a < b ? -1 : 1)))
+})

@@ -87,7 +87,7 @@ describe('PartitionMarks', () => {
     expect(marks.uncommitted()?.metadata).toBeUndefined()
   })
 
-  it('at the 1,400-range budget every completed-beyond range still fits the 4096-byte metadata', () => {
+  it('1,400 isolated completions beyond an open offset (one range each) still fit the 4096-byte metadata', () => {
     // Every other message completed, the ones between still open: the worst case, one range per completion.
     const marks = handedOut(...Array.from({ length: 2 * 1400 + 1 }, (_, i) => i))
     for (let i = 1; i <= 2 * 1400; i += 2) marks.mark(at(i))
