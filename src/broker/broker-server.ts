@@ -8,7 +8,8 @@ import { createServer, type Server, type Socket } from 'node:net'
 import type { ApiHandler } from './api-handler.ts'
 import { apiRegistry } from './api-registry.ts'
 import { BrokerState, type ClusterSettings, type NodeAddress } from './broker-state.ts'
-import { BrokerConnection, type RequestInterceptor } from './connection.ts'
+import { BrokerConnection } from './connection.ts'
+import { FaultInjector } from './faults.ts'
 
 export interface BrokerServerOptions extends Partial<ClusterSettings> {
   /** Number of nodes (node ids 0..n-1); default 1. */
@@ -18,7 +19,6 @@ export interface BrokerServerOptions extends Partial<ClusterSettings> {
   /** Port of node 0 (the others follow it); default 0, a free port each. */
   readonly port?: number
   readonly clusterId?: string
-  readonly interceptor?: RequestInterceptor
 }
 
 interface RunningNode {
@@ -31,11 +31,25 @@ export class BrokerServer {
   readonly state: BrokerState
   readonly #nodes: RunningNode[] = []
   readonly #handlers: ReadonlyMap<number, ApiHandler> = apiRegistry()
-  readonly #interceptor: RequestInterceptor | undefined
+  /**
+   * Requests that closed their connection because they could not be served (a frame that does not decode,
+   * a version not served, a response the codec refuses at the request's version), newest last, at most 100.
+   * A real broker closes the connection in these cases too; tests assert this stays empty.
+   */
+  readonly requestErrors: Error[] = []
+  /**
+   * How many requests of each API and version arrived (`EndTxn v5` → 3): what clients actually send, e.g.
+   * to check which transaction protocol a client chose.
+   */
+  readonly requestsServed = new Map<string, number>()
+  /** Fault rules and pauses applied to requests as they arrive (see faults.ts). */
+  readonly faults: FaultInjector
 
-  private constructor(state: BrokerState, interceptor: RequestInterceptor | undefined) {
+  private constructor(state: BrokerState) {
     this.state = state
-    this.#interceptor = interceptor
+    this.faults = new FaultInjector(
+      new Map([...this.#handlers.values()].map((handler) => [handler.api.name, handler.api.apiKey])),
+    )
   }
 
   /** Starts every node and resolves once all listen. */
@@ -50,8 +64,11 @@ export class BrokerServer {
       autoCreateTopics: options.autoCreateTopics ?? false,
       defaultPartitions: options.defaultPartitions ?? 1,
       maxRequestBytes: options.maxRequestBytes ?? 100 * 1024 * 1024,
+      transactionVersion: options.transactionVersion ?? 2,
+      consumerSessionTimeoutMs: options.consumerSessionTimeoutMs ?? 45_000,
+      consumerHeartbeatIntervalMs: options.consumerHeartbeatIntervalMs ?? 5_000,
     })
-    const broker = new BrokerServer(state, options.interceptor)
+    const broker = new BrokerServer(state)
     state.groups.start()
     try {
       for (const address of addresses) {
@@ -77,6 +94,7 @@ export class BrokerServer {
   }
 
   async close(): Promise<void> {
+    this.faults.clear()
     this.state.groups.close()
     await Promise.all(
       this.#nodes.map(
@@ -98,7 +116,15 @@ export class BrokerServer {
         this.state,
         address.nodeId,
         this.#handlers,
-        this.#interceptor,
+        this.faults,
+        (error) => {
+          this.requestErrors.push(error instanceof Error ? error : new Error(String(error)))
+          if (this.requestErrors.length > 100) this.requestErrors.shift()
+        },
+        (apiName, apiVersion) => {
+          const key = `${apiName} v${apiVersion}`
+          this.requestsServed.set(key, (this.requestsServed.get(key) ?? 0) + 1)
+        },
       )
       connections.add(connection)
       socket.on('close', () => connections.delete(connection))

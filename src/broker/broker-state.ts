@@ -4,6 +4,7 @@
  */
 
 import { BrokerClock } from './broker-clock.ts'
+import { ConsumerGroups } from './consumer-groups.ts'
 import { GroupCoordinator } from './group-coordinator.ts'
 import { type PartitionState, TopicStore } from './topic-store.ts'
 import { TransactionCoordinator } from './transactions.ts'
@@ -24,6 +25,15 @@ export interface ClusterSettings {
   readonly defaultPartitions: number
   /** Largest request frame accepted; a larger size prefix closes the connection (`socket.request.max.bytes`). */
   readonly maxRequestBytes: number
+  /**
+   * The finalized `transaction.version` feature ApiVersions reports: 2 (KIP-890, Kafka 4's default) or 1,
+   * which tells clients to use AddPartitionsToTxn and keep their epoch. The broker serves both forms.
+   */
+  readonly transactionVersion: 1 | 2
+  /** KIP-848 groups: Kafka's `group.consumer.session.timeout.ms` (default 45 s). */
+  readonly consumerSessionTimeoutMs: number
+  /** KIP-848 groups: Kafka's `group.consumer.heartbeat.interval.ms` (default 5 s). */
+  readonly consumerHeartbeatIntervalMs: number
 }
 
 export class BrokerState {
@@ -34,6 +44,7 @@ export class BrokerState {
   readonly settings: ClusterSettings
   readonly transactions: TransactionCoordinator
   readonly groups: GroupCoordinator
+  readonly consumerGroups: ConsumerGroups
   #nextProducerId = 1000n
 
   constructor(clusterId: string, nodes: NodeAddress[], settings: ClusterSettings, clock = new BrokerClock()) {
@@ -43,7 +54,22 @@ export class BrokerState {
     this.clock = clock
     this.topics = new TopicStore(nodes.map((node) => node.nodeId))
     this.groups = new GroupCoordinator(this.clock)
-    this.transactions = new TransactionCoordinator(() => this.allocateProducerId())
+    this.transactions = new TransactionCoordinator(
+      () => this.allocateProducerId(),
+      this.clock,
+      this.topics,
+      this.groups.offsets,
+    )
+    this.groups.addSweeper(() => this.transactions.expire())
+    this.consumerGroups = new ConsumerGroups(
+      this.clock,
+      this.topics,
+      {
+        sessionTimeoutMs: settings.consumerSessionTimeoutMs,
+        heartbeatIntervalMs: settings.consumerHeartbeatIntervalMs,
+      },
+      this.groups,
+    )
   }
 
   /**
@@ -68,6 +94,6 @@ export class BrokerState {
    */
   lastStableOffset(partition: PartitionState, isolationLevel: number): bigint {
     if (isolationLevel !== READ_COMMITTED) return partition.log.logEndOffset
-    return partition.log.logEndOffset
+    return partition.transactions.lastStableOffset(partition.log.logEndOffset)
   }
 }

@@ -235,6 +235,26 @@ export class ClassicGroup {
     return ErrorCode.NONE
   }
 
+  /**
+   * For TxnOffsetCommit: Kafka's ClassicGroup.validateOffsetCommit with isTransactional, which checks the
+   * member and generation only when the producer passed them (KIP-447) and never waits on a rebalance.
+   */
+  validateTransactionalCommit(
+    memberId: string,
+    groupInstanceId: string | null,
+    generationId: number,
+  ): number {
+    if (generationId < 0 && memberId === '' && groupInstanceId === null) return ErrorCode.NONE
+    if (groupInstanceId !== null) {
+      const known = this.#staticMembers.get(groupInstanceId)
+      if (known === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+      if (known !== memberId) return ErrorCode.FENCED_INSTANCE_ID
+    }
+    if (!this.#members.has(memberId)) return ErrorCode.UNKNOWN_MEMBER_ID
+    if (generationId !== this.#generation) return ErrorCode.ILLEGAL_GENERATION
+    return ErrorCode.NONE
+  }
+
   /** Expires members whose session passed and ends a rebalance whose timeout passed. */
   sweep(): void {
     const now = this.#now()

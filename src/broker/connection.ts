@@ -22,10 +22,16 @@ import type { ApiHandler, RequestContext } from './api-handler.ts'
 import type { BrokerState } from './broker-state.ts'
 import { apiVersionsResponse } from './handlers/api-versions.ts'
 
+/**
+ * What becomes of one request: handled as usual; the connection dropped before it is handled; handled and
+ * the connection dropped halfway through the response (`truncate`); or handled and answered with an error.
+ */
+export type Verdict = 'handle' | 'drop' | 'truncate' | { errorCode: number }
+
 /** Decides, per request, whether a fault applies (see faults.ts); the connection only asks. */
 export interface RequestInterceptor {
   /** Called before a request is handled; may delay it, answer it with an error, or drop the connection. */
-  intercept(nodeId: number, apiKey: number): Promise<'handle' | 'drop' | { errorCode: number }>
+  intercept(nodeId: number, apiKey: number): Promise<Verdict>
 }
 
 let nextConnectionId = 1
@@ -40,6 +46,9 @@ export class BrokerConnection {
   readonly #frames: FrameReader
   #queue: Promise<void> = Promise.resolve()
   #closed = false
+  #truncateNext = false
+  readonly #onError: (error: unknown) => void
+  readonly #onRequest: (apiName: string, apiVersion: number) => void
 
   constructor(
     socket: Socket,
@@ -47,7 +56,11 @@ export class BrokerConnection {
     nodeId: number,
     handlers: ReadonlyMap<number, ApiHandler>,
     interceptor?: RequestInterceptor,
+    onError: (error: unknown) => void = () => undefined,
+    onRequest: (apiName: string, apiVersion: number) => void = () => undefined,
   ) {
+    this.#onError = onError
+    this.#onRequest = onRequest
     this.#socket = socket
     this.#state = state
     this.#nodeId = nodeId
@@ -82,8 +95,19 @@ export class BrokerConnection {
     if (this.#closed) return
     try {
       const reply = await this.#answer(frame)
-      if (reply !== undefined && !this.#closed) this.#socket.write(reply)
-    } catch {
+      if (reply === undefined || this.#closed) {
+        this.#truncateNext = false
+        return
+      }
+      if (this.#truncateNext) {
+        // Half the response, then a reset: the request took effect but the client never learns its answer.
+        this.#truncateNext = false
+        this.#socket.write(reply.subarray(0, Math.max(1, reply.length >> 1)), () => this.close())
+        return
+      }
+      this.#socket.write(reply)
+    } catch (error) {
+      this.#onError(error)
       this.close()
     }
   }
@@ -112,6 +136,7 @@ export class BrokerConnection {
     const reader = new Reader(frame)
     const header = decodeRequestHeader(reader, requestHeaderVersion(handler.api, apiVersion))
     const request = handler.api.decodeRequest(reader, apiVersion)
+    this.#onRequest(handler.api.name, apiVersion)
     const context: RequestContext = {
       state: this.#state,
       nodeId: this.#nodeId,
@@ -125,7 +150,8 @@ export class BrokerConnection {
       this.close()
       return undefined
     }
-    if (verdict === 'handle') response = await handler.handle(request, context)
+    if (verdict === 'truncate') this.#truncateNext = true
+    if (verdict === 'handle' || verdict === 'truncate') response = await handler.handle(request, context)
     else response = withErrorCode(await handler.handle(request, context), verdict.errorCode)
     if (response === undefined) return undefined
     return this.#frame(header.correlationId, responseHeaderVersion(handler.api, apiVersion), (w) =>

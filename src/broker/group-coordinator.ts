@@ -4,11 +4,19 @@
  * timeout passed. Which node coordinates a group is decided by BrokerState.coordinatorFor.
  */
 
+import { ErrorCode } from '../protocol/errors/error-codes.ts'
 import type { BrokerClock } from './broker-clock.ts'
 import { ClassicGroup } from './classic-group.ts'
 import { CommittedOffsets } from './committed-offsets.ts'
 
 const SWEEP_INTERVAL_MS = 100
+
+export interface ListedGroupInfo {
+  readonly groupId: string
+  readonly protocolType: string
+  readonly state: string
+  readonly type: 'classic' | 'consumer'
+}
 
 export class GroupCoordinator {
   readonly offsets = new CommittedOffsets()
@@ -17,6 +25,8 @@ export class GroupCoordinator {
   readonly #sweepers: (() => void)[] = []
   #consumerGroupIds: ReadonlySet<string> = new Set()
   #consumerValidator: (groupId: string, memberId: string, memberEpoch: number) => number = () => 0
+  #consumerLister: () => ListedGroupInfo[] = () => []
+  #consumerDeleter: (groupId: string) => boolean | undefined = () => undefined
   #timer: NodeJS.Timeout | undefined
   #stopAdvance: (() => void) | undefined
 
@@ -79,7 +89,66 @@ export class GroupCoordinator {
     this.#consumerValidator = validate
   }
 
+  /** Forgets an empty classic group (its offsets stay), so a KIP-848 group of that id can take over. */
+  dropClassic(groupId: string): void {
+    if (this.#classic.get(groupId)?.isEmpty) this.#classic.delete(groupId)
+  }
+
+  /** Lets a classic join take over an empty KIP-848 group of that id; false while that group has members. */
+  releaseEmptyConsumerGroup(groupId: string): boolean {
+    if (!this.#consumerGroupIds.has(groupId)) return true
+    return this.#consumerDeleter(groupId) === true
+  }
+
   classicGroups(): ClassicGroup[] {
     return [...this.#classic.values()]
+  }
+
+  /**
+   * Every group the coordinator knows, as ListGroups lists them: classic groups, groups that only have
+   * committed offsets (Kafka keeps those as Empty classic groups with no protocol type), and the KIP-848
+   * groups registered with {@link attachConsumerGroups}.
+   */
+  listGroups(): ListedGroupInfo[] {
+    const listed = new Map<string, ListedGroupInfo>()
+    for (const group of this.offsets.groups()) {
+      listed.set(group, { groupId: group, protocolType: '', state: 'Empty', type: 'classic' })
+    }
+    for (const group of this.#classic.values()) {
+      listed.set(group.groupId, {
+        groupId: group.groupId,
+        protocolType: group.protocolType ?? '',
+        state: group.state,
+        type: 'classic',
+      })
+    }
+    for (const group of this.#consumerLister()) listed.set(group.groupId, group)
+    return [...listed.values()]
+  }
+
+  /**
+   * DeleteGroups for one group: its offsets and (empty) group go. NON_EMPTY_GROUP while it has members,
+   * GROUP_ID_NOT_FOUND when there is nothing by that id.
+   */
+  deleteGroup(groupId: string): number {
+    const classic = this.#classic.get(groupId)
+    const consumerEmpty = this.#consumerDeleter(groupId)
+    if (classic !== undefined && !classic.isEmpty) return ErrorCode.NON_EMPTY_GROUP
+    if (consumerEmpty === false) return ErrorCode.NON_EMPTY_GROUP
+    if (classic === undefined && consumerEmpty === undefined && !this.offsets.hasGroup(groupId)) {
+      return ErrorCode.GROUP_ID_NOT_FOUND
+    }
+    this.#classic.delete(groupId)
+    this.offsets.deleteGroup(groupId)
+    return ErrorCode.NONE
+  }
+
+  /** Registers how the KIP-848 groups are listed and deleted (undefined: no such group; false: not empty). */
+  attachConsumerGroupAdmin(
+    list: () => ListedGroupInfo[],
+    remove: (groupId: string) => boolean | undefined,
+  ): void {
+    this.#consumerLister = list
+    this.#consumerDeleter = remove
   }
 }

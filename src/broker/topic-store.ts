@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto'
 import { PartitionLog } from './partition-log.ts'
+import { PartitionTransactions } from './partition-transactions.ts'
 import { ProducerSequences } from './producer-sequences.ts'
 
 export interface PartitionState {
@@ -12,6 +13,7 @@ export interface PartitionState {
   readonly index: number
   readonly log: PartitionLog
   readonly producers: ProducerSequences
+  readonly transactions: PartitionTransactions
   leader: number
   leaderEpoch: number
 }
@@ -81,6 +83,7 @@ export class TopicStore {
         index: topic.partitions.length,
         log: new PartitionLog(),
         producers: new ProducerSequences(),
+        transactions: new PartitionTransactions(),
         leader,
         leaderEpoch: 0,
       })
@@ -101,7 +104,27 @@ export class TopicStore {
     const partition = this.partition(topic, index)
     if (partition === undefined) throw new RangeError(`no partition ${topic}-${index}`)
     partition.leader = node
+    this.bumpLeaderEpoch(topic, index)
+  }
+
+  /** A new leader epoch on the same leader (a re-election), recorded in the log's epoch history. */
+  bumpLeaderEpoch(topic: string, index: number): number {
+    const partition = this.partition(topic, index)
+    if (partition === undefined) throw new RangeError(`no partition ${topic}-${index}`)
     partition.leaderEpoch += 1
+    partition.log.beginEpoch(partition.leaderEpoch)
+    return partition.leaderEpoch
+  }
+
+  /**
+   * An unclean leader change: the log is cut at `offset` (records from there on are lost) and a new leader
+   * epoch begins at the new end, so consumers that read past the cut find their position diverged (KIP-320).
+   */
+  truncate(topic: string, index: number, offset: bigint): number {
+    const partition = this.partition(topic, index)
+    if (partition === undefined) throw new RangeError(`no partition ${topic}-${index}`)
+    partition.log.truncateTo(offset)
+    return this.bumpLeaderEpoch(topic, index)
   }
 
   /** Wakes long-polling fetches: something was appended (or deleted) somewhere. */

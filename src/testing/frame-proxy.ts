@@ -10,7 +10,7 @@
 
 import * as net from 'node:net'
 import type { BrokerEndpoint, SocketFactory } from '../network/socket-factory.ts'
-import { whenSocketReady } from '../network/socket-factory.ts'
+import { EndpointListeners } from './endpoint-listeners.ts'
 
 /** Which responses to drop: the next `count` responses to requests with API key `apiKey`. */
 interface DropRule {
@@ -19,19 +19,14 @@ interface DropRule {
 }
 
 export class FrameProxy {
-  private readonly listeners = new Map<string, Promise<net.Server>>()
+  private readonly listeners = new EndpointListeners((client, endpoint) => this.proxy(client, endpoint))
   private readonly sockets = new Set<net.Socket>()
   private readonly rules: DropRule[] = []
   /** API keys of the requests whose responses were dropped, in order. */
   readonly dropped: number[] = []
 
   /** A socket factory routing the client's connections through this proxy. */
-  readonly socketFactory: SocketFactory = async (endpoint, signal) => {
-    const server = await this.listenerFor(endpoint)
-    const { port } = server.address() as net.AddressInfo
-    const socket = net.connect({ host: '127.0.0.1', port, noDelay: true })
-    return whenSocketReady(socket, 'connect', signal)
-  }
+  readonly socketFactory: SocketFactory = this.listeners.socketFactory
 
   /** Drops the responses to the next `count` requests with API key `apiKey` (the requests do reach the broker). */
   dropResponses(apiKey: number, count = 1): void {
@@ -41,22 +36,7 @@ export class FrameProxy {
   /** Stops listening and cuts every proxied connection. */
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy()
-    const servers = await Promise.all(this.listeners.values())
-    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))))
-  }
-
-  private listenerFor(endpoint: BrokerEndpoint): Promise<net.Server> {
-    const key = `${endpoint.host}:${endpoint.port}`
-    let listener = this.listeners.get(key)
-    if (listener === undefined) {
-      listener = new Promise((resolve, reject) => {
-        const server = net.createServer((client) => this.proxy(client, endpoint))
-        server.once('error', reject)
-        server.listen(0, '127.0.0.1', () => resolve(server))
-      })
-      this.listeners.set(key, listener)
-    }
-    return listener
+    await this.listeners.close()
   }
 
   private proxy(client: net.Socket, endpoint: BrokerEndpoint): void {

@@ -12,16 +12,40 @@ import {
   type ApiVersionsResponse,
   createApiVersion,
   createApiVersionsResponse,
+  createFinalizedFeatureKey,
+  createSupportedFeatureKey,
 } from '../../protocol/messages/api-versions.ts'
 import { type ApiHandler, defineHandler } from '../api-handler.ts'
 
 /** Kafka's rule for client software names and versions (KIP-511). */
 const SOFTWARE = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/
 
+/** Feature name, lowest and highest supported level; the finalized level is the highest. */
+const FEATURES: readonly (readonly [string, number, number])[] = [
+  ['group.version', 0, 1],
+  ['metadata.version', 7, 30],
+  ['transaction.version', 0, 2],
+]
+
 /** The ApiVersions response listing `handlers`, with `errorCode`. */
-export function apiVersionsResponse(handlers: readonly ApiHandler[], errorCode: number): ApiVersionsResponse {
+export function apiVersionsResponse(
+  handlers: readonly ApiHandler[],
+  errorCode: number,
+  transactionVersion = 2,
+): ApiVersionsResponse {
   return createApiVersionsResponse({
     errorCode,
+    // The features a Kafka 4.3 cluster reports that this broker honours; clients read `transaction.version`
+    // to choose the transaction protocol (KIP-890) and `group.version` 1 means KIP-848 groups. Share and
+    // streams groups are not served, so their features are not claimed.
+    supportedFeatures: FEATURES.map(([name, min, max]) =>
+      createSupportedFeatureKey({ name, minVersion: min, maxVersion: max }),
+    ),
+    finalizedFeaturesEpoch: 1n,
+    finalizedFeatures: FEATURES.map(([name, , max]) => {
+      const level = name === 'transaction.version' ? transactionVersion : max
+      return createFinalizedFeatureKey({ name, minVersionLevel: level, maxVersionLevel: level })
+    }),
     apiKeys: handlers
       .map((handler) =>
         createApiVersion({
@@ -42,9 +66,13 @@ export function apiVersionsHandler(handlers: () => readonly ApiHandler[]): ApiHa
         context.apiVersion >= 3 &&
         !(SOFTWARE.test(request.clientSoftwareName) && SOFTWARE.test(request.clientSoftwareVersion))
       ) {
-        return apiVersionsResponse(handlers(), ErrorCode.INVALID_REQUEST)
+        return apiVersionsResponse(
+          handlers(),
+          ErrorCode.INVALID_REQUEST,
+          context.state.settings.transactionVersion,
+        )
       }
-      return apiVersionsResponse(handlers(), ErrorCode.NONE)
+      return apiVersionsResponse(handlers(), ErrorCode.NONE, context.state.settings.transactionVersion)
     },
   })
 }

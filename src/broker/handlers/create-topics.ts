@@ -15,6 +15,7 @@ import {
   createCreateTopicsResponse,
 } from '../../protocol/messages/create-topics.ts'
 import { defineHandler } from '../api-handler.ts'
+import { unknownTopicConfig } from '../topic-configs.ts'
 import { TopicStore } from '../topic-store.ts'
 
 export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
@@ -37,6 +38,11 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
         fail(
           ErrorCode.INVALID_REPLICATION_FACTOR,
           `Replication factor: ${replication} larger than available brokers: ${state.nodes.length}.`,
+        )
+      } else if (wanted.configs.some((c) => unknownTopicConfig(c.name) !== null)) {
+        fail(
+          ErrorCode.INVALID_CONFIG,
+          unknownTopicConfig(wanted.configs.find((c) => unknownTopicConfig(c.name))!.name)!,
         )
       } else {
         const configs = new Map<string, string>()

@@ -1,13 +1,16 @@
 /**
  * Fetch: the batches at and after each partition's fetch offset, as stored, up to the partition's and the
  * response's byte limits (the first batch always goes, however large, so a consumer never sticks). With less
- * than `minBytes` available it waits for an append, up to `maxWaitMs`. No fetch sessions: every response
- * carries session id 0, which tells the client to send full requests (KIP-227 allows a broker that).
+ * than `minBytes` available it waits for an append, up to `maxWaitMs`; as Kafka, it answers at once when
+ * `minBytes` is 0 or a partition failed or diverged (waiting would change neither). No fetch sessions: every
+ * response carries session id 0, which tells the client to send full requests (KIP-227 allows a broker that).
  * read_committed reads stop at the last stable offset and list the aborted transactions in range.
  */
 
 import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import {
+  createAbortedTransaction,
+  createEpochEndOffset,
   createFetchableTopicResponse,
   createFetchResponse,
   createLeaderIdAndEpoch,
@@ -31,9 +34,9 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
   async handle(request, context) {
     const deadline = Date.now() + Math.max(0, request.maxWaitMs)
     for (;;) {
-      const { response, bytes, failed } = readOnce(request, context)
+      const { response, bytes, answerNow } = readOnce(request, context)
       const remaining = deadline - Date.now()
-      if (failed || bytes >= Math.max(1, request.minBytes) || remaining <= 0) return response
+      if (answerNow || bytes >= request.minBytes || remaining <= 0) return response
       await context.state.topics.waitForAppend(remaining)
     }
   },
@@ -42,11 +45,12 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
 function readOnce(
   request: FetchRequest,
   context: RequestContext,
-): { response: FetchResponse; bytes: number; failed: boolean } {
+): { response: FetchResponse; bytes: number; answerNow: boolean } {
   const byId = context.apiVersion >= FIRST_VERSION_BY_TOPIC_ID
   let budget = request.maxBytes
   let total = 0
-  let failed = false
+  /** A partition failed or diverged: Kafka answers such a fetch without waiting for more bytes. */
+  let answerNow = false
   const responses: FetchableTopicResponse[] = []
   for (const wanted of request.topics) {
     const topic = findTopic(context, wanted.topic, wanted.topicId, byId)
@@ -54,7 +58,7 @@ function readOnce(
     for (const fetchPartition of wanted.partitions) {
       const lookup = ledPartition(context, topic, fetchPartition.partition, byId)
       if (!lookup.ok) {
-        failed = true
+        answerNow = true
         partitions.push(
           createPartitionData({
             partitionIndex: fetchPartition.partition,
@@ -71,14 +75,8 @@ function readOnce(
         )
         continue
       }
-      const data = readPartition(
-        context,
-        request,
-        lookup.partition,
-        fetchPartition,
-        total === 0 ? Infinity : budget,
-      )
-      if (data.errorCode !== ErrorCode.NONE) failed = true
+      const data = readPartition(context, request, lookup.partition, fetchPartition, budget, total === 0)
+      if (data.errorCode !== ErrorCode.NONE || data.divergingEpoch.endOffset >= 0n) answerNow = true
       const size = data.records?.length ?? 0
       total += size
       budget = Math.max(0, budget - size)
@@ -86,7 +84,7 @@ function readOnce(
     }
     responses.push(createFetchableTopicResponse({ topic: wanted.topic, topicId: wanted.topicId, partitions }))
   }
-  return { response: createFetchResponse({ responses, sessionId: 0 }), bytes: total, failed }
+  return { response: createFetchResponse({ responses, sessionId: 0 }), bytes: total, answerNow }
 }
 
 function readPartition(
@@ -95,15 +93,17 @@ function readPartition(
   partition: PartitionState,
   wanted: FetchPartition,
   budget: number,
+  /** True until a partition of this response has returned data: its first batch goes whatever its size. */
+  firstAlways: boolean,
 ): PartitionData {
   const { log } = partition
   const stable = context.state.lastStableOffset(partition, request.isolationLevel)
   const base = {
     partitionIndex: wanted.partition,
     highWatermark: log.logEndOffset,
-    lastStableOffset: stable,
+    lastStableOffset: partition.transactions.lastStableOffset(log.logEndOffset),
     logStartOffset: log.logStartOffset,
-    abortedTransactions: request.isolationLevel === READ_COMMITTED ? [] : null,
+    abortedTransactions: null,
   }
   if (wanted.currentLeaderEpoch !== -1 && wanted.currentLeaderEpoch !== partition.leaderEpoch) {
     const errorCode =
@@ -112,10 +112,31 @@ function readPartition(
         : ErrorCode.UNKNOWN_LEADER_EPOCH
     return createPartitionData({ ...base, errorCode })
   }
+  if (wanted.lastFetchedEpoch >= 0) {
+    // KIP-320 from v12: if the epoch the client last fetched ended before its fetch offset, the log it read
+    // has diverged from this one; the response names where, and carries no records.
+    // The test is Kafka's (Partition.fetchRecords).
+    const end = log.endOffsetFor(wanted.lastFetchedEpoch)
+    if (end.epoch < wanted.lastFetchedEpoch || end.endOffset < wanted.fetchOffset) {
+      return createPartitionData({
+        ...base,
+        divergingEpoch: createEpochEndOffset({ epoch: end.epoch, endOffset: end.endOffset }),
+      })
+    }
+  }
   if (wanted.fetchOffset < log.logStartOffset || wanted.fetchOffset > log.logEndOffset) {
     return createPartitionData({ ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE })
   }
   const limit = Math.min(wanted.partitionMaxBytes, budget)
-  const batches = limit <= 0 ? [] : log.read(wanted.fetchOffset, limit, stable)
-  return createPartitionData({ ...base, records: Buffer.concat(batches.map((batch) => batch.bytes)) })
+  const batches = log.read(wanted.fetchOffset, limit, stable, firstAlways)
+  const records = Buffer.concat(batches.map((batch) => batch.bytes))
+  if (request.isolationLevel !== READ_COMMITTED) return createPartitionData({ ...base, records })
+  // The aborted transactions among the records returned, so a read_committed consumer can skip theirs.
+  const upTo = batches.length === 0 ? wanted.fetchOffset : batches[batches.length - 1]!.lastOffset + 1n
+  const abortedTransactions = partition.transactions
+    .abortedBetween(wanted.fetchOffset, upTo)
+    .map((range) =>
+      createAbortedTransaction({ producerId: range.producerId, firstOffset: range.firstOffset }),
+    )
+  return createPartitionData({ ...base, abortedTransactions, records })
 }

@@ -18,6 +18,7 @@ import { coordinates } from './coordinator-check.ts'
 const MIN_SESSION_TIMEOUT_MS = 6000
 const MAX_SESSION_TIMEOUT_MS = 1_800_000
 const FIRST_VERSION_REQUIRING_MEMBER_ID = 4
+const FIRST_VERSION_NULLABLE_PROTOCOL = 7
 
 export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupResponse>({
   api: JoinGroup,
@@ -32,7 +33,7 @@ export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupRespons
     ) {
       return fail(ErrorCode.INVALID_SESSION_TIMEOUT)
     }
-    if (context.state.groups.consumerGroupExists(request.groupId))
+    if (!context.state.groups.releaseEmptyConsumerGroup(request.groupId))
       return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
     const group = context.state.groups.classicOrCreate(request.groupId)
     const result = await group.join(
@@ -52,7 +53,8 @@ export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupRespons
       errorCode: result.errorCode,
       generationId: result.generationId,
       protocolType: result.protocolType,
-      protocolName: result.protocolName,
+      // Nullable from v7; before, Kafka answers an empty name (JoinGroupResponse's constructor does so).
+      protocolName: result.protocolName ?? (context.apiVersion < FIRST_VERSION_NULLABLE_PROTOCOL ? '' : null),
       leader: result.leader,
       skipAssignment: result.skipAssignment,
       memberId: result.memberId,

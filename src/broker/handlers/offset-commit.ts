@@ -69,7 +69,11 @@ function validate(request: OffsetCommitRequest, context: RequestContext): number
   }
   const group = groups.classic(request.groupId)
   if (group === undefined) {
-    if (request.generationIdOrMemberEpoch < 0) return ErrorCode.NONE
+    if (request.generationIdOrMemberEpoch < 0) {
+      // A simple (admin or assign()) commit creates the group, Empty, as Kafka does.
+      groups.classicOrCreate(request.groupId)
+      return ErrorCode.NONE
+    }
     return context.apiVersion >= FIRST_VERSION_GROUP_ID_NOT_FOUND
       ? ErrorCode.GROUP_ID_NOT_FOUND
       : ErrorCode.ILLEGAL_GENERATION

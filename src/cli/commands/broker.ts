@@ -2,9 +2,14 @@
  * `samsa broker start|stop|status`: a local Apache Kafka cluster for trying samsa out and for its tests.
  * Progress goes to stderr; stdout carries only results, and `start` ends it with the bootstrap address so
  * scripts can do `BOOTSTRAP=$(samsa broker start | tail -n 1)`.
+ *
+ * `start --embedded` runs samsa's own in-process broker (src/broker) instead: no Java, no download, up in
+ * milliseconds. It lives in this process, so the command stays in the foreground until SIGINT or SIGTERM;
+ * its first stdout line is the bootstrap address.
  */
 
-import { type Command, Option } from 'commander'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import { BrokerServer } from '../../broker/broker-server.ts'
 import { brokerStatus, checkExternalCluster, startBroker, stopBroker } from '../../rig/index.ts'
 import type { RegisterCommand } from '../command-module.ts'
 import { parsePort } from '../options.ts'
@@ -25,6 +30,28 @@ function portOption(): Option {
     .default(9092)
 }
 
+function parseNodes(value: string): string {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 16) {
+    throw new InvalidArgumentError(`expected a node count from 1 to 16, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+/** Serves the in-process broker until a signal; nodes take ports `port` to `port + nodes - 1`. */
+async function runEmbedded(nodes: number, port: number): Promise<void> {
+  const server = await BrokerServer.start({ nodes, port, autoCreateTopics: true })
+  progress(
+    `in-process broker (${nodes} node${nodes === 1 ? '' : 's'}, no JVM) on ${server.bootstrap}; Ctrl-C stops it`,
+  )
+  process.stdout.write(`${server.bootstrap}\n`)
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  await server.close()
+  progress('in-process broker stopped')
+}
+
 export const registerBrokerCommand: RegisterCommand = (program: Command) => {
   const broker = program
     .command('broker')
@@ -34,42 +61,61 @@ export const registerBrokerCommand: RegisterCommand = (program: Command) => {
     .command('start')
     .description('start a local cluster, or reuse the one already running on the port; prints its bootstrap')
     .addOption(
-      new Option('-n, --nodes <count>', 'number of combined broker+controller nodes')
-        .choices(['1', '3'])
+      new Option('-n, --nodes <count>', 'number of nodes: 1 or 3 for the JVM cluster, 1-16 embedded')
+        .argParser(parseNodes)
         .default('1'),
     )
     .addOption(portOption())
     .option('--state-dir <dir>', 'where config, data and logs go (default <cache>/brokers/<port>)')
     .option('--security', 'also open SASL_SSL and mutual-TLS listeners with rig-made certificates and users')
-    .action(async (options: { nodes: string; port: number; stateDir?: string; security?: boolean }) => {
-      const external = externalBootstrap()
-      if (external !== undefined) {
-        await checkExternalCluster(external)
-        progress(`KAFKA_BOOTSTRAP is set; using that cluster and starting nothing`)
-        process.stdout.write(`${external}\n`)
-        return
-      }
-      const running = await startBroker({
-        nodes: options.nodes === '3' ? 3 : 1,
-        port: options.port,
-        ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
-        ...(options.security === true ? { security: true } : {}),
-        progress,
-      })
-      if (running.reused) progress(`already running (pid ${running.pids.join(', ')}); reusing it`)
-      const security = running.security
-      if (security !== undefined) {
-        progress(`SASL_SSL on ${security.saslSslBootstrap}, mutual TLS on ${security.sslBootstrap}`)
-        progress(
-          `CA ${security.caFile}; SASL user ${security.username} (its password is RIG_SASL_PASSWORD in src/rig/security.ts)`,
-        )
-        progress(
-          `e.g. SAMSA_TLS_CA=${security.caFile} SAMSA_SASL_MECHANISM=scram-sha-256 SAMSA_SASL_USERNAME=${security.username} ` +
-            `SAMSA_SASL_PASSWORD=… samsa topics list --bootstrap ${security.saslSslBootstrap}`,
-        )
-      }
-      process.stdout.write(`${running.bootstrap}\n`)
-    })
+    .option(
+      '--embedded',
+      "samsa's in-process broker instead of the JVM cluster (no Java); runs in the foreground until Ctrl-C",
+    )
+    .action(
+      async (options: {
+        nodes: string
+        port: number
+        stateDir?: string
+        security?: boolean
+        embedded?: boolean
+      }) => {
+        if (options.embedded === true) {
+          await runEmbedded(Number(options.nodes), options.port)
+          return
+        }
+        if (options.nodes !== '1' && options.nodes !== '3') {
+          throw new InvalidArgumentError(`the JVM cluster runs 1 or 3 nodes, not ${options.nodes}`)
+        }
+        const external = externalBootstrap()
+        if (external !== undefined) {
+          await checkExternalCluster(external)
+          progress(`KAFKA_BOOTSTRAP is set; using that cluster and starting nothing`)
+          process.stdout.write(`${external}\n`)
+          return
+        }
+        const running = await startBroker({
+          nodes: options.nodes === '3' ? 3 : 1,
+          port: options.port,
+          ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+          ...(options.security === true ? { security: true } : {}),
+          progress,
+        })
+        if (running.reused) progress(`already running (pid ${running.pids.join(', ')}); reusing it`)
+        const security = running.security
+        if (security !== undefined) {
+          progress(`SASL_SSL on ${security.saslSslBootstrap}, mutual TLS on ${security.sslBootstrap}`)
+          progress(
+            `CA ${security.caFile}; SASL user ${security.username} (its password is RIG_SASL_PASSWORD in src/rig/security.ts)`,
+          )
+          progress(
+            `e.g. SAMSA_TLS_CA=${security.caFile} SAMSA_SASL_MECHANISM=scram-sha-256 SAMSA_SASL_USERNAME=${security.username} ` +
+              `SAMSA_SASL_PASSWORD=… samsa topics list --bootstrap ${security.saslSslBootstrap}`,
+          )
+        }
+        process.stdout.write(`${running.bootstrap}\n`)
+      },
+    )
 
   broker
     .command('stop')

@@ -9,7 +9,7 @@ let broker: BrokerServer
 let cluster: Cluster
 
 beforeAll(async () => {
-  broker = await BrokerServer.start({ nodes: 2 })
+  broker = await BrokerServer.start({ nodes: 2, consumerHeartbeatIntervalMs: 200 })
   cluster = Cluster.create({ bootstrap: broker.bootstrap, clientId: 'broker-groups' })
 })
 
@@ -39,7 +39,7 @@ async function drain(consumer: Consumer, count: number): Promise<string[]> {
   return values
 }
 
-describe.each(['classic'] as const)('a %s group on the in-process broker', (groupProtocol) => {
+describe.each(['classic', 'consumer'] as const)('a %s group on the in-process broker', (groupProtocol) => {
   const options = (groupId: string) => ({
     groupId,
     groupProtocol,
@@ -61,5 +61,31 @@ describe.each(['classic'] as const)('a %s group on the in-process broker', (grou
     expect(a.assignment().length).toBe(2)
     expect(b.assignment().length).toBe(2)
     await Promise.all([a.close(), b.close()])
+  })
+})
+
+describe.each(['classic', 'consumer'] as const)('committed offsets of a %s group', (groupProtocol) => {
+  it('a second member resumes after the first one committed and left', async () => {
+    const topic = `resume-${groupProtocol}`
+    await topicWith(topic, 2, 3)
+    const options = {
+      groupId: `g-${topic}`,
+      groupProtocol,
+      autoOffsetReset: 'earliest' as const,
+      enableAutoCommit: false,
+      ...(groupProtocol === 'classic' && { sessionTimeoutMs: 6000, heartbeatIntervalMs: 200 }),
+    }
+    const first = new Consumer(cluster, options)
+    first.subscribe([topic])
+    expect((await drain(first, 6)).length).toBe(6)
+    await first.commit()
+    await first.close()
+    const producer = new Producer(cluster, { lingerMs: 1 })
+    await producer.sendBatch([0, 1].map((partition) => ({ topic, partition, value: `late-${partition}` })))
+    await producer.close()
+    const second = new Consumer(cluster, options)
+    second.subscribe([topic])
+    expect((await drain(second, 2)).sort()).toEqual(['late-0', 'late-1'])
+    await second.close()
   })
 })

@@ -67,3 +67,23 @@ describe('the in-process broker with samsa', () => {
     }
   })
 })
+
+describe('what the broker records of the requests it serves', () => {
+  it('counts requests by API and version, and keeps the error of a request it could not answer', async () => {
+    const [host, port] = broker.bootstrap.split(',')[0]!.split(':')
+    const socket = createConnection({ host: host!, port: Number(port) })
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
+    socket.on('error', () => undefined)
+    // A Metadata request header with API key 3 at version 99, which no broker serves.
+    const frame = Buffer.alloc(14)
+    frame.writeInt32BE(10, 0)
+    frame.writeInt16BE(3, 4)
+    frame.writeInt16BE(99, 6)
+    frame.writeInt32BE(1, 8)
+    frame.writeInt16BE(-1, 12)
+    socket.write(frame)
+    await closed
+    expect(broker.requestErrors.at(-1)?.message).toMatch(/API 3 v99 is not served/)
+    expect([...broker.requestsServed.keys()].some((key) => key.startsWith('Produce v'))).toBe(true)
+  })
+})
