@@ -39,7 +39,8 @@ import {
   resolveTopicConfigChange,
   resolveTopicNames,
 } from './admin-options.ts'
-import { configSourceName } from './config-source.ts'
+import { alterConfigsResource, configChangeApplied, configEntries, TOPIC_RESOURCE } from './config-source.ts'
+import { GroupConfigAdmin } from './group-configs.ts'
 import type {
   GroupDescription,
   GroupListing,
@@ -49,6 +50,18 @@ import type {
   ResetGroupOffsetsOptions,
 } from './group-types.ts'
 import { GroupAdmin } from './groups.ts'
+import type {
+  GroupConfigChange,
+  ListShareGroupOffsetsOptions,
+  ListShareGroupsOptions,
+  ResetShareGroupOffsetsOptions,
+  ShareGroupDescription,
+  ShareGroupListing,
+  ShareGroupOffsetReset,
+  ShareGroupStartOffset,
+  SharePartitionOffsets,
+} from './share-group-types.ts'
+import { ShareGroupAdmin } from './share-groups.ts'
 import { type TopicFailure, throwTopicFailures, topicError } from './topic-errors.ts'
 import type {
   ClusterDescription,
@@ -73,13 +86,6 @@ import { waitUntil } from './wait-until.ts'
 const LATEST_TIMESTAMP = -1n
 const EARLIEST_TIMESTAMP = -2n
 
-/** Config resource type of a topic in DescribeConfigs / IncrementalAlterConfigs. */
-const TOPIC_RESOURCE = 2
-
-/** IncrementalAlterConfigs operations. */
-const SET_CONFIG = 0
-const DELETE_CONFIG = 1
-
 /** Partition-level requests (ListOffsets, DeleteRecords) retry this often when leadership moves. */
 const partitionRequestAttempts = 5
 
@@ -89,10 +95,17 @@ const requestSlackMs = 5_000
 export class Admin {
   readonly #cluster: Cluster
   readonly #groups: GroupAdmin
+  readonly #shareGroups: ShareGroupAdmin
+  readonly #groupConfigs: GroupConfigAdmin
 
   constructor(cluster: Cluster) {
     this.#cluster = cluster
     this.#groups = new GroupAdmin(cluster, this)
+    this.#shareGroups = new ShareGroupAdmin(cluster, this, this.#groups)
+    this.#groupConfigs = new GroupConfigAdmin(
+      (api, request, options) => this.#toAnyBroker(api, request, options),
+      (api, request, options) => this.#toController(api, request, options),
+    )
   }
 
   /**
@@ -320,17 +333,7 @@ export class Admin {
     if (result.errorCode !== ErrorCode.NONE) {
       throw topicError({ topic: name, code: result.errorCode, detail: result.errorMessage })
     }
-    const entries = new Map<string, ConfigEntry>()
-    for (const config of result.configs) {
-      entries.set(config.name, {
-        name: config.name,
-        value: config.value,
-        source: configSourceName(config.configSource),
-        readOnly: config.readOnly,
-        sensitive: config.isSensitive,
-      })
-    }
-    return entries
+    return configEntries(result.configs)
   }
 
   /**
@@ -343,20 +346,11 @@ export class Admin {
     options: { timeoutMs?: number } = {},
   ): Promise<void> {
     const name = validateTopicName('topic', topic)
-    const { set, delete: deleted } = resolveTopicConfigChange(change)
+    const resolved = resolveTopicConfigChange(change)
     const { timeoutMs } = resolveTimeoutOptions(options)
     const deadline = Date.now() + timeoutMs
     const response = await this.#toController(IncrementalAlterConfigs, {
-      resources: [
-        {
-          resourceType: TOPIC_RESOURCE,
-          resourceName: name,
-          configs: [
-            ...set.map((entry) => ({ name: entry.name, configOperation: SET_CONFIG, value: entry.value })),
-            ...deleted.map((config) => ({ name: config, configOperation: DELETE_CONFIG, value: null })),
-          ],
-        },
-      ],
+      resources: [alterConfigsResource(TOPIC_RESOURCE, name, resolved)],
       validateOnly: false,
     })
     const result = response.responses[0]
@@ -364,13 +358,9 @@ export class Admin {
       throw topicError({ topic: name, code: result.errorCode, detail: result.errorMessage })
     }
     // The controller has committed the change; brokers apply it from the metadata log a moment later.
-    await waitUntil(`the new configs of topic "${name}" to take effect`, deadline, async () => {
-      const configs = await this.describeTopicConfigs(name)
-      const applied =
-        set.every((entry) => configs.get(entry.name)?.value === entry.value) &&
-        deleted.every((config) => configs.get(config)?.source !== 'topic')
-      return applied ? true : undefined
-    })
+    await waitUntil(`the new configs of topic "${name}" to take effect`, deadline, async () =>
+      configChangeApplied(await this.describeTopicConfigs(name), resolved, 'topic') ? true : undefined,
+    )
   }
 
   /** The earliest and latest offset of every partition of `topic`, sorted by partition. */
@@ -469,6 +459,61 @@ export class Admin {
   /** Deletes an inactive group and its offsets; see {@link GroupAdmin.deleteGroup}. */
   deleteGroup(groupId: string): Promise<void> {
     return this.#groups.deleteGroup(groupId)
+  }
+
+  /** Every share group with its state, sorted by id; see {@link ShareGroupAdmin.listShareGroups}. */
+  listShareGroups(options?: ListShareGroupsOptions): Promise<ShareGroupListing[]> {
+    return this.#shareGroups.listShareGroups(options)
+  }
+
+  /** A share group's state, epochs and members; see {@link ShareGroupAdmin.describeShareGroup}. */
+  describeShareGroup(groupId: string): Promise<ShareGroupDescription> {
+    return this.#shareGroups.describeShareGroup(groupId)
+  }
+
+  /** A share group's start offsets and lag; see {@link ShareGroupAdmin.listShareGroupOffsets}. */
+  listShareGroupOffsets(
+    groupId: string,
+    options?: ListShareGroupOffsetsOptions,
+  ): Promise<SharePartitionOffsets[]> {
+    return this.#shareGroups.listShareGroupOffsets(groupId, options)
+  }
+
+  /** Sets an inactive share group's start offsets; see {@link ShareGroupAdmin.alterShareGroupOffsets}. */
+  alterShareGroupOffsets(groupId: string, offsets: ShareGroupStartOffset[]): Promise<void> {
+    return this.#shareGroups.alterShareGroupOffsets(groupId, offsets)
+  }
+
+  /** Moves an inactive share group's start offsets (a dry run unless `dryRun: false`); see {@link ShareGroupAdmin.resetShareGroupOffsets}. */
+  resetShareGroupOffsets(
+    groupId: string,
+    options: ResetShareGroupOffsetsOptions,
+  ): Promise<ShareGroupOffsetReset[]> {
+    return this.#shareGroups.resetShareGroupOffsets(groupId, options)
+  }
+
+  /** Forgets an inactive share group's start offsets for whole topics; see {@link ShareGroupAdmin.deleteShareGroupOffsets}. */
+  deleteShareGroupOffsets(groupId: string, topics: string[]): Promise<void> {
+    return this.#shareGroups.deleteShareGroupOffsets(groupId, topics)
+  }
+
+  /** Deletes an inactive share group; see {@link ShareGroupAdmin.deleteShareGroup}. */
+  deleteShareGroup(groupId: string): Promise<void> {
+    return this.#shareGroups.deleteShareGroup(groupId)
+  }
+
+  /** A group's configs (`share.auto.offset.reset`, …); see {@link GroupConfigAdmin.describeGroupConfigs}. */
+  describeGroupConfigs(groupId: string): Promise<Map<string, ConfigEntry>> {
+    return this.#groupConfigs.describeGroupConfigs(groupId)
+  }
+
+  /** Sets and removes a group's config overrides; see {@link GroupConfigAdmin.alterGroupConfigs}. */
+  alterGroupConfigs(
+    groupId: string,
+    change: GroupConfigChange,
+    options?: { timeoutMs?: number },
+  ): Promise<void> {
+    return this.#groupConfigs.alterGroupConfigs(groupId, change, options)
   }
 
   /** The offset (and its record's timestamp) for `timestamp` in every partition of `topic`. */

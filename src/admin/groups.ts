@@ -15,7 +15,6 @@ import type { Cluster } from '../cluster/cluster.ts'
 import { type BrokerError, ConfigError, IllegalStateError, KafkaError } from '../common/errors.ts'
 import type { TopicPartition } from '../common/types.ts'
 import { topicPartitionKey } from '../common/types.ts'
-import { validateOffset, validatePartition, validateTopicName } from '../common/validate.ts'
 import { decodeAssignment } from '../consumer/group/consumer-protocol.ts'
 import type { Connection } from '../network/connection.ts'
 import { errorForCode } from '../protocol/errors/broker-error.ts'
@@ -29,6 +28,14 @@ import { OffsetFetch } from '../protocol/messages/offset-fetch.ts'
 import { ZERO_UUID } from '../protocol/messages/support.ts'
 import { commitTopics } from '../protocol/offsets-by-topic.ts'
 import { firstVersions, versionCaps } from '../protocol/version-caps.ts'
+import {
+  compareStrings,
+  compareTopicPartitions,
+  describedGroup,
+  partitionsToReset,
+  resolveNameList,
+  validateGroupId,
+} from './group-support.ts'
 import type {
   GroupDescription,
   GroupListing,
@@ -39,6 +46,7 @@ import type {
   OffsetResetTarget,
   ResetGroupOffsetsOptions,
 } from './group-types.ts'
+import { resolveGroupResetOptions } from './reset-options.ts'
 import type {
   ClusterDescription,
   PartitionOffsets,
@@ -106,10 +114,17 @@ export class GroupAdmin {
    */
   async describeGroup(groupId: string): Promise<GroupDescription> {
     const id = validateGroupId(groupId)
-    return this.#cluster.withCoordinator('group', id, async (connection) => {
-      const asConsumerGroup = await describeConsumerGroup(connection, id)
-      return asConsumerGroup ?? (await describeClassicGroup(connection, id))
-    })
+    try {
+      return await this.#cluster.withCoordinator('group', id, async (connection) => {
+        const asConsumerGroup = await describeConsumerGroup(connection, id)
+        return asConsumerGroup ?? (await describeClassicGroup(connection, id))
+      })
+    } catch (error) {
+      if (error instanceof KafkaError && error.code === ErrorCode.GROUP_ID_NOT_FOUND) {
+        throw (await this.#notAConsumerGroup(id)) ?? error
+      }
+      throw error
+    }
   }
 
   /**
@@ -127,7 +142,9 @@ export class GroupAdmin {
         throw error
       }),
     ])
-    if (description === undefined && committed.size === 0) throw groupNotFound(id)
+    if (description === undefined && committed.size === 0) {
+      throw (await this.#notAConsumerGroup(id)) ?? groupNotFound(id)
+    }
 
     const owners = new Map<string, GroupMemberDescription>()
     for (const member of description?.members ?? []) {
@@ -180,18 +197,10 @@ export class GroupAdmin {
    */
   async resetGroupOffsets(groupId: string, options: ResetGroupOffsetsOptions): Promise<GroupOffsetReset[]> {
     const id = validateGroupId(groupId)
-    const { topic, partitions: wanted, to, dryRun } = resolveResetOptions(options)
+    const { topic, partitions: wanted, to, dryRun } = resolveGroupResetOptions(options)
     const [description] = await this.#topics.describeTopics([topic])
     const existing = (description?.partitions ?? []).map((partition) => partition.partition)
-    for (const partition of wanted ?? []) {
-      if (!existing.includes(partition)) {
-        throw new ConfigError(
-          'partitions',
-          `topic "${topic}" has ${existing.length} partition(s); ${partition} is not one`,
-        )
-      }
-    }
-    const partitions = wanted ?? existing
+    const partitions = partitionsToReset(topic, existing, wanted)
 
     await this.#refuseWhileActive(id)
     const committed = await this.#committedOffsets(id)
@@ -279,6 +288,31 @@ export class GroupAdmin {
       throw error
     })
     if (description !== undefined && description.members.length > 0) throw activeGroup(description)
+    // The coordinator would refuse the commit with a bare GROUP_ID_NOT_FOUND; say why instead.
+    if (description === undefined) {
+      const wrongType = await this.#notAConsumerGroup(groupId)
+      if (wrongType !== undefined) throw wrongType
+    }
+  }
+
+  /**
+   * The error to give when `groupId` names a group of another type (a share or streams group), which the
+   * consumer-group requests answer with GROUP_ID_NOT_FOUND as if it did not exist; undefined otherwise.
+   * Only asked on that error path: it lists the coordinator's groups.
+   */
+  async #notAConsumerGroup(groupId: string): Promise<BrokerError | undefined> {
+    const type = await this.#cluster
+      .withCoordinator('group', groupId, async (connection) => {
+        const response = await connection.request(ListGroups, { statesFilter: [], typesFilter: [] })
+        return response.groups.find((group) => group.groupId === groupId)?.groupType
+      })
+      .catch(() => undefined)
+    if (type === undefined || type === '' || type === 'classic' || type === 'consumer') return undefined
+    const hint =
+      type === 'share' ? '; use describeShareGroup and the other share-group calls (samsa share-groups)' : ''
+    return errorForCode(ErrorCode.GROUP_ID_NOT_FOUND, {
+      errorMessage: `group "${groupId}" is a ${type} group, not a consumer group${hint}`,
+    })!
   }
 
   /** The offset each partition moves to, clamped to the partition's current log range. */
@@ -409,19 +443,9 @@ async function describeClassicGroup(connection: Connection, groupId: string): Pr
     groups: [groupId],
     includeAuthorizedOperations: false,
   })
-  const group = response.groups.find((entry) => entry.groupId === groupId)
-  if (group === undefined) {
-    throw new KafkaError(
-      `the broker did not report on group "${groupId}" in its DescribeGroups response`,
-      -1,
-      { broker: connection.address },
-    )
-  }
-  const error = errorForCode(group.errorCode, {
-    broker: connection.address,
-    errorMessage: group.errorMessage ?? groupErrorDetail(groupId, group.errorCode),
-  })
-  if (error !== null) throw error
+  const group = describedGroup(response.groups, groupId, 'DescribeGroups', connection, (code) =>
+    groupErrorDetail(groupId, code),
+  )
   // The classic coordinator describes a group it does not know as Dead rather than failing.
   if (group.groupState === 'Dead') throw groupNotFound(groupId)
   const decodes = group.protocolType === 'consumer'
@@ -445,85 +469,6 @@ async function describeClassicGroup(connection: Connection, groupId: string): Pr
       }))
       .sort((a, b) => compareStrings(a.memberId, b.memberId)),
   }
-}
-
-function validateGroupId(groupId: unknown): string {
-  if (typeof groupId !== 'string' || groupId.length === 0) {
-    throw new ConfigError(
-      'groupId',
-      `expected a non-empty group id, got ${JSON.stringify(groupId) ?? String(groupId)}`,
-    )
-  }
-  return groupId
-}
-
-function resolveNameList(option: string, value: unknown): string[] {
-  if (value === undefined) return []
-  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string' || entry === '')) {
-    throw new ConfigError(option, 'expected an array of non-empty strings')
-  }
-  return value as string[]
-}
-
-interface ResolvedResetOptions {
-  topic: string
-  partitions: number[] | undefined
-  to: OffsetResetTarget
-  dryRun: boolean
-}
-
-function resolveResetOptions(options: unknown): ResolvedResetOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError('options', 'expected { topic, to, partitions?, dryRun? }')
-  }
-  const raw = options as Record<string, unknown>
-  for (const key of Object.keys(raw)) {
-    if (!['topic', 'partitions', 'to', 'dryRun'].includes(key)) {
-      throw new ConfigError(key, 'unknown option; known options are topic, partitions, to, dryRun')
-    }
-  }
-  const topic = validateTopicName('topic', raw.topic)
-  let partitions: number[] | undefined
-  if (raw.partitions !== undefined) {
-    if (!Array.isArray(raw.partitions) || raw.partitions.length === 0) {
-      throw new ConfigError('partitions', 'expected a non-empty array of partition numbers')
-    }
-    partitions = [
-      ...new Set(raw.partitions.map((partition, i) => validatePartition(`partitions[${i}]`, partition))),
-    ]
-  }
-  if (raw.dryRun !== undefined && typeof raw.dryRun !== 'boolean') {
-    throw new ConfigError('dryRun', `expected true or false, got ${String(raw.dryRun)}`)
-  }
-  return { topic, partitions, to: resolveTarget(raw.to), dryRun: raw.dryRun !== false }
-}
-
-function resolveTarget(to: unknown): OffsetResetTarget {
-  if (to === 'earliest' || to === 'latest') return to
-  if (typeof to === 'object' && to !== null) {
-    const keys = Object.keys(to)
-    const value = (to as Record<string, unknown>)[keys[0] ?? '']
-    if (keys.length === 1 && keys[0] === 'offset') return { offset: validateOffset('to.offset', value) }
-    if (keys.length === 1 && keys[0] === 'shiftBy') {
-      if (typeof value !== 'bigint') {
-        throw new ConfigError('to.shiftBy', `expected a bigint (negative rewinds), got ${String(value)}`)
-      }
-      return { shiftBy: value }
-    }
-    if (keys.length === 1 && keys[0] === 'timestamp') {
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-        throw new ConfigError(
-          'to.timestamp',
-          `expected ms since the epoch (an integer >= 0), got ${String(value)}`,
-        )
-      }
-      return { timestamp: value }
-    }
-  }
-  throw new ConfigError(
-    'to',
-    "expected 'earliest', 'latest', { timestamp: ms }, { offset: bigint } or { shiftBy: bigint }",
-  )
 }
 
 function activeGroup(description: GroupDescription): IllegalStateError {
@@ -552,12 +497,4 @@ function isMembershipCode(code: number): boolean {
     code === ErrorCode.REBALANCE_IN_PROGRESS ||
     code === ErrorCode.STALE_MEMBER_EPOCH
   )
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-function compareTopicPartitions(a: TopicPartition, b: TopicPartition): number {
-  return compareStrings(a.topic, b.topic) || a.partition - b.partition
 }

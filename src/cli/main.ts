@@ -11,6 +11,7 @@ import { registerBrokerCommand } from './commands/broker.ts'
 import { registerConsumeCommand } from './commands/consume.ts'
 import { registerGroupsCommand } from './commands/groups.ts'
 import { registerProduceCommand } from './commands/produce.ts'
+import { registerShareGroupsCommand } from './commands/share-groups.ts'
 import { registerTopicsCommand } from './commands/topics.ts'
 import { registerSecurityOptions } from './data/security-options.ts'
 
@@ -21,6 +22,7 @@ const commandModules: readonly RegisterCommand[] = [
   registerProduceCommand,
   registerConsumeCommand,
   registerGroupsCommand,
+  registerShareGroupsCommand,
 ]
 
 function packageVersion(): string {

@@ -11,6 +11,9 @@
  * `sync` (after each printed batch, waiting for the coordinator) or `none`. Only printed records are ever
  * committed, so a run stopped by `--count` leaves the rest for the next one.
  *
+ * With `--share-group G` it reads as a member of share group G instead and acknowledges each printed
+ * record with `--ack accept|release|reject` (see consume-share.ts).
+ *
  * `--isolation read_committed` hides records of open and aborted transactions (and reads only up to the
  * last stable offset); the default, `read_uncommitted`, prints every record, as Java's console consumer.
  */
@@ -28,6 +31,7 @@ import { parseOffset, parsePartition, parsePositiveInteger, parseTimestamp } fro
 import { type BytesEncoding, bytesEncodings, jsonLine, valueLine } from '../data/message-format.ts'
 import { DataOutput } from '../data/output.ts'
 import { bootstrapOption, formatOption, type OutputFormat } from '../data/shared-options.ts'
+import { consumeShared, rejectNonShareFlags, type ShareAck, shareAcks } from './consume-share.ts'
 
 /** Longest single wait for records; bounds how late a signal, `--timeout-ms` or a closed pipe is noticed. */
 const pollTimeoutMs = 200
@@ -42,6 +46,8 @@ type Isolation = (typeof isolationLevels)[number]
 
 interface ConsumeFlags {
   group?: string
+  shareGroup?: string
+  ack?: ShareAck
   commit?: CommitMode
   groupProtocol?: 'classic' | 'consumer'
   isolation: Isolation
@@ -146,6 +152,8 @@ function stopSignal(): { promise: Promise<void>; dispose: () => void } {
 }
 
 async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
+  if (flags.shareGroup !== undefined) rejectNonShareFlags({ ...flags })
+  else if (flags.ack !== undefined) throw new ConfigError('--ack', 'only applies with --share-group')
   if (flags.group === undefined && flags.commit !== undefined) {
     throw new ConfigError(
       '--commit',
@@ -174,6 +182,22 @@ async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
 
   try {
     await withCluster(flags.bootstrap, async (cluster) => {
+      if (flags.shareGroup !== undefined) {
+        await consumeShared(cluster, {
+          topic,
+          group: flags.shareGroup,
+          ack: flags.ack ?? 'accept',
+          count: flags.count,
+          timeoutMs: flags.timeoutMs,
+          pollTimeoutMs,
+          print: (message) =>
+            flags.format === 'json'
+              ? output.write(jsonLine(message, flags.encoding, { deliveryCount: message.deliveryCount }))
+              : output.write(valueLine(message)),
+          stopping: () => stopping,
+        })
+        return
+      }
       const group = flags.group
       // Out-of-range start positions (an --offset past the end, records deleted by retention) fall back to
       // the earliest record still in the log, as the Java console consumer does.
@@ -258,6 +282,18 @@ export const registerConsumeCommand: RegisterCommand = (program: Command) => {
         '-g, --group <group>',
         'consume as a member of this group, resuming from its committed offsets',
       ),
+    )
+    .addOption(
+      new Option(
+        '--share-group <group>',
+        'consume as a member of this share group (KIP-932), acknowledging each printed record with --ack',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--ack <type>',
+        'with --share-group: accept (done), release (deliver again) or reject (archive); default accept',
+      ).choices(shareAcks),
     )
     .addOption(
       new Option(

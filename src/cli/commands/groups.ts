@@ -7,41 +7,21 @@
  * reset cannot be undone once consumers have resumed from it.
  */
 
-import { type Command, InvalidArgumentError, Option } from 'commander'
+import { type Command, Option } from 'commander'
 import { Admin } from '../../admin/admin.ts'
-import type {
-  GroupListing,
-  GroupOffsetReset,
-  GroupPartitionOffsets,
-  OffsetResetTarget,
-} from '../../admin/group-types.ts'
+import type { GroupListing, GroupOffsetReset, GroupPartitionOffsets } from '../../admin/group-types.ts'
 import { KafkaError } from '../../common/errors.ts'
 import { ErrorCode } from '../../protocol/errors/error-codes.ts'
 import type { RegisterCommand } from '../command-module.ts'
 import { withCluster } from '../data/cluster-session.ts'
-import { parseOffset, parsePartition, parseTimestamp } from '../data/flags.ts'
+import { parsePartition } from '../data/flags.ts'
+import {
+  addResetTargetOptions,
+  groupResetTarget,
+  type ResetTargetFlags,
+} from '../data/reset-target-options.ts'
 import { bootstrapOption, formatOption, type OutputFormat } from '../data/shared-options.ts'
-
-const notice = (line: string) => process.stderr.write(`samsa: ${line}\n`)
-
-/** `null` prints as `-`, as in Kafka's tool. */
-const cell = (value: bigint | number | string | null) => (value === null ? '-' : String(value))
-
-/** JSON with bigints as strings. */
-const toJson = (value: unknown) =>
-  JSON.stringify(value, (_key, entry: unknown) => (typeof entry === 'bigint' ? entry.toString() : entry))
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
-  return rows
-    .map((row) =>
-      row
-        .map((text, column) => text.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
-}
+import { cell, notice, table, toJson } from '../data/tables.ts'
 
 function listAsText(groups: GroupListing[]): string {
   return table([
@@ -77,46 +57,12 @@ function resetsAsText(resets: GroupOffsetReset[]): string {
   ])
 }
 
-/** A signed record count for `--shift-by`. */
-function parseShift(value: string): bigint {
-  const text = value.trim()
-  if (!/^-?\d+$/.test(text))
-    throw new InvalidArgumentError(`expected an integer (negative rewinds), got "${value}"`)
-  return BigInt(text)
-}
-
-interface ResetFlags {
+interface ResetFlags extends ResetTargetFlags {
   topic: string
   partition?: number[]
-  toEarliest?: boolean
-  toLatest?: boolean
-  toOffset?: bigint
-  toDatetime?: number
-  shiftBy?: bigint
   execute?: boolean
   bootstrap: string
   format: OutputFormat
-}
-
-const targetFlags = ['to-earliest', 'to-latest', 'to-offset', 'to-datetime', 'shift-by'] as const
-
-function resetTarget(flags: ResetFlags): OffsetResetTarget | undefined {
-  if (flags.toEarliest === true) return 'earliest'
-  if (flags.toLatest === true) return 'latest'
-  if (flags.toOffset !== undefined) return { offset: flags.toOffset }
-  if (flags.toDatetime !== undefined) return { timestamp: flags.toDatetime }
-  if (flags.shiftBy !== undefined) return { shiftBy: flags.shiftBy }
-  return undefined
-}
-
-/** An option that conflicts with every other reset target. */
-function targetOption(flag: string, description: string): Option {
-  const name = flag.replace(/^--/, '').replace(/ .*/, '')
-  return new Option(flag, description).conflicts(targetFlags.filter((other) => other !== name).map(camel))
-}
-
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
 }
 
 export const registerGroupsCommand: RegisterCommand = (program: Command) => {
@@ -167,7 +113,7 @@ export const registerGroupsCommand: RegisterCommand = (program: Command) => {
       process.stdout.write(`${offsetsAsText(offsets)}\n`)
     })
 
-  groups
+  const resetOffsets = groups
     .command('reset-offsets')
     .description("move an inactive group's offsets on a topic; shows the plan unless --execute is given")
     .argument('<group>', 'the group id')
@@ -177,33 +123,12 @@ export const registerGroupsCommand: RegisterCommand = (program: Command) => {
         (value: string, previous: number[] = []) => [...previous, parsePartition(value)],
       ),
     )
-    .addOption(targetOption('--to-earliest', 'to the first offset still in the log'))
-    .addOption(targetOption('--to-latest', 'to the log end (skip everything not yet read)'))
-    .addOption(
-      targetOption('--to-offset <offset>', 'to this offset (clamped to the log range)').argParser(
-        parseOffset,
-      ),
-    )
-    .addOption(
-      targetOption(
-        '--to-datetime <time>',
-        'to the first record at or after this time (ISO-8601 or ms since epoch)',
-      ).argParser(parseTimestamp),
-    )
-    .addOption(
-      targetOption(
-        '--shift-by <records>',
-        'by this many records from the committed offset (negative rewinds; clamped to the log range)',
-      ).argParser(parseShift),
-    )
+  addResetTargetOptions(resetOffsets, 'consumer-group')
     .option('--execute', 'commit the new offsets (without it, nothing changes)')
     .addOption(bootstrapOption())
     .addOption(formatOption())
     .action(async (group: string, flags: ResetFlags, command: Command) => {
-      const to = resetTarget(flags)
-      if (to === undefined) {
-        command.error(`error: one of ${targetFlags.map((flag) => `--${flag}`).join(', ')} is required`)
-      }
+      const to = groupResetTarget(flags, command)
       const dryRun = flags.execute !== true
       const resets = await withCluster(flags.bootstrap, (cluster) =>
         new Admin(cluster).resetGroupOffsets(group, {

@@ -32,7 +32,11 @@ export function valueLine(message: PrintableMessage): Buffer {
  * One JSON object and a newline. The offset is a string because JSON numbers lose precision above 2^53;
  * headers stay a list because Kafka allows a key to repeat.
  */
-export function jsonLine(message: PrintableMessage, encoding: BytesEncoding): string {
+export function jsonLine(
+  message: PrintableMessage,
+  encoding: BytesEncoding,
+  extra: Record<string, unknown> = {},
+): string {
   return `${JSON.stringify({
     topic: message.topic,
     partition: message.partition,
@@ -41,5 +45,6 @@ export function jsonLine(message: PrintableMessage, encoding: BytesEncoding): st
     key: encode(message.key, encoding),
     value: encode(message.value, encoding),
     headers: message.headers.map((header) => ({ key: header.key, value: encode(header.value, encoding) })),
+    ...extra,
   })}\n`
 }
