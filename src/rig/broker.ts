@@ -394,34 +394,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   )
 
   progress(`starting ${nodeCount === 1 ? 'the broker' : `${nodeCount} brokers`} on ${bootstrapOf(nodes)}`)
-  const started: RigRecordNode[] = nodes.map((node) => {
-    const log = openSync(logPathOf(node), 'w')
-    try {
-      const child = spawn(
-        java,
-        [
-          `-Xms${Math.min(512, heapMb)}m`,
-          `-Xmx${heapMb}m`,
-          '-XX:+UseG1GC',
-          '-XX:MaxGCPauseMillis=20',
-          '-Djava.awt.headless=true',
-          `-Dlog4j2.configurationFile=${brokerLog4j}`,
-          `-Dkafka.logs.dir=${node.dir}`,
-          '-cp',
-          jars.classpath,
-          'kafka.Kafka',
-          join(node.dir, 'server.properties'),
-        ],
-        // Detached in its own process group with no pipe back to us, so the broker outlives the CLI.
-        { cwd: node.dir, detached: true, stdio: ['ignore', log, log] },
-      )
-      child.unref()
-      if (child.pid === undefined) throw new RigError('java-missing', `could not launch ${java}`)
-      return { ...node, pid: child.pid }
-    } finally {
-      closeSync(log)
-    }
-  })
+  const started: RigRecordNode[] = nodes.map((node) => ({
+    ...node,
+    pid: launchNode(node, { java, classpath: jars.classpath, heapMb, brokerLog4j, appendLog: false }),
+  }))
   const record: RigRecord = {
     clusterId,
     bootstrap: bootstrapOf(nodes),
@@ -440,6 +416,87 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     `ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (pids ${started.map((n) => n.pid).join(', ')})`,
   )
   return { ...summarize(record, stateDir, security ? port : undefined), reused: false }
+}
+
+interface LaunchSettings {
+  java: string
+  classpath: string
+  heapMb: number
+  brokerLog4j: string
+  /** Keep the node's earlier log (a restart) instead of starting a new one. */
+  appendLog: boolean
+}
+
+/** Spawns one node's JVM, detached, with its output in the node's broker.log; returns its pid. */
+function launchNode(node: RigNode, settings: LaunchSettings): number {
+  const log = openSync(logPathOf(node), settings.appendLog ? 'a' : 'w')
+  try {
+    const child = spawn(
+      settings.java,
+      [
+        `-Xms${Math.min(512, settings.heapMb)}m`,
+        `-Xmx${settings.heapMb}m`,
+        '-XX:+UseG1GC',
+        '-XX:MaxGCPauseMillis=20',
+        '-Djava.awt.headless=true',
+        `-Dlog4j2.configurationFile=${settings.brokerLog4j}`,
+        `-Dkafka.logs.dir=${node.dir}`,
+        '-cp',
+        settings.classpath,
+        'kafka.Kafka',
+        join(node.dir, 'server.properties'),
+      ],
+      // Detached in its own process group with no pipe back to us, so the broker outlives the CLI.
+      { cwd: node.dir, detached: true, stdio: ['ignore', log, log] },
+    )
+    child.unref()
+    if (child.pid === undefined) throw new RigError('java-missing', `could not launch ${settings.java}`)
+    return child.pid
+  } finally {
+    closeSync(log)
+  }
+}
+
+export interface RestartNodeOptions extends BrokerLocation {
+  /** The node to start again (1-based, as in the rig record). */
+  nodeId: number
+  /** How long to wait for it to answer ApiVersions. Default 90 000 ms. */
+  startTimeoutMs?: number
+}
+
+/**
+ * Starts one node of a running rig again, on its existing storage (nothing is formatted), after it died or
+ * was killed: what fault-injection tests need to crash a broker and bring it back. Waits until the node
+ * answers ApiVersions and returns its record with the new pid.
+ *
+ * @throws RigError `not-running` when no rig is recorded there or the node is still alive, `startup-failed`
+ *   or `startup-timeout` as {@link startBroker}.
+ */
+export async function restartNode(options: RestartNodeOptions): Promise<RigRecordNode> {
+  const { stateDir } = resolveStateDir(options)
+  const record = readRigRecord(stateDir)
+  const index = record?.nodes.findIndex((node) => node.nodeId === options.nodeId) ?? -1
+  if (record === undefined || index < 0) {
+    throw new RigError('not-running', `no rig node ${options.nodeId} is recorded in ${stateDir}`)
+  }
+  const node = record.nodes[index]!
+  if (isNodeProcessAlive(node)) {
+    throw new RigError('not-running', `rig node ${options.nodeId} (pid ${node.pid}) is still running`)
+  }
+  const jars = await ensureKafkaJars({ cacheDir: options.cacheDir ?? defaultCacheDir(), progress: () => {} })
+  const pid = launchNode(node, {
+    java: javaExecutable(),
+    classpath: jars.classpath,
+    heapMb: record.nodes.length === 1 ? 1024 : 512,
+    brokerLog4j: join(stateDir, 'log4j2.properties'),
+    appendLog: true,
+  })
+  const restarted: RigRecordNode = { ...node, pid }
+  record.nodes[index] = restarted
+  writeRigRecord(stateDir, record)
+  const timeoutMs = integerOption('startTimeoutMs', options.startTimeoutMs, 90_000, 1000)
+  await waitUntilReady({ ...record, nodes: [restarted] }, timeoutMs, async () => {})
+  return restarted
 }
 
 function summarize(

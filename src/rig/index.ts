@@ -9,7 +9,7 @@ export type {
   StopBrokerOptions,
   StopBrokerResult,
 } from './broker.ts'
-export { brokerStatus, checkExternalCluster, startBroker, stopBroker } from './broker.ts'
+export { brokerStatus, checkExternalCluster, restartNode, startBroker, stopBroker } from './broker.ts'
 export type { EnsureKafkaJarsOptions, KafkaJars } from './jars.ts'
 export { ensureKafkaJars } from './jars.ts'
 export { javaExecutable } from './java.ts'

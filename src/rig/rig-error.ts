@@ -15,6 +15,7 @@ export type RigErrorReason =
   | 'startup-failed'
   | 'startup-timeout'
   | 'unreachable'
+  | 'not-running'
 
 export class RigError extends KafkaError {
   override name = 'RigError'

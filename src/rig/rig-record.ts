@@ -4,7 +4,7 @@
  * only on processes named here, and only while they still look like the JVM the rig launched.
  */
 
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RigNode } from './server-properties.ts'
 
@@ -60,10 +60,18 @@ export function removeRigRecord(stateDir: string): void {
   rmSync(recordPath(stateDir), { force: true })
 }
 
+// PF_KTHREAD in /proc/<pid>/stat's flags: a kernel thread never runs server.properties.
+const KERNEL_THREAD_FLAG = 0x00200000
+
 /**
  * True when `pid` is a live process running this node's server.properties. Where /proc exists the command
  * line is checked too, so a pid recycled by an unrelated process is never mistaken for the broker (or
- * killed by `stop`); a zombie counts as dead.
+ * killed by `stop`).
+ *
+ * A JVM does not exit all at once. Its first thread can be a zombie, and its memory (hence its command
+ * line) gone, while other threads still hold the listening sockets; a stop that believed it then would
+ * return while the broker port still accepts connections. So the process counts as alive until none of
+ * its threads runs.
  */
 export function isNodeProcessAlive(node: RigRecordNode): boolean {
   try {
@@ -72,13 +80,41 @@ export function isNodeProcessAlive(node: RigRecordNode): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM' && !existsSync('/proc')
   }
   if (!existsSync('/proc')) return true
+  const leader = readTaskStat(`/proc/${node.pid}/stat`)
+  if (leader === undefined || (leader.flags & KERNEL_THREAD_FLAG) !== 0) return false
+  if (leader.state === 'Z' || leader.state === 'X') return hasRunningThread(node.pid)
+  let commandLine: string
   try {
-    const stat = readFileSync(`/proc/${node.pid}/stat`, 'utf8')
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-    if (state === 'Z' || state === 'X') return false
-    const commandLine = readFileSync(`/proc/${node.pid}/cmdline`, 'utf8').split('\0')
-    return commandLine.includes('kafka.Kafka') && commandLine.includes(join(node.dir, 'server.properties'))
+    commandLine = readFileSync(`/proc/${node.pid}/cmdline`, 'utf8')
+  } catch {
+    return hasRunningThread(node.pid)
+  }
+  // Empty while the process is exiting: its memory is released before its sockets are closed.
+  if (commandLine === '') return hasRunningThread(node.pid)
+  const args = commandLine.split('\0')
+  return args.includes('kafka.Kafka') && args.includes(join(node.dir, 'server.properties'))
+}
+
+function readTaskStat(path: string): { state: string; flags: number } | undefined {
+  try {
+    const stat = readFileSync(path, 'utf8')
+    // The command name in parentheses may hold spaces; the fields after its closing parenthesis do not.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { state: fields[0] ?? '', flags: Number(fields[6] ?? 0) }
+  } catch {
+    return undefined
+  }
+}
+
+function hasRunningThread(pid: number): boolean {
+  let threads: string[]
+  try {
+    threads = readdirSync(`/proc/${pid}/task`)
   } catch {
     return false
   }
+  return threads.some((tid) => {
+    const state = readTaskStat(`/proc/${pid}/task/${tid}/stat`)?.state
+    return state !== undefined && state !== 'Z' && state !== 'X'
+  })
 }

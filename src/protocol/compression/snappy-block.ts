@@ -121,6 +121,11 @@ export function snappyBlockLength(input: Uint8Array): { length: number; headerBy
 export function decompressSnappyBlock(input: Uint8Array, maxOutputBytes: number): Buffer {
   const { length, headerBytes } = snappyBlockLength(input)
   if (length > maxOutputBytes) throw outputTooLarge('snappy', maxOutputBytes)
+  // No element yields more than 64 bytes from 3 (a two-byte-offset copy), so a block that declares more
+  // than that ratio of its size is corrupt; checking it first keeps a 7-byte block from allocating the limit.
+  if (length > Math.ceil(((input.length - headerBytes) * MAX_COPY_2) / 3)) {
+    throw malformed('snappy', `${input.length} bytes cannot hold the ${length} bytes the block declares`)
+  }
   const output = Buffer.allocUnsafe(length)
   let out = 0
   let i = headerBytes

@@ -1,40 +1,35 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Consumer } from '../../../src/consumer/consumer.ts'
 import { Kafka } from '../../../src/kafka.ts'
-import { type RunningBroker, startBroker, stopBroker } from '../../../src/rig/index.ts'
 import {
   consumerGroupDescribe,
   createTopicWithJava,
   getOffsetShell,
 } from '../../../src/testing/java-tools.ts'
 import { uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { OwnRig } from '../../../src/testing/own-rig.ts'
 import { duplicates, missing, produceKeyed, type RecordId, recordId, waitUntil } from './integrity-kit.ts'
 
-// Three broker JVMs next to the shared one on a 2-core machine: run with SAMSA_SLOW_TESTS=1.
-const slow = process.env.SAMSA_SLOW_TESTS === '1'
-// 19400..19405: three brokers and their controllers, a range no other test uses.
-const port = 19_400
+// 19910..19915: three brokers and their controllers, a range no other test uses (the
+// rig's own tests take 19000..19871 and 19900..19905).
+const port = 19_910
 const PARTITIONS = 3
 const BEFORE = 3000
 const AFTER = 3000
 
-describe.runIf(slow)('leader failover in a 3-node cluster (RF=3)', () => {
-  let stateDir = ''
-  let rig: RunningBroker
+describe('leader failover in a 3-node cluster (RF=3)', () => {
+  let rig: OwnRig | undefined
   beforeAll(async () => {
-    stateDir = mkdtempSync(join(tmpdir(), 'samsa-integrity-failover-'))
-    rig = await startBroker({ nodes: 3, port, stateDir, progress: () => {} })
-  }, 180_000)
+    rig = new OwnRig(port, 3)
+    await rig.start()
+  }, 300_000)
   afterAll(async () => {
-    await stopBroker({ port, stateDir })
-    rmSync(stateDir, { recursive: true, force: true })
-  }, 120_000)
+    await rig?.stop()
+  }, 300_000)
 
   it('loses no record, keeps consuming after the leader dies, and keeps committed offsets right', async () => {
-    const bootstrap = rig.bootstrap
+    const cluster = rig!.broker!
+    const bootstrap = cluster.bootstrap
     const topic = uniqueName('integrity-failover')
     const group = uniqueName('g-integrity-failover')
     await createTopicWithJava({
@@ -88,7 +83,7 @@ describe.runIf(slow)('leader failover in a 3-node cluster (RF=3)', () => {
       const admin = new Kafka({ bootstrap }).admin()
       const [before] = await admin.describeTopics([topic]).finally(() => admin.close())
       const victim = before!.partitions[0]!.leader
-      const node = rig.nodes.find((n) => n.nodeId === victim)!
+      const node = cluster.nodes.find((n) => n.nodeId === victim)!
       const epochBefore = before!.partitions[0]!.leaderEpoch
       process.kill(node.pid, 'SIGKILL')
 
@@ -107,7 +102,7 @@ describe.runIf(slow)('leader failover in a 3-node cluster (RF=3)', () => {
       expect([...duplicates(seen)]).toEqual([])
 
       // Partition 0 has a new leader, in a later epoch.
-      const survivors = rig.nodes.filter((n) => n.nodeId !== victim)
+      const survivors = cluster.nodes.filter((n) => n.nodeId !== victim)
       const survivorBootstrap = survivors.map((n) => `127.0.0.1:${n.brokerPort}`).join(',')
       const admin2 = new Kafka({ bootstrap: survivorBootstrap }).admin()
       const [after] = await admin2.describeTopics([topic]).finally(() => admin2.close())
@@ -141,8 +136,4 @@ describe.runIf(slow)('leader failover in a 3-node cluster (RF=3)', () => {
       await consumer.close()
     }
   }, 420_000)
-})
-
-describe.skipIf(slow)('leader failover in a 3-node cluster (skipped)', () => {
-  it.skip('needs SAMSA_SLOW_TESTS=1', () => {})
 })

@@ -1,19 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DataLossError } from '../../../src/common/errors.ts'
 import type { Consumer } from '../../../src/consumer/consumer.ts'
 import { Kafka } from '../../../src/kafka.ts'
-import { type RunningBroker, startBroker, stopBroker } from '../../../src/rig/index.ts'
 import { runJavaTool } from '../../../src/testing/java-tools.ts'
 import { uniqueName } from '../../../src/testing/kafka-bootstrap.ts'
+import { OwnRig } from '../../../src/testing/own-rig.ts'
 import { produceKeyed, waitUntil } from './integrity-kit.ts'
 
-// Three broker JVMs next to the shared one on a 2-core machine: run with SAMSA_SLOW_TESTS=1.
-const slow = process.env.SAMSA_SLOW_TESTS === '1'
-// 19440..19445: three combined broker/controller nodes, a range no other test uses.
-const port = 19_440
+// 19920..19925: three combined broker/controller nodes, a range no other test uses (the
+// rig's own tests take 19000..19871 and 19900..19905).
+const port = 19_920
 const BEFORE = 50
 const LOST = 50
 
@@ -25,30 +21,19 @@ const LOST = 50
  * RF=2 on nodes A and B, with the third node C keeping the quorum: B is frozen (SIGSTOP) and leaves the ISR,
  * A takes records only it has and the consumer reads them, A is killed, B thaws and is elected uncleanly.
  */
-describe.runIf(slow)('log truncation after an unclean leader election (3 nodes)', () => {
-  let stateDir = ''
-  let rig: RunningBroker
+describe('log truncation after an unclean leader election (3 nodes)', () => {
+  let own: OwnRig | undefined
   beforeAll(async () => {
-    stateDir = mkdtempSync(join(tmpdir(), 'samsa-integrity-truncation-'))
-    rig = await startBroker({
-      nodes: 3,
-      port,
-      stateDir,
-      extraConfig: { 'unclean.leader.election.enable': 'true' },
-      progress: () => {},
-    })
-  }, 180_000)
+    own = new OwnRig(port, 3, { extraConfig: { 'unclean.leader.election.enable': 'true' } })
+    await own.start()
+  }, 300_000)
   afterAll(async () => {
-    for (const node of rig?.nodes ?? []) {
-      try {
-        process.kill(node.pid, 'SIGCONT')
-      } catch {}
-    }
-    await stopBroker({ port, stateDir })
-    rmSync(stateDir, { recursive: true, force: true })
-  }, 120_000)
+    // Stopping resumes a node the test left frozen.
+    await own?.stop()
+  }, 300_000)
 
   it("reports DataLossError naming the partition and offsets, then reads the new leader's log", async () => {
+    const rig = own!.broker!
     const [a, b, c] = rig.nodes
     if (a === undefined || b === undefined || c === undefined)
       throw new Error('the rig has fewer than 3 nodes')
@@ -185,8 +170,4 @@ describe.runIf(slow)('log truncation after an unclean leader election (3 nodes)'
       await consumer.close()
     }
   }, 600_000)
-})
-
-describe.skipIf(slow)('log truncation after an unclean leader election (skipped)', () => {
-  it.skip('needs SAMSA_SLOW_TESTS=1', () => {})
 })

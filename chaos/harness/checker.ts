@@ -1,0 +1,232 @@
+/**
+ * Classifies what a chaos run did, in the categories Jepsen's analyses of Kafka-compatible systems use:
+ * - lost: a committed source record that was never processed (exactly-once: never reached the sink);
+ * - duplicated: extra processings (exactly-once: extra copies in the sink), with the deepest rewind behind
+ *   them (maxDuplicateWindow); each re-delivery must stay within what was uncommitted at its moment (the
+ *   furthest offset processed minus the last commit the monitor saw), and the largest such window over the
+ *   run is reported as maxUncommittedWindow;
+ * - aborted reads: a record of an aborted source transaction that was processed or reached the sink;
+ * - torn transactions: an input of which only some of the outputs its transaction wrote are visible;
+ * - non-monotonic: within one assignment of a partition to one process, a step backwards (ordering
+ *   'partition' only: with 'key' or 'none' offsets interleave by design), or a record processed below an
+ *   offset the group had already committed before the assignment began (a consumer rewinding past a commit).
+ * Backwards commits are counted by the offset monitor and only passed through.
+ */
+
+import type { LedgerEntry, ProcessedEntry } from './ledger.ts'
+import type { Guarantee, Ordering } from './types.ts'
+
+/** A committed offset as the monitor saw it. */
+export interface CommitObservation {
+  time: number
+  partition: number
+  offset: bigint
+}
+
+export interface SourceRecord {
+  partition: number
+  offset: bigint
+}
+
+export interface CheckInput {
+  guarantee: Guarantee
+  ordering: Ordering
+  /** Every record the source committed, by id. */
+  produced: ReadonlyMap<string, SourceRecord>
+  /** Ids the source wrote inside transactions it aborted. */
+  aborted: ReadonlySet<string>
+  entries: readonly LedgerEntry[]
+  commits: readonly CommitObservation[]
+  backwardsCommits: number
+  /**
+   * Exactly-once only: every output the sink holds, as `<id>#<part>`, and how many parts each input writes.
+   * The sink, not the ledger, is the truth for exactly-once: the ledger also shows aborted attempts.
+   */
+  sink?: { outputs: readonly string[]; parts: number }
+  /**
+   * At-most-once: how many records the faults could have caught in flight (committed, not yet processed);
+   * more lost than this is a failure, not the guarantee's price.
+   */
+  maxInFlightLoss?: number
+}
+
+export interface CheckResult {
+  produced: number
+  lost: number
+  duplicated: number
+  maxDuplicateWindow: number
+  maxUncommittedWindow: number
+  backwardsCommits: number
+  abortedReads: number
+  tornTransactions: number
+  nonMonotonic: number
+  passed: boolean
+  notes: string[]
+}
+
+const byTime = (a: LedgerEntry, b: LedgerEntry) =>
+  a.time - b.time || (a.process < b.process ? -1 : a.process > b.process ? 1 : a.seq - b.seq)
+
+export function check(input: CheckInput): CheckResult {
+  const notes: string[] = []
+  const processed = input.entries.filter((e): e is ProcessedEntry => e.kind === 'processed')
+  const counts = new Map<string, number>()
+  for (const entry of processed) counts.set(entry.id, (counts.get(entry.id) ?? 0) + 1)
+
+  let lost = 0
+  let duplicated = 0
+  let abortedReads = 0
+  let tornTransactions = 0
+  if (input.sink === undefined) {
+    for (const id of input.produced.keys()) if (!counts.has(id)) lost++
+    for (const [id, count] of counts) {
+      if (input.aborted.has(id)) abortedReads += count
+      else if (count > 1) duplicated += count - 1
+    }
+  } else {
+    const copies = new Map<string, number>()
+    const partsOf = new Map<string, Set<string>>()
+    for (const output of input.sink.outputs) {
+      copies.set(output, (copies.get(output) ?? 0) + 1)
+      const [id, part] = output.split('#') as [string, string]
+      const parts = partsOf.get(id) ?? new Set<string>()
+      partsOf.set(id, parts)
+      parts.add(part)
+    }
+    for (const copiesOfOne of copies.values()) if (copiesOfOne > 1) duplicated += copiesOfOne - 1
+    for (const [id, parts] of partsOf) {
+      if (input.aborted.has(id)) abortedReads++
+      else if (parts.size < input.sink.parts) tornTransactions++
+    }
+    for (const id of input.produced.keys()) if (!partsOf.has(id)) lost++
+    // What members read but may not have: aborted source records (read_committed must hide them).
+    for (const entry of processed) if (input.aborted.has(entry.id)) abortedReads++
+  }
+
+  const { maxDuplicateWindow, maxUncommittedWindow, beyondWindow } = windows(processed, input.commits)
+  const nonMonotonic = monotonicityViolations(input, notes)
+
+  const failures: string[] = []
+  if (input.backwardsCommits > 0) failures.push(`${input.backwardsCommits} committed offsets moved backwards`)
+  if (abortedReads > 0) failures.push(`${abortedReads} reads of aborted records`)
+  if (nonMonotonic > 0) failures.push(`${nonMonotonic} non-monotonic reads`)
+  if (input.guarantee !== 'at-most-once' && lost > 0) failures.push(`${lost} records lost`)
+  if (input.guarantee === 'at-most-once' && lost > (input.maxInFlightLoss ?? 0)) {
+    failures.push(
+      `${lost} records lost, more than the ${input.maxInFlightLoss ?? 0} the faults could catch in flight`,
+    )
+  }
+  if (input.guarantee !== 'at-least-once' && duplicated > 0) failures.push(`${duplicated} duplicates`)
+  if (tornTransactions > 0) failures.push(`${tornTransactions} torn transactions`)
+  if (beyondWindow > 0) {
+    failures.push(`${beyondWindow} re-deliveries reached below the offset committed at the time`)
+  }
+  if (input.produced.size === 0) failures.push('nothing was produced')
+  notes.push(...failures)
+  return {
+    produced: input.produced.size,
+    lost,
+    duplicated,
+    maxDuplicateWindow,
+    maxUncommittedWindow,
+    backwardsCommits: input.backwardsCommits,
+    abortedReads,
+    tornTransactions,
+    nonMonotonic,
+    passed: failures.length === 0,
+    notes,
+  }
+}
+
+/** Per partition, in time order: how deep each re-delivery rewound, and how far processing ran ahead of commits. */
+function windows(
+  processed: readonly ProcessedEntry[],
+  commits: readonly CommitObservation[],
+): { maxDuplicateWindow: number; maxUncommittedWindow: number; beyondWindow: number } {
+  let beyondWindow = 0
+  let maxDuplicateWindow = 0
+  let maxUncommittedWindow = 0
+  const partitions = new Set(processed.map((e) => e.partition))
+  for (const partition of partitions) {
+    const entries = processed.filter((e) => e.partition === partition).sort(byTime)
+    const observed = commits.filter((c) => c.partition === partition).sort((a, b) => a.time - b.time)
+    const seen = new Set<string>()
+    let furthest = -1n
+    let committed = 0n
+    let nextCommit = 0
+    for (const entry of entries) {
+      while (nextCommit < observed.length && observed[nextCommit]!.time <= entry.time) {
+        committed = observed[nextCommit++]!.offset
+      }
+      if (seen.has(entry.id) && entry.offset <= furthest) {
+        const depth = Number(furthest - entry.offset + 1n)
+        maxDuplicateWindow = Math.max(maxDuplicateWindow, depth)
+        // What was uncommitted at this moment, as far as the monitor had seen (a lagging observation only
+        // widens it): a re-delivery deeper than that rewound past a commit.
+        if (depth > Number(furthest + 1n - committed)) beyondWindow++
+      }
+      seen.add(entry.id)
+      if (entry.offset > furthest) furthest = entry.offset
+      maxUncommittedWindow = Math.max(maxUncommittedWindow, Number(furthest + 1n - committed))
+    }
+  }
+  return { maxDuplicateWindow, maxUncommittedWindow, beyondWindow }
+}
+
+/** Counts steps backwards inside an assignment and reads below the commit that preceded the assignment. */
+function monotonicityViolations(input: CheckInput, notes: string[]): number {
+  const commits = [...input.commits].sort((a, b) => a.time - b.time)
+  const committedBefore = (partition: number, time: number): bigint => {
+    let offset = 0n
+    for (const c of commits) {
+      if (c.time >= time) break
+      if (c.partition === partition) offset = c.offset
+    }
+    return offset
+  }
+  const checkSteps = input.ordering === 'partition' && input.guarantee !== 'exactly-once'
+  let violations = 0
+  const byProcess = new Map<string, LedgerEntry[]>()
+  for (const entry of input.entries) {
+    const list = byProcess.get(entry.process) ?? []
+    byProcess.set(entry.process, list)
+    list.push(entry)
+  }
+  for (const [process, entries] of byProcess) {
+    entries.sort((a, b) => a.seq - b.seq)
+    // Per partition: the floor set by the commit before the assignment, and the last offset processed.
+    const sessions = new Map<number, { floor: bigint; last: bigint }>()
+    for (const entry of entries) {
+      if (entry.kind === 'assigned') {
+        for (const p of entry.partitions) {
+          sessions.set(p, { floor: committedBefore(p, entry.time), last: -1n })
+        }
+        continue
+      }
+      if (entry.kind === 'revoked') {
+        for (const p of entry.partitions) sessions.delete(p)
+        continue
+      }
+      if (entry.kind !== 'processed') continue
+      const session = sessions.get(entry.partition)
+      if (session === undefined) continue
+      if (entry.offset < session.floor) {
+        violations++
+        if (violations <= 3) {
+          notes.push(
+            `${process} processed ${entry.partition}:${entry.offset} below the committed ${session.floor}`,
+          )
+        }
+      } else if (checkSteps && entry.offset <= session.last) {
+        violations++
+        if (violations <= 3) {
+          notes.push(
+            `${process} went from ${entry.partition}:${session.last} back to ${entry.offset} in one assignment`,
+          )
+        }
+      }
+      if (entry.offset > session.last) session.last = entry.offset
+    }
+  }
+  return violations
+}
