@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, totalmem } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Admin } from '../src/admin/admin.ts'
@@ -30,7 +30,7 @@ import {
   sizeLabel,
 } from './lib/cases.ts'
 import { renderChart } from './lib/chart.ts'
-import { type BenchClient, nodeClient } from './lib/client.ts'
+import { type BenchClient, CPU_PROFILE_DIR_VARIABLE, nodeClient } from './lib/client.ts'
 import { makeValue } from './lib/payload.ts'
 import { confluentUnavailable, npmPeerUnavailable } from './lib/peers.ts'
 import { markdownTable, type ResultRow, settingsList, summarize, unmeasured } from './lib/results.ts'
@@ -91,6 +91,8 @@ that rotates from one repetition to the next. It prints a forecast of its durati
   --out DIR                where results go (bench/results)
   --timeout-ms N           limit for one measurement (120000)
   --no-setup               skip bench/setup.sh (peer installation)
+  --cpu-prof DIR           Node clients write a V8 CPU profile per run into DIR (not for published runs:
+                           profiling slows them); summarize with node bench/profile-summary.ts DIR
   --help                   this text
 `
 
@@ -123,6 +125,7 @@ function parseOptions(argv: string[]) {
       out: { type: 'string' },
       'timeout-ms': { type: 'string' },
       'no-setup': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
     strict: true,
   })
@@ -167,6 +170,7 @@ function parseOptions(argv: string[]) {
     outDir: values.out ?? fileURLToPath(new URL('./results/', import.meta.url)),
     timeoutMs: positiveInteger('timeout-ms', values['timeout-ms'], 120_000),
     setup: !values['no-setup'],
+    cpuProfileDir: values['cpu-prof'],
   }
 }
 
@@ -218,6 +222,7 @@ function taskFor(benchCase: BenchCase, bootstrap: string, topic: string, message
         sizeBytes: benchCase.sizeBytes,
         group: uniqueName(`bench-${benchCase.name}`),
         commit: benchCase.commit,
+        ...(benchCase.share === true ? { share: true } : {}),
       }
     case 'latency':
       return {
@@ -337,6 +342,13 @@ async function main(): Promise<void> {
   if (options.estimate) return
 
   const started = performance.now()
+  if (options.cpuProfileDir !== undefined) {
+    mkdirSync(options.cpuProfileDir, { recursive: true })
+    process.env[CPU_PROFILE_DIR_VARIABLE] = resolve(options.cpuProfileDir)
+    progress(
+      `CPU profiles of the Node clients go to ${options.cpuProfileDir}; their figures are slowed by it`,
+    )
+  }
   if (options.setup) {
     progress('setup: optional peers (bench/setup.sh)')
     spawnSync('bash', [fileURLToPath(new URL('./setup.sh', import.meta.url))], {
@@ -459,7 +471,12 @@ async function runStage(stage: Stage, context: StageContext): Promise<ResultRow[
       ): Promise<ChildReport | null> => {
         const topic = backlogTopic ?? (await createTopic(benchCase.name, benchCase.partitions))
         try {
-          const outcome = await client.run(taskFor(benchCase, bootstrap, topic, messages), options.timeoutMs)
+          const task = taskFor(benchCase, bootstrap, topic, messages)
+          if (task.kind === 'consume' && task.share === true) {
+            // A new share group starts at the log end unless told otherwise (share.auto.offset.reset=latest).
+            await admin.alterGroupConfigs(task.group, { set: { 'share.auto.offset.reset': 'earliest' } })
+          }
+          const outcome = await client.run(task, options.timeoutMs)
           if (outcome.kind === 'unsupported') {
             notes.set(client.name, outcome.reason)
             progress(`${label}: not measurable: ${outcome.reason}`)

@@ -13,6 +13,7 @@ import { Primer } from '../lib/primer.ts'
 import { consumeElapsedMs, LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
+  LATENCY_LINGER_MS,
   type LatencyTask,
   type ProduceTask,
   type RebalanceTask,
@@ -177,7 +178,7 @@ async function consume(task: ConsumeTask) {
 
 async function latency(task: LatencyTask) {
   const kafka = kafkaFor(task.bootstrap)
-  const producer = kafka.producer({ kafkaJS: { acks: -1 } })
+  const producer = kafka.producer({ kafkaJS: { acks: -1 }, 'linger.ms': LATENCY_LINGER_MS })
   const consumer = kafka.consumer({
     kafkaJS: { groupId: task.group, fromBeginning: true, autoCommit: false },
   })
@@ -221,7 +222,7 @@ async function latency(task: LatencyTask) {
   await Promise.all([producer.disconnect(), consumer.disconnect()])
   const settings: Settings = {
     acks: -1,
-    'linger.ms': 'default (5)',
+    'linger.ms': LATENCY_LINGER_MS,
     api: 'KafkaJS send per 5 ms tick + eachBatch',
     clock: 'after a primer record from every partition',
   }

@@ -1,6 +1,6 @@
 /**
- * The Java client, through Apache Kafka's own performance tools from the rig's jars: ProducerPerformance and
- * ConsumerPerformance. They run with the JVM settings of Kafka's kafka-run-class.sh (G1, 256 MiB heap), as
+ * The Java client, through Apache Kafka's own performance tools from the rig's jars: ProducerPerformance,
+ * ConsumerPerformance and, for the share-group case, ShareConsumerPerformance. They run with the JVM settings of Kafka's kafka-run-class.sh (G1, 256 MiB heap), as
  * users run them. Runs in the runner process (no Node adapter); peak RSS comes from /proc.
  */
 
@@ -138,6 +138,76 @@ async function consume(task: ConsumeTask, timeoutMs: number): Promise<ClientOutc
   }
 }
 
+/** "2026-12-05 08:39:08:901" (ShareConsumerPerformance's default date format) in ms since the epoch, local time. */
+function toolTime(text: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}):(\d{3})$/.exec(text.trim())
+  if (!match) throw new Error(`unexpected time "${text}" in ShareConsumerPerformance output`)
+  const [, y, mo, d, h, mi, s, ms] = match.map(Number) as number[]
+  return new Date(y!, mo! - 1, d!, h!, mi!, s!, ms!).getTime()
+}
+
+/**
+ * The share-group case with ShareConsumerPerformance (one member, implicit acknowledgement). Its summary
+ * times from start-up, joining included, so it runs with per-second detailed stats: the clock starts at the
+ * end of the first interval that delivered records and, as for the Node adapters, the records delivered by
+ * then are left out of the rate (see consumeElapsedMs).
+ */
+async function shareConsume(task: ConsumeTask, timeoutMs: number): Promise<ClientOutcome> {
+  const run = await runTool(
+    'ShareConsumerPerformance',
+    [
+      '--bootstrap-server',
+      task.bootstrap,
+      '--topic',
+      task.topic,
+      '--group',
+      task.group,
+      '--num-records',
+      String(task.messages),
+      '--timeout',
+      String(timeoutMs),
+      '--show-detailed-stats',
+      '--reporting-interval',
+      '1000',
+    ],
+    timeoutMs + 5000,
+  )
+  // Lines: start.time, end.time, MB, MB.sec, nMsg.sec, nMsg (cumulative), fetch.time.ms [for share consumer N]
+  const rows = run.stdout
+    .trim()
+    .split('\n')
+    .filter((line) => /^\d{4}-/.test(line))
+    .map((line) => line.split(',').map((field) => field.trim()))
+  const firstDelivery = rows.find((fields) => Number(fields[5]) > 0)
+  const last = rows.at(-1)
+  if (firstDelivery === undefined || last === undefined || last.length < 7) {
+    throw new Error(`ShareConsumerPerformance printed no result lines:\n${run.stdout.slice(-800)}`)
+  }
+  const messages = Number(last[5])
+  const spanMs = toolTime(last[1]!) - toolTime(firstDelivery[1]!)
+  const delivered = Number(firstDelivery[5])
+  const after = messages - delivered
+  return {
+    kind: 'measured',
+    report: {
+      client: 'java',
+      version: KAFKA_VERSION,
+      elapsedMs: after > 0 && spanMs > 0 ? (spanMs * messages) / after : spanMs,
+      messages,
+      bytes: Number(last[2]) * 1024 * 1024,
+      p50Ms: null,
+      p99Ms: null,
+      p999Ms: null,
+      peakRssMb: run.peakRssMb,
+      settings: {
+        'share.acknowledgement.mode': 'implicit (default)',
+        mode: 'share group (KIP-932), one member',
+        tool: 'ShareConsumerPerformance',
+      },
+    },
+  }
+}
+
 export const javaClient: BenchClient = {
   name: 'java',
   unavailable: async () => {
@@ -150,6 +220,7 @@ export const javaClient: BenchClient = {
   },
   run: async (task: BenchTask, timeoutMs: number) => {
     if (task.kind === 'produce') return produce(task, timeoutMs)
+    if (task.kind === 'consume' && task.share === true) return shareConsume(task, timeoutMs)
     if (task.kind === 'consume') return consume(task, timeoutMs)
     if (task.kind === 'rebalance') {
       return {

@@ -13,6 +13,7 @@ import { Primer } from '../lib/primer.ts'
 import { consumeElapsedMs, LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
+  LATENCY_LINGER_MS,
   type LatencyTask,
   NotMeasurable,
   type ProduceTask,
@@ -41,7 +42,19 @@ interface KtConsumer {
   ): Promise<void>
   stop(): void
 }
+interface KtShareMessage {
+  value: Buffer | null
+}
+interface KtShareConsumer {
+  runEach(
+    topic: string,
+    handler: (message: KtShareMessage) => Promise<void>,
+    options?: { concurrency?: number },
+  ): Promise<void>
+  stop(): Promise<void>
+}
 interface KtClient {
+  shareConsumer(config: { groupId: string }): KtShareConsumer
   connect(): Promise<void>
   disconnect(): Promise<void>
   producer(config: {
@@ -163,7 +176,7 @@ async function consume(task: ConsumeTask) {
 
 async function latency(task: LatencyTask) {
   const client = await clientFor(task.bootstrap)
-  const producer = client.producer({ acks: 'all' })
+  const producer = client.producer({ acks: 'all', lingerMs: LATENCY_LINGER_MS })
   const consumer = client.consumer({ groupId: task.group, autoOffsetReset: 'earliest' })
   const latencies = new LatencyRecorder(task.messages)
   const primer = new Primer(task.partitions)
@@ -204,7 +217,7 @@ async function latency(task: LatencyTask) {
   await client.disconnect()
   const settings: Settings = {
     acks: 'all',
-    lingerMs: 'default (5)',
+    lingerMs: LATENCY_LINGER_MS,
     api: 'send per 5 ms tick + runBatch',
     clock: 'after a primer record from every partition',
   }
@@ -258,4 +271,40 @@ async function rebalance(task: RebalanceTask) {
   return { ...measured, p50Ms: null, p99Ms: null, p999Ms: null, settings }
 }
 
-await runAdapter({ client: 'kafkats', version, produce, consume, latency, rebalance })
+/**
+ * One member of a fresh share group reads the backlog with runEach, which accepts each record when its
+ * handler returns (the library's own way; it has no poll loop for share groups).
+ */
+async function shareConsume(task: ConsumeTask) {
+  const client = await clientFor(task.bootstrap)
+  const consumer = client.shareConsumer({ groupId: task.group })
+  let received = 0
+  let bytes = 0
+  let first = 0
+  let last = 0
+  const done = deferred()
+  let failure: unknown
+  const running = consumer.runEach(task.topic, async (message) => {
+    const now = performance.now()
+    if (received === 0) first = now
+    received++
+    bytes += message.value?.length ?? 0
+    last = now
+    if (received === task.messages) done.resolve()
+  })
+  running.catch((error: unknown) => {
+    failure = error
+    done.resolve()
+  })
+  await done.promise
+  if (failure !== undefined) throw failure
+  await consumer.stop()
+  await running.catch(() => {})
+  await client.disconnect()
+  // runEach hands records over one at a time, so the first delivery is one record.
+  const elapsedMs = consumeElapsedMs(last - first, received, 1)
+  const settings: Settings = { mode: 'share group (KIP-932), one member', api: 'runEach (accept on return)' }
+  return { elapsedMs, messages: received, bytes, p50Ms: null, p99Ms: null, p999Ms: null, settings }
+}
+
+await runAdapter({ client: 'kafkats', version, produce, consume, latency, rebalance, shareConsume })

@@ -131,6 +131,9 @@ export const kcatClient: BenchClient = {
   },
   run: async (task: BenchTask, timeoutMs: number) => {
     if (task.kind === 'produce') return produce(task, timeoutMs)
+    if (task.kind === 'consume' && task.share === true) {
+      return { kind: 'unsupported', reason: 'kcat (librdkafka) has no share consumer' }
+    }
     if (task.kind === 'consume') return consume(task, timeoutMs)
     if (task.kind === 'rebalance') {
       return { kind: 'unsupported', reason: 'kcat reports no per-partition processing times' }

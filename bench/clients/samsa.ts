@@ -13,6 +13,7 @@ import { Primer } from '../lib/primer.ts'
 import { consumeElapsedMs, LatencyRecorder } from '../lib/stats.ts'
 import {
   type ConsumeTask,
+  LATENCY_LINGER_MS,
   type LatencyTask,
   type ProduceTask,
   type RebalanceTask,
@@ -121,7 +122,8 @@ async function consume(task: ConsumeTask) {
 async function latency(task: LatencyTask) {
   // As an application gets them from the facade: producer and consumer each with their own connections.
   const kafka = new Kafka({ bootstrap: task.bootstrap, clientId: 'bench-samsa' })
-  const producer = kafka.producer({ acks: 'all' })
+  // lingerMs 0: a tick's records go out together at once, as every peer here sends its tick's call.
+  const producer = kafka.producer({ acks: 'all', lingerMs: LATENCY_LINGER_MS })
   const consumer = kafka.consumer({ autoOffsetReset: 'earliest' })
   const partitions = Array.from({ length: task.partitions }, (_, partition) => ({
     topic: task.topic,
@@ -221,4 +223,35 @@ async function rebalance(task: RebalanceTask) {
   }
 }
 
-await runAdapter({ client: 'samsa', version, produce, consume, latency, rebalance })
+/** One member of a fresh share group reads the backlog, accepting every record implicitly at the next poll. */
+async function shareConsume(task: ConsumeTask) {
+  const kafka = new Kafka({ bootstrap: task.bootstrap, clientId: 'bench-samsa' })
+  const consumer = kafka.shareConsumer({ groupId: task.group })
+  consumer.subscribe([task.topic])
+  let received = 0
+  let bytes = 0
+  let first = 0
+  let firstDelivery = 0
+  while (received < task.messages) {
+    const records = await consumer.poll({ timeoutMs: 1000 })
+    if (records.length > 0 && received === 0) {
+      first = performance.now()
+      firstDelivery = records.length
+    }
+    for (const record of records) bytes += record.value?.length ?? 0
+    received += records.length
+  }
+  // The last poll's records are accepted by commit(), inside the clock like every other acknowledgement.
+  await consumer.commit()
+  const elapsedMs = consumeElapsedMs(performance.now() - first, received, firstDelivery)
+  await consumer.close()
+  const settings: Settings = {
+    mode: 'share group (KIP-932), one member',
+    api: 'poll',
+    acknowledgement: 'implicit (accept at the next poll)',
+    maxPollRecords: consumer.options.maxPollRecords,
+  }
+  return { elapsedMs, messages: received, bytes, p50Ms: null, p99Ms: null, p999Ms: null, settings }
+}
+
+await runAdapter({ client: 'samsa', version, produce, consume, latency, rebalance, shareConsume })

@@ -43,9 +43,19 @@ export type BenchCase =
    * Consumes a backlog made once by the runner; cases with the same `backlog` key (and partitions and record
    * size) read the same topic, each with fresh groups, so they compare the same records.
    */
-  | (CaseBase & { kind: 'consume'; commit: CommitPolicy; backlog: string; backlogMessages: number })
+  | (CaseBase & {
+      kind: 'consume'
+      commit: CommitPolicy
+      backlog: string
+      backlogMessages: number
+      /** A share group (KIP-932) reads the backlog instead of a consumer group. */
+      share?: boolean
+    })
   | (CaseBase & { kind: 'latency'; ratePerSec: number })
   | (CaseBase & { kind: 'rebalance'; protocol: RebalanceProtocol; ratePerSec: number; windowMs: number })
+
+/** Records of the share-group case: about 40 s for the slowest share consumer measured (2,600 msg/s). */
+const SHARE_MESSAGES = 100_000
 
 /** A tenth of a throughput case, at least 1,000 records (or all of them): enough for JITs and page caches. */
 const warmupFor = (messages: number) => Math.min(messages, Math.max(1000, Math.round(messages / 10)))
@@ -62,7 +72,14 @@ export function buildCases(options: CaseOptions): BenchCase[] {
     batchBytes,
     warmupMessages: warmupFor(messages),
   })
-  const consume = (name: string, commit: CommitPolicy, messages: number, description: string): BenchCase => ({
+  const consume = (
+    name: string,
+    commit: CommitPolicy,
+    messages: number,
+    description: string,
+    share = false,
+  ): BenchCase => ({
+    ...(share ? { share } : {}),
     kind: 'consume',
     name,
     description,
@@ -99,6 +116,17 @@ export function buildCases(options: CaseOptions): BenchCase[] {
         `consume ${messages} × 100 B of the consume-100B backlog, ${commitLabels[commit]}`,
       )
     }),
+    // The same backlog read by one member of a fresh share group, each record accepted (KIP-932).
+    // The first records of the same backlog, read by one member of a fresh share group that accepts each
+    // record (KIP-932). Share consumers are an order of magnitude slower than group consumers (the broker
+    // tracks every record), so the case reads at most SHARE_MESSAGES.
+    consume(
+      'share-consume-100B',
+      'none',
+      Math.min(SHARE_MESSAGES, options.messages),
+      `consume ${Math.min(SHARE_MESSAGES, options.messages)} × 100 B of the consume-100B backlog as one member of a share group, accepting each record`,
+      true,
+    ),
     {
       kind: 'latency',
       name: 'latency-10k',

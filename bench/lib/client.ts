@@ -4,6 +4,9 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { type BenchTask, type ChildReport, RESULT_PREFIX, UNSUPPORTED_PREFIX } from './task.ts'
 
+/** Set by `npm run bench -- --cpu-prof DIR`: Node adapters then write a V8 CPU profile of each run there. */
+export const CPU_PROFILE_DIR_VARIABLE = 'SAMSA_BENCH_CPU_PROF_DIR'
+
 export type ClientOutcome =
   | { kind: 'measured'; report: ChildReport }
   /** The client cannot do this case (or cannot run here); `reason` goes into the report. */
@@ -35,7 +38,10 @@ export function nodeClient(
     unavailable,
     run: (task, timeoutMs) =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [adapterPath, JSON.stringify(task)], {
+        // Node refuses --cpu-prof in NODE_OPTIONS, so the runner passes the profile directory down this way.
+        const profileDir = process.env[CPU_PROFILE_DIR_VARIABLE]
+        const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+        const child = spawn(process.execPath, [...profileArgs, adapterPath, JSON.stringify(task)], {
           stdio: ['ignore', 'pipe', 'pipe'],
         })
         let stdout = ''

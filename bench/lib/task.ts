@@ -52,6 +52,12 @@ export interface ConsumeTask {
   sizeBytes: number
   group: string
   commit: CommitPolicy
+  /**
+   * Consume as a member of the share group `group` (KIP-932) instead, accepting every record (implicit
+   * acknowledgement); `commit` does not apply. The runner sets the group's `share.auto.offset.reset` to
+   * `earliest` before the client starts.
+   */
+  share?: boolean
 }
 
 /**
@@ -68,6 +74,13 @@ export interface LatencyTask {
   ratePerSec: number
   group: string
 }
+
+/**
+ * The producer linger of every latency client that has one (samsa, confluent, @kafkats/client). The Node
+ * peers without a linger send each tick's call at once, so a client lingering 5 ms (the Java default)
+ * would be measured for its setting, not its path; with 0 the records of one tick still go out together.
+ */
+export const LATENCY_LINGER_MS = 0
 
 /** How the group moves partitions when a member joins. */
 export type RebalanceProtocol = 'eager' | 'cooperative' | 'consumer'
@@ -143,6 +156,8 @@ export interface ClientAdapter {
   consume(task: ConsumeTask): Promise<Measurement & { settings: Settings }>
   latency(task: LatencyTask): Promise<Measurement & { settings: Settings }>
   rebalance?(task: RebalanceTask): Promise<Measurement & { settings: Settings }>
+  /** The share-group case ({@link ConsumeTask.share}); undefined for clients without a share consumer. */
+  shareConsume?(task: ConsumeTask): Promise<Measurement & { settings: Settings }>
 }
 
 function runTask(adapter: ClientAdapter, task: BenchTask): Promise<Measurement & { settings: Settings }> {
@@ -150,6 +165,12 @@ function runTask(adapter: ClientAdapter, task: BenchTask): Promise<Measurement &
     case 'produce':
       return adapter.produce(task)
     case 'consume':
+      if (task.share === true) {
+        if (adapter.shareConsume === undefined) {
+          return Promise.reject(new NotMeasurable(`${adapter.client} has no share consumer (KIP-932)`))
+        }
+        return adapter.shareConsume(task)
+      }
       return adapter.consume(task)
     case 'latency':
       return adapter.latency(task)

@@ -7,6 +7,7 @@
 import { CompletedFetch } from '../../src/consumer/completed-fetch.ts'
 import { FetchBuffer } from '../../src/consumer/fetch-buffer.ts'
 import { FetchCollector } from '../../src/consumer/fetch-collector.ts'
+import { PartitionOffsets } from '../../src/consumer/offsets/partition-offsets.ts'
 import { PartitionState } from '../../src/consumer/subscription-state.ts'
 import { decodeRecordBatches } from '../../src/protocol/records/batch-decoder.ts'
 import { recordBatchesFixture } from './fixtures.ts'
@@ -14,7 +15,7 @@ import { measure } from './measure.ts'
 
 const RECORDS = 2000
 const bytes = recordBatchesFixture(RECORDS, 500)
-const state = new PartitionState('bench', 0)
+const state = new PartitionState(new PartitionOffsets('bench', 0))
 state.state = 'fetching'
 
 let sum = 0
@@ -22,7 +23,7 @@ await measure(
   'decode + CompletedFetch + collect(500)',
   async () => {
     const { batches } = await decodeRecordBatches(bytes)
-    state.position = { offset: 0n, leaderEpoch: -1 }
+    state.offsets.seek({ offset: 0n, leaderEpoch: undefined })
     const buffer = new FetchBuffer<CompletedFetch>()
     buffer.add(
       new CompletedFetch({

@@ -30,11 +30,17 @@ describe('bench schedule', () => {
       'consume-commit-auto',
       'consume-commit-batch',
       'consume-commit-message',
+      'share-consume-100B',
     ])
     for (const benchCase of consume) {
       expect(benchCase).toMatchObject({ backlog: 'consume', backlogMessages: 1_000_000, partitions: 6 })
     }
-    expect(consume.map((benchCase) => benchCase.messages)).toEqual([1_000_000, 1_000_000, 1_000_000, 20_000])
+    expect(consume.map((benchCase) => benchCase.messages)).toEqual([
+      1_000_000, 1_000_000, 1_000_000, 20_000, 100_000,
+    ])
+    expect(consume.filter((benchCase) => benchCase.share === true).map((c) => c.name)).toEqual([
+      'share-consume-100B',
+    ])
   })
 
   it('sizes per-call clients so one call carries what samsa puts in one request', () => {
