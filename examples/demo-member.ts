@@ -45,7 +45,9 @@ const handle = await consumer.run({
   eachBatch: async ({ batch }) => {
     // Billing takes time: a kill lands in the middle of a batch, with part of it billed and none committed.
     for (const [i, message] of batch.messages.entries()) {
-      writeSync(ledger, `${message.partition}:${message.offset}\n`)
+      // Where the order came from, and which order it is (its key, as the producer wrote it): the tally
+      // checks the order ids, so it does not depend on offsets being handed out right.
+      writeSync(ledger, `${message.partition}:${message.offset} ${message.key?.toString()}\n`)
       if (i % 20 === 19) await sleep((20 * options.microsPerOrder) / 1000)
     }
   },

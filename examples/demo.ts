@@ -9,20 +9,26 @@
  * 3. A third of the way in, one member is killed with SIGKILL, in the middle of a batch: no commit, no
  *    goodbye. A live table shows each partition's owner, committed offset and lag while the group notices
  *    (after the 6 s session timeout), hands the dead member's partitions to the survivors, and they catch up.
- * 4. The tally, from the ledgers: produced, billed, lost (0) and billed twice, and why exactly that many: the
+ * 4. The tally, from the ledgers' order ids: produced, billed, lost (0) and billed twice, and why that many: the
  *    orders the killed member billed after its last commit, which the group rightly hands out again.
  *
- * Run with `--keep-broker` to leave a broker the demo started running afterwards, and with
- * `SAMSA_DEMO_KEEP_LEDGERS=1` to keep the ledgers for a look of your own.
+ * The broker: KAFKA_BOOTSTRAP if set; else the JVM rig (Apache Kafka 4.3.1) when Java is installed and
+ * either Maven or the rig's cached jars are there; else samsa's in-process broker (src/broker), so the demo
+ * runs on a machine with Node alone. `--broker=jvm` or `--broker=embedded` picks one; the demo says which.
+ *
+ * Run with `--keep-broker` to leave a JVM broker the demo started running afterwards, with `--orders=N` for
+ * another number of orders (100,000 by default), and with `SAMSA_DEMO_KEEP_LEDGERS=1` to keep the ledgers
+ * for a look of your own.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { BrokerServer } from '../src/broker/broker-server.ts'
 import { Kafka } from '../src/index.ts'
-import { startBroker, stopBroker } from '../src/rig/index.ts'
+import { javaExecutable, kafkaLibsDir, startBroker, stopBroker } from '../src/rig/index.ts'
 import type { DemoMemberOptions } from './demo-member.ts'
 
 export interface DemoOptions {
@@ -171,7 +177,8 @@ export async function runDemo(bootstrap: string, options: DemoOptions = {}): Pro
     )
 
     const lines = ledgerLines()
-    const distinct = new Set(lines.map(({ partition, offset }) => `${partition}:${offset}`)).size
+    // Counted by order id, read from each record's key: every order produced must appear at least once.
+    const distinct = new Set(lines.map(({ order }) => order).filter((order) => order < orders)).size
     const result: DemoResult = {
       produced: orders,
       billed: lines.length,
@@ -185,7 +192,7 @@ export async function runDemo(bootstrap: string, options: DemoOptions = {}): Pro
     say('')
     say(`produced         ${orders.toLocaleString('en')}`)
     say(
-      `billed           ${result.billed.toLocaleString('en')} (from the members' own ledgers, not from Kafka)`,
+      `billed           ${result.billed.toLocaleString('en')} (from the members' own ledgers by order id, not from Kafka)`,
     )
     say(`lost             ${result.lost.toLocaleString('en')}`)
     say(
@@ -239,12 +246,14 @@ function renderTable(rows: PartitionRow[], secondsSinceKill: number): string {
   return `${lines.join('\n')}\n`
 }
 
-function readLedger(path: string): Array<{ partition: number; offset: bigint }> {
-  const entries: Array<{ partition: number; offset: bigint }> = []
+function readLedger(path: string): Array<{ partition: number; offset: bigint; order: number }> {
+  const entries: Array<{ partition: number; offset: bigint; order: number }> = []
   for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const match = /^(\d+):(\d+)$/.exec(line)
+    const match = /^(\d+):(\d+) order-(\d+)$/.exec(line)
     // A line cut short by the kill was not billed.
-    if (match !== null) entries.push({ partition: Number(match[1]), offset: BigInt(match[2]!) })
+    if (match !== null) {
+      entries.push({ partition: Number(match[1]), offset: BigInt(match[2]!), order: Number(match[3]) })
+    }
   }
   return entries
 }
@@ -260,27 +269,78 @@ function seconds(since: number): string {
   return `${((performance.now() - since) / 1000).toFixed(1)} s`
 }
 
+/** Why the JVM rig cannot run here, or null when it can (Java, and Maven or the jars already cached). */
+function jvmUnavailable(): string | null {
+  try {
+    javaExecutable()
+  } catch {
+    return 'no Java found'
+  }
+  const libs = kafkaLibsDir()
+  if (existsSync(libs) && readdirSync(libs).length > 0) return null
+  const mvn = spawnSync('mvn', ['-v'], { stdio: 'ignore', timeout: 60_000 })
+  return mvn.error === undefined && mvn.status === 0
+    ? null
+    : 'Java found, but no Maven to fetch the Kafka jars'
+}
+
+function brokerChoice(): 'jvm' | 'embedded' | 'auto' {
+  const flag = process.argv.find((arg) => arg.startsWith('--broker='))?.slice('--broker='.length)
+  if (flag === undefined) return 'auto'
+  if (flag === 'jvm' || flag === 'embedded') return flag
+  throw new Error(`--broker must be jvm or embedded, not ${JSON.stringify(flag)}`)
+}
+
+/** `--orders=N`: how many orders to produce, a positive integer; the demo's default when absent. */
+function ordersFlag(): number | undefined {
+  const flag = process.argv.find((arg) => arg.startsWith('--orders='))?.slice('--orders='.length)
+  if (flag === undefined) return undefined
+  const orders = Number(flag)
+  if (!Number.isSafeInteger(orders) || orders < 1) {
+    throw new Error(`--orders must be a positive integer, not ${JSON.stringify(flag)}`)
+  }
+  return orders
+}
+
 async function main(): Promise<void> {
+  const orders = ordersFlag()
   const keepBroker = process.argv.includes('--keep-broker')
   let bootstrap = process.env.KAFKA_BOOTSTRAP
-  let startedHere = false
-  if (bootstrap === undefined) {
-    process.stdout.write(
-      'starting a local Apache Kafka 4.3.1 broker (the first run downloads its jars from Maven Central)\n',
-    )
-    const broker = await startBroker()
-    bootstrap = broker.bootstrap
-    startedHere = !broker.reused
-    process.stdout.write(`broker ready at ${bootstrap}\n`)
+  let stop: (() => Promise<void>) | undefined
+  if (bootstrap !== undefined) {
+    process.stdout.write(`using the cluster at KAFKA_BOOTSTRAP=${bootstrap}\n`)
+  } else {
+    const choice = brokerChoice()
+    const missing = choice === 'auto' ? jvmUnavailable() : null
+    if (choice === 'embedded' || missing !== null) {
+      const server = await BrokerServer.start({ nodes: 1 })
+      bootstrap = server.bootstrap
+      stop = () => server.close()
+      process.stdout.write(
+        `using samsa's in-process broker at ${bootstrap} (${missing === null ? '--broker=embedded' : `${missing}`}; ` +
+          'no JVM; --broker=jvm runs Apache Kafka 4.3.1 instead)\n',
+      )
+    } else {
+      process.stdout.write(
+        'starting a local Apache Kafka 4.3.1 broker, the JVM rig (the first run downloads its jars from Maven ' +
+          "Central; --broker=embedded uses samsa's in-process broker instead)\n",
+      )
+      const broker = await startBroker()
+      bootstrap = broker.bootstrap
+      if (!broker.reused && !keepBroker) {
+        stop = async () => {
+          await stopBroker()
+          process.stdout.write('stopped the broker the demo started (use --keep-broker to keep it)\n')
+        }
+      }
+      process.stdout.write(`broker ready at ${bootstrap}\n`)
+    }
   }
   try {
-    const result = await runDemo(bootstrap)
+    const result = await runDemo(bootstrap, orders === undefined ? {} : { orders })
     if (result.lost !== 0) process.exitCode = 1
   } finally {
-    if (startedHere && !keepBroker) {
-      await stopBroker()
-      process.stdout.write('stopped the broker the demo started (use --keep-broker to keep it)\n')
-    }
+    await stop?.()
   }
 }
 

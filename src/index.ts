@@ -17,6 +17,7 @@ export type {
   OffsetResetTarget,
   ResetGroupOffsetsOptions,
 } from './admin/group-types.ts'
+export type * from './admin/share-group-types.ts'
 export type * from './admin/types.ts'
 export type { ClientOptions, SaslOptions, TlsOptions } from './cluster/client-options.ts'
 export * from './common/errors.ts'
@@ -30,7 +31,14 @@ export type { GroupOptions, GroupProtocol } from './consumer/group/group-options
 export type { GroupMetadata, RebalanceListener } from './consumer/group/rebalance-listener.ts'
 export type { ConsumerMessage, TimestampType } from './consumer/message.ts'
 export type { CommitEvent, CommitReason } from './consumer/offsets/commit-options.ts'
-export { Kafka, KafkaConsumer } from './kafka.ts'
+export type { AcknowledgeKind } from './consumer/share/acknowledgements.ts'
+export type { AcknowledgementListener, SharePollOptions } from './consumer/share/share-consumer.ts'
+export { ShareConsumer } from './consumer/share/share-consumer.ts'
+export type { AcknowledgementResult } from './consumer/share/share-errors.ts'
+export { AcknowledgementError } from './consumer/share/share-errors.ts'
+export type { ShareMessage } from './consumer/share/share-message.ts'
+export type { ShareAcknowledgementMode, ShareConsumerOptions } from './consumer/share/share-options.ts'
+export { Kafka, KafkaConsumer, KafkaShareConsumer } from './kafka.ts'
 export type { OAuthBearerToken } from './network/sasl/sasl-options.ts'
 export type { ThrottleMetrics } from './network/throttle.ts'
 export type {
@@ -65,6 +73,12 @@ export {
   RejectMessage,
   runConsumer,
 } from './processing/index.ts'
+export type {
+  ShareEachBatchPayload,
+  ShareEachMessagePayload,
+  ShareRunOptions,
+} from './processing/share-run-options.ts'
+export type { ShareRunHandle } from './processing/share-runner.ts'
 export { RecordTooLargeError } from './producer/errors.ts'
 export type { ProducerCloseOptions } from './producer/producer.ts'
 export { Producer } from './producer/producer.ts'

@@ -17,8 +17,12 @@ import { Cluster } from './cluster/cluster.ts'
 import { IllegalStateError } from './common/errors.ts'
 import { Consumer } from './consumer/consumer.ts'
 import type { ConsumerOptions } from './consumer/consumer-options.ts'
+import { ShareConsumer } from './consumer/share/share-consumer.ts'
+import type { ShareConsumerOptions } from './consumer/share/share-options.ts'
 import type { RunOptions } from './processing/run-options.ts'
 import { type RunHandle, runConsumer } from './processing/runner.ts'
+import type { ShareRunOptions } from './processing/share-run-options.ts'
+import { runShareConsumer, type ShareRunHandle } from './processing/share-runner.ts'
 import type { ProducerCloseOptions } from './producer/producer.ts'
 import { Producer } from './producer/producer.ts'
 import type { ProducerOptions } from './producer/producer-options.ts'
@@ -83,6 +87,47 @@ export class KafkaConsumer extends Consumer {
   }
 }
 
+/**
+ * The share consumer `kafka.shareConsumer()` returns (KIP-932): the {@link ShareConsumer} API, closing its own
+ * connections when it is closed.
+ */
+export class KafkaShareConsumer extends ShareConsumer {
+  readonly #cluster: Cluster
+  #runner: ShareRunHandle | undefined
+
+  constructor(cluster: Cluster, options: ShareConsumerOptions) {
+    super(cluster, options)
+    this.#cluster = cluster
+  }
+
+  /**
+   * Processes records with a handler whose outcome acknowledges each one: returning or `AckMessage` accepts,
+   * `NackMessage` releases, `RejectMessage` rejects, another error releases (see `onHandlerError`). Call
+   * `subscribe()` first; `stop()` drains, commits and closes.
+   */
+  async run(options: ShareRunOptions): Promise<ShareRunHandle> {
+    if (this.#runner !== undefined)
+      throw new IllegalStateError('run() was already called on this share consumer')
+    this.#runner = runShareConsumer(this, options, this.#cluster.options.logger)
+    return this.#runner
+  }
+
+  /** Stops a `run()`: waits for in-flight handlers, commits the acknowledgements, closes. */
+  async stop(options?: { timeoutMs?: number }): Promise<void> {
+    if (this.#runner === undefined)
+      throw new IllegalStateError('stop() needs a share consumer started with run()')
+    await this.#runner.stop(options)
+  }
+
+  override async close(): Promise<void> {
+    try {
+      await super.close()
+    } finally {
+      await this.#cluster.close()
+    }
+  }
+}
+
 /** An admin client that closes its own connections when it is closed. */
 class OwningAdmin extends Admin {
   readonly #cluster: Cluster
@@ -116,6 +161,15 @@ export class Kafka {
   /** A new consumer. Call `close()` when done: it commits (in group mode), leaves the group and disconnects. */
   consumer(options?: ConsumerOptions): KafkaConsumer {
     return new KafkaConsumer(new Cluster(this.options), options)
+  }
+
+  /**
+   * A new share consumer (KIP-932): a member of share group `groupId`, sharing the records of its topics with
+   * the group's other members one record at a time. Call `close()` when done: it sends the last
+   * acknowledgements and leaves the group.
+   */
+  shareConsumer(options: ShareConsumerOptions): KafkaShareConsumer {
+    return new KafkaShareConsumer(new Cluster(this.options), options)
   }
 
   /** A new admin client. Call `close()` when done. */

@@ -21,12 +21,14 @@ import type { OptionTable } from '../src/common/option-table.ts'
 import { consumerOptionTable } from '../src/consumer/consumer-options.ts'
 import { groupOptionTable } from '../src/consumer/group/group-options.ts'
 import { commitOptionTable } from '../src/consumer/offsets/commit-options.ts'
+import { shareConsumerOptionTable } from '../src/consumer/share/share-options.ts'
 import {
   runCommitOptionTable,
   runDeadLetterOptionTable,
   runOptionTable,
   runRetryOptionTable,
 } from '../src/processing/run-options.ts'
+import { shareRunOptionTable } from '../src/processing/share-run-options.ts'
 import { producerOptionTable } from '../src/producer/producer-options.ts'
 
 const root = join(import.meta.dirname, '..')
@@ -123,6 +125,31 @@ const sections: Section[] = [
         file: 'src/processing/run-options.ts',
         exportName: 'runDeadLetterOptionTable',
         prefix: 'deadLetter.',
+      },
+    ],
+  },
+  {
+    title: 'Share consumer: `kafka.shareConsumer(options)`',
+    intro:
+      "Share groups (KIP-932). The session timeout, heartbeat interval, acquisition lock duration, delivery-count limit and `share.auto.offset.reset` are the group's broker-side configs (`share.*`), not options.",
+    tables: [
+      {
+        table: shareConsumerOptionTable,
+        file: 'src/consumer/share/share-options.ts',
+        exportName: 'shareConsumerOptionTable',
+        prefix: '',
+      },
+    ],
+  },
+  {
+    title: 'Share processing: `shareConsumer.run(options)`',
+    intro: "Each record is acknowledged by its handler's outcome; see the README section on share groups.",
+    tables: [
+      {
+        table: shareRunOptionTable,
+        file: 'src/processing/share-run-options.ts',
+        exportName: 'shareRunOptionTable',
+        prefix: '',
       },
     ],
   },
