@@ -400,6 +400,9 @@ export class GroupOffsets {
     ) {
       return { toCommit: requested, lost: [] }
     }
+    // Who made the commit, and the assignment each partition was in: see stillOwned().
+    const made = membership.groupMetadata()
+    const assignments = requested.map((o) => this.table.get(o.topic, o.partition))
     // Not a member at all (removed after a poll timeout, or fenced): waiting would not give the partitions back.
     if (membership.groupMetadata().generationId >= 0) await this.waitForRebalance(operation, requested)
     if (membership.groupMetadata().generationId < 0) {
@@ -409,15 +412,38 @@ export class GroupOffsets {
     const current = consumedPositions ? this.subscriptions.allConsumed() : undefined
     const toCommit: TopicPartitionOffset[] = []
     const lost: TopicPartition[] = []
-    for (const o of requested) {
-      if (!this.owns(o)) lost.push({ topic: o.topic, partition: o.partition })
-      else if (current === undefined) toCommit.push(o)
-      else {
-        const now = current.get(topicPartitionKey(o.topic, o.partition))
-        if (now !== undefined) toCommit.push(now)
+    const now = membership.groupMetadata()
+    requested.forEach((o, i) => {
+      if (current !== undefined) {
+        const position = this.owns(o) ? current.get(topicPartitionKey(o.topic, o.partition)) : undefined
+        if (position !== undefined) toCommit.push(position)
+        else if (!this.owns(o)) lost.push({ topic: o.topic, partition: o.partition })
+        return
       }
-    }
+      if (this.stillOwned(o, assignments[i], made, now)) toCommit.push(o)
+      else lost.push({ topic: o.topic, partition: o.partition })
+    })
     return { toCommit, lost }
+  }
+
+  /**
+   * Whether offsets named for `tp` before a rebalance may still be committed after it. They may if no other
+   * member can have owned the partition meanwhile: it stayed in the same assignment (`before`, its offsets
+   * record then), or the member, under the same member id, got it back in the very next generation (an eager
+   * rebalance revokes everything and hands much of it back). Otherwise (lost with the membership, or owned
+   * by someone else for a generation) another member may have processed and committed further, and these
+   * offsets would move the group's committed offset back.
+   */
+  private stillOwned(
+    tp: TopicPartition,
+    before: PartitionOffsets | undefined,
+    made: GroupMetadata,
+    now: GroupMetadata,
+  ): boolean {
+    const record = this.table.get(tp.topic, tp.partition)
+    if (record === undefined) return false
+    if (record === before && !record.revoked) return true
+    return now.memberId === made.memberId && now.generationId === made.generationId + 1
   }
 
   /** Waits for the membership to be stable, at most `requestTimeoutMs`. */
@@ -544,8 +570,9 @@ export class GroupOffsets {
 function lostInRebalance(operation: string, partitions: TopicPartition[]): CommitFailedError {
   const names = partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')
   return new CommitFailedError(
-    `${operation}: partitions ${names} were revoked by the rebalance this commit waited for; their offsets were ` +
-      'not committed (their new owner reads from the last committed offset). The other partitions were committed.',
+    `${operation}: partitions ${names} were revoked or lost in the rebalance this commit waited for (a partition ` +
+      'assigned back after another member may have owned it counts as lost); their offsets were not committed, ' +
+      'and their owner reads from the last committed offset. The other partitions were committed.',
     partitions,
   )
 }
