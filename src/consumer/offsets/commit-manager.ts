@@ -14,10 +14,14 @@
  *   carries newer offsets and retrying the old one after it would rewind.
  * - Asynchronous commits made while another one is still waiting for its turn are folded into it (none of it
  *   was sent yet), so committing after every batch costs one round trip per round trip, not one per batch.
+ * - A commit goes out under the member identity it was made with. One that waited its turn while the member
+ *   lost its membership, or while a rebalance took one of its partitions away, does not go out for those
+ *   partitions: sent with the member's new generation it would be accepted (the coordinator checks the
+ *   generation, not who owns a partition) and could overwrite what the partition's new owner committed since.
  */
 
 import type { RetryOptions } from '../../cluster/retry.ts'
-import { IllegalStateError, KafkaError } from '../../common/errors.ts'
+import { CommitFailedError, IllegalStateError, KafkaError } from '../../common/errors.ts'
 import type { Logger } from '../../common/logger.ts'
 import type { TopicPartition, TopicPartitionOffset } from '../../common/types.ts'
 import { topicPartitionKey } from '../../common/types.ts'
@@ -30,7 +34,7 @@ import { versionCaps } from '../../protocol/version-caps.ts'
 import type { GroupMetadata } from '../group/rebalance-listener.ts'
 import type { CommitEvent, CommitReason } from './commit-options.ts'
 import { COORDINATOR_RETRY_CODES, commitErrorFor } from './offset-commit-errors.ts'
-import type { CommitMode, PartitionOffsetsTable } from './partition-offsets.ts'
+import type { CommitMode, PartitionOffsets, PartitionOffsetsTable } from './partition-offsets.ts'
 
 const ZERO_TOPIC_ID = '00000000-0000-0000-0000-000000000000'
 
@@ -69,10 +73,25 @@ function forPartitionsOf(
   )
 }
 
-/** An async commit waiting for its turn: its offsets by partition, and the promise of its result. */
+/**
+ * One partition's offset in a queued commit, with the offsets record of the assignment it was made in
+ * (undefined for a partition that was not assigned, as in a simple consumer's commits).
+ */
+interface CommitEntry {
+  offset: TopicPartitionOffset
+  record: PartitionOffsets | undefined
+}
+
+/** An async commit waiting for its turn: who made it, its offsets by partition, and the promise of its result. */
 interface WaitingCommit {
-  offsets: Map<string, TopicPartitionOffset>
+  made: GroupMetadata
+  entries: Map<string, CommitEntry>
   result: Promise<TopicPartitionOffset[]>
+}
+
+/** Whether two identities are the same member in the same generation (or member epoch). */
+function sameIdentity(a: GroupMetadata, b: GroupMetadata): boolean {
+  return a.generationId === b.generationId && a.memberId === b.memberId
 }
 
 /** Sends OffsetCommit requests for one group, serialized. */
@@ -146,19 +165,25 @@ export class CommitManager {
     offsets: readonly TopicPartitionOffset[],
     mode: CommitMode,
   ): Promise<TopicPartitionOffset[]> {
+    const made = this.identity()
     // Each assigned partition's record decides whether an async commit of it would rewind a newer one.
-    const toSend = offsets.filter(
-      (o) => this.offsets.get(o.topic, o.partition)?.commitStarted(o.offset, mode) ?? true,
-    )
+    const entries: CommitEntry[] = []
+    for (const offset of offsets) {
+      const record = this.offsets.get(offset.topic, offset.partition)
+      if (record === undefined || record.commitStarted(offset.offset, mode)) entries.push({ offset, record })
+    }
+    const toSend = entries.map((entry) => entry.offset)
     const waiting = this.waitingAsync
-    if (mode === 'async' && waiting !== undefined) {
+    if (mode === 'async' && waiting !== undefined && sameIdentity(waiting.made, made)) {
       // Nothing left to send (every offset would have rewound): settle after what is queued, with nothing.
       if (toSend.length === 0) return this.inCallOrder(this.tail.then(() => []))
       // An async commit is still waiting for its turn: nothing of it was sent, so these offsets (newer, or
       // for other partitions) join it instead of queueing another round trip. A consumer committing after
       // every batch thus sends one commit per round trip, not one per batch. This call's result is what the
       // joined commit committed for this call's partitions (a later call's newer offset supersedes its own).
-      for (const o of toSend) waiting.offsets.set(topicPartitionKey(o.topic, o.partition), o)
+      for (const entry of entries) {
+        waiting.entries.set(topicPartitionKey(entry.offset.topic, entry.offset.partition), entry)
+      }
       return this.inCallOrder(forPartitionsOf(toSend, waiting.result))
     }
     const sequence = ++this.sequence
@@ -166,13 +191,14 @@ export class CommitManager {
     let run: Promise<TopicPartitionOffset[]>
     if (mode === 'async') {
       const queued: WaitingCommit = {
-        offsets: new Map(toSend.map((o) => [topicPartitionKey(o.topic, o.partition), o])),
+        made,
+        entries: new Map(entries.map((e) => [topicPartitionKey(e.offset.topic, e.offset.partition), e])),
         result: Promise.resolve([]),
       }
       this.waitingAsync = queued
       run = this.tail.then(() => {
         if (this.waitingAsync === queued) this.waitingAsync = undefined
-        return this.send([...queued.offsets.values()], mode, sequence)
+        return this.send([...queued.entries.values()], made, mode, sequence)
       })
       queued.result = run
       // Later calls may join this commit; this call's result is about its own partitions only.
@@ -181,7 +207,7 @@ export class CommitManager {
       // Nothing queued after a sync commit may be folded into an async commit queued before it: that would
       // send newer offsets ahead of the sync commit, which may legitimately rewind them.
       this.waitingAsync = undefined
-      run = this.tail.then(() => this.send(toSend, mode, sequence))
+      run = this.tail.then(() => this.send(entries, made, mode, sequence))
     }
     this.tail = run.catch(() => {}).finally(() => this.inFlight--)
     return this.inCallOrder(run)
@@ -202,13 +228,46 @@ export class CommitManager {
     await this.tail
   }
 
+  /**
+   * Sends the entries that the member may still commit (see {@link outlived}) under its current identity,
+   * then rejects for the rest, if any, with CommitFailedError.
+   */
   private async send(
-    offsets: TopicPartitionOffset[],
+    entries: readonly CommitEntry[],
+    made: GroupMetadata,
     mode: CommitMode,
     sequence: number,
   ): Promise<TopicPartitionOffset[]> {
-    if (offsets.length === 0) return []
     const identity = this.identity()
+    const refused = outlived(entries, made, identity)
+    const kept = new Set(entries)
+    for (const entry of refused) kept.delete(entry)
+    const offsets = [...kept].map((e) => e.offset)
+    const committed = offsets.length === 0 ? [] : await this.request(offsets, identity, mode, sequence)
+    if (refused.length === 0) return committed
+    // Nothing of them reached the log: a later async commit of a lower offset is not a rewind.
+    for (const entry of refused) entry.record?.commitRefused()
+    const partitions = refused.map(({ offset: { topic, partition } }) => ({ topic, partition }))
+    const names = partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')
+    const error = new CommitFailedError(
+      `commit for group "${this.groupId}", partitions ${names} was not sent: ` +
+        (identity.generationId < 0
+          ? 'this member lost its group membership'
+          : 'a rebalance took the partitions from this member') +
+        ' while the commit waited behind an earlier one, and sent now it could overwrite what their new owner ' +
+        'committed. The records after the last successful commit will be read again.',
+      partitions,
+    )
+    this.logger.debug('offset commit not sent', { groupId: this.groupId, error })
+    throw error
+  }
+
+  private async request(
+    offsets: TopicPartitionOffset[],
+    identity: GroupMetadata,
+    mode: CommitMode,
+    sequence: number,
+  ): Promise<TopicPartitionOffset[]> {
     const request = {
       groupId: this.groupId,
       generationIdOrMemberEpoch: identity.generationId,
@@ -271,6 +330,18 @@ export class CommitManager {
     this.logger.debug('offset commit failed', { groupId: this.groupId, error })
     throw error
   }
+}
+
+/**
+ * The entries of a commit made under `made` that must not go out under `now`. While the identity is
+ * unchanged the coordinator's generation check is enough. After it changed, a member that lost its
+ * membership sends nothing (as a simple consumer's commit, the coordinator would accept it once the group is
+ * empty), and a member that rejoined sends only partitions it owned all along (the same offsets record).
+ */
+function outlived(entries: readonly CommitEntry[], made: GroupMetadata, now: GroupMetadata): CommitEntry[] {
+  if (sameIdentity(made, now)) return []
+  if (made.generationId >= 0 && now.generationId < 0) return [...entries]
+  return entries.filter((entry) => entry.record?.revoked === true)
 }
 
 /**

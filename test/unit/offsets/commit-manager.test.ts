@@ -1,90 +1,29 @@
 import { describe, expect, it } from 'vitest'
-import type { RetryOptions } from '../../../src/cluster/retry.ts'
 import { CommitFailedError, KafkaError } from '../../../src/common/errors.ts'
 import { silentLogger } from '../../../src/common/logger.ts'
 import type { TopicPartitionOffset } from '../../../src/common/types.ts'
 import { CommitManager, type CoordinatorAccess } from '../../../src/consumer/offsets/commit-manager.ts'
 import { PartitionOffsetsTable } from '../../../src/consumer/offsets/partition-offsets.ts'
-import type { Connection } from '../../../src/network/connection.ts'
-import type {
-  OffsetCommitRequest,
-  OffsetCommitResponse,
-} from '../../../src/protocol/messages/offset-commit.ts'
+import { fakeCoordinator, type Received } from './fake-coordinator.ts'
 
-/** One OffsetCommit the fake coordinator received; `answer` settles it with per-partition error codes. */
-interface Received {
-  request: OffsetCommitRequest
-  answer(codes?: Record<string, number>): void
+/** The member identity a test's commit manager reads when it makes and sends commits; tests change it. */
+interface Member {
+  generationId: number
+  memberId: string
 }
 
-/**
- * The coordinator at the connection boundary: records each OffsetCommit and answers only when the test says
- * so. Retries follow the caller's isRetriable, as the cluster's retry loop does.
- */
-function fakeCoordinator() {
-  const received: Received[] = []
-  let waiting: (() => void) | undefined
-  const connection = {
-    address: 'fake:9092',
-    request(_api: unknown, request: OffsetCommitRequest): Promise<OffsetCommitResponse> {
-      return new Promise((resolve) => {
-        received.push({
-          request,
-          answer(codes = {}) {
-            resolve({
-              throttleTimeMs: 0,
-              topics: request.topics.map((t) => ({
-                name: t.name,
-                topicId: t.topicId,
-                partitions: t.partitions.map((p) => ({
-                  partitionIndex: p.partitionIndex,
-                  errorCode: codes[`${t.name}-${p.partitionIndex}`] ?? 0,
-                })),
-              })),
-            } as unknown as OffsetCommitResponse)
-          },
-        })
-        waiting?.()
-      })
-    },
-  } as unknown as Connection
-  const access: CoordinatorAccess = {
-    async withCoordinator<T>(
-      _type: 'group',
-      _key: string,
-      operation: (c: Connection) => Promise<T>,
-      overrides: Partial<RetryOptions> = {},
-    ): Promise<T> {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await operation(connection)
-        } catch (error) {
-          if (attempt < 3 && overrides.isRetriable?.(error) === true) continue
-          throw error
-        }
-      }
-    },
-  }
-  /** Resolves once the coordinator has received `count` requests in all. */
-  async function requests(count: number): Promise<Received[]> {
-    while (received.length < count) {
-      await new Promise<void>((resolve) => {
-        waiting = resolve
-      })
-    }
-    return received
-  }
-  return { access, received, requests }
-}
-
-/** A commit manager for a consumer assigned partitions 0-3 of topic `t`. */
-function manager(access: CoordinatorAccess, offsets = new PartitionOffsetsTable()): CommitManager {
+/** A commit manager for a consumer assigned partitions 0-3 of topic `t`, as `member` (generation 3, 'm'). */
+function manager(
+  access: CoordinatorAccess,
+  offsets = new PartitionOffsetsTable(),
+  member: Member = { generationId: 3, memberId: 'm' },
+): CommitManager {
   for (let partition = 0; partition < 4; partition++) offsets.open('t', partition)
   return new CommitManager({
     cluster: access,
     groupId: 'g',
     offsets,
-    identity: () => ({ groupId: 'g', generationId: 3, memberId: 'm', groupInstanceId: null, protocol: null }),
+    identity: () => ({ groupId: 'g', ...member, groupInstanceId: null, protocol: null }),
     logger: silentLogger,
   })
 }
@@ -238,6 +177,85 @@ describe('CommitManager', () => {
     expect(sentOffsets(second)).toEqual([[0, 3n]])
     second?.answer()
     await expect(lower).resolves.toEqual([at(3n)])
+  })
+
+  it('a commit that waited while the member rejoined goes out only for the partitions it kept', async () => {
+    const coordinator = fakeCoordinator()
+    const offsets = new PartitionOffsetsTable()
+    const member = { generationId: 3, memberId: 'm' }
+    const commits = manager(coordinator.access, offsets, member)
+    void commits.commit([at(1n)], 'async')
+    const [first] = await coordinator.requests(1)
+    const waited = commits.commit([at(5n), at(6n, 1)], 'sync')
+    const waitedAsync = commits.commit([at(7n, 2)], 'async')
+    // While the first commit is on the wire, a rebalance takes partition 1 and the member joins generation 4.
+    offsets.revoke({ topic: 't', partition: 1 })
+    member.generationId = 4
+    // Made under the new generation: not folded into the async commit made under the old one.
+    const fresh = commits.commit([at(8n, 3)], 'async')
+    first?.answer()
+    const [, second] = await coordinator.requests(2)
+    expect(second?.request.generationIdOrMemberEpoch).toBe(4)
+    expect(sentOffsets(second)).toEqual([[0, 5n]])
+    second?.answer()
+    const refused = await waited.catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(CommitFailedError)
+    expect((refused as CommitFailedError).partitions).toEqual([{ topic: 't', partition: 1 }])
+    expect((refused as Error).message).toContain('t-1')
+    const [, , third] = await coordinator.requests(3)
+    expect(sentOffsets(third)).toEqual([[2, 7n]]) // partition 2 stayed assigned throughout
+    third?.answer()
+    await expect(waitedAsync).resolves.toEqual([at(7n, 2)])
+    const [, , , fourth] = await coordinator.requests(4)
+    expect(sentOffsets(fourth)).toEqual([[3, 8n]])
+    fourth?.answer()
+    await expect(fresh).resolves.toEqual([at(8n, 3)])
+  })
+
+  it('a commit that waited while the member lost its membership is not sent at all', async () => {
+    const coordinator = fakeCoordinator()
+    const member = { generationId: 3, memberId: 'm' }
+    const commits = manager(coordinator.access, new PartitionOffsetsTable(), member)
+    void commits.commit([at(1n)], 'async')
+    const [first] = await coordinator.requests(1)
+    const waited = commits.commit([at(5n), at(6n, 1)], 'async')
+    // Sent as generation -1 with no member id, the coordinator would take it for a simple consumer's commit.
+    member.generationId = -1
+    member.memberId = ''
+    first?.answer()
+    const refused = await waited.catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(CommitFailedError)
+    expect((refused as CommitFailedError).partitions).toEqual([
+      { topic: 't', partition: 0 },
+      { topic: 't', partition: 1 },
+    ])
+    await settle()
+    expect(coordinator.received).toHaveLength(1)
+    // Nothing of it reached the log: once a member again, a lower async commit is not refused as a rewind.
+    member.generationId = 5
+    member.memberId = 'm2'
+    const lower = commits.commit([at(2n, 1)], 'async')
+    const [, second] = await coordinator.requests(2)
+    expect(sentOffsets(second)).toEqual([[1, 2n]])
+    second?.answer()
+    await expect(lower).resolves.toEqual([at(2n, 1)])
+  })
+
+  it('with the identity unchanged, a partition revoked while its commit waited still goes out', async () => {
+    const coordinator = fakeCoordinator()
+    const offsets = new PartitionOffsetsTable()
+    const commits = manager(coordinator.access, offsets)
+    void commits.commit([at(1n)], 'async')
+    const [first] = await coordinator.requests(1)
+    // The listener's commit on revoke, queued: the coordinator still accepts the generation it carries.
+    const onRevoke = commits.commit([at(4n, 1)], 'sync')
+    offsets.revoke({ topic: 't', partition: 1 })
+    first?.answer()
+    const [, second] = await coordinator.requests(2)
+    expect(second?.request.generationIdOrMemberEpoch).toBe(3)
+    expect(sentOffsets(second)).toEqual([[1, 4n]])
+    second?.answer()
+    await expect(onRevoke).resolves.toEqual([at(4n, 1)])
   })
 
   it('drain() waits for every queued commit', async () => {
