@@ -103,7 +103,7 @@ export function check(input: CheckInput): CheckResult {
     for (const entry of processed) if (input.aborted.has(entry.id)) abortedReads++
   }
 
-  const { maxDuplicateWindow, maxUncommittedWindow, beyondWindow } = windows(processed, input.commits)
+  const { maxDuplicateWindow, maxUncommittedWindow, beyondWindow } = windows(input.entries, input.commits)
   const nonMonotonic = monotonicityViolations(input, notes)
 
   const failures: string[] = []
@@ -138,26 +138,47 @@ export function check(input: CheckInput): CheckResult {
   }
 }
 
-/** Per partition, in time order: how deep each re-delivery rewound, and how far processing ran ahead of commits. */
+/**
+ * The re-delivery windows of each partition. A re-delivery is measured against the last commit the monitor
+ * saw before it, with one exception: a process still working through an assignment that the group has
+ * since handed to another process (a member the coordinator dropped and that has not noticed yet: a zombie)
+ * is measured against the commit its successor started from. Kafka cannot stop a zombie from processing
+ * what it already fetched, only from committing it; its successor's commits are not its own window.
+ */
 function windows(
-  processed: readonly ProcessedEntry[],
+  entries: readonly LedgerEntry[],
   commits: readonly CommitObservation[],
 ): { maxDuplicateWindow: number; maxUncommittedWindow: number; beyondWindow: number } {
   let beyondWindow = 0
   let maxDuplicateWindow = 0
   let maxUncommittedWindow = 0
+  const processed = entries.filter((e): e is ProcessedEntry => e.kind === 'processed')
+  const { starts, started } = sessions(entries)
   const partitions = new Set(processed.map((e) => e.partition))
   for (const partition of partitions) {
-    const entries = processed.filter((e) => e.partition === partition).sort(byTime)
+    const partitionEntries = processed.filter((e) => e.partition === partition).sort(byTime)
     const observed = commits.filter((c) => c.partition === partition).sort((a, b) => a.time - b.time)
+    // The last observation before `time` (binary search: a run has thousands of entries and observations).
+    const committedBefore = (time: number): bigint => {
+      let low = 0
+      let high = observed.length
+      while (low < high) {
+        const middle = (low + high) >> 1
+        if (observed[middle]!.time < time) low = middle + 1
+        else high = middle
+      }
+      return low === 0 ? 0n : observed[low - 1]!.offset
+    }
+    const handovers = starts.filter((s) => s.partition === partition)
     const seen = new Set<string>()
     let furthest = -1n
-    let committed = 0n
-    let nextCommit = 0
-    for (const entry of entries) {
-      while (nextCommit < observed.length && observed[nextCommit]!.time <= entry.time) {
-        committed = observed[nextCommit++]!.offset
-      }
+    for (const entry of partitionEntries) {
+      const ownStart = started.get(entry) ?? entry.time
+      // The latest hand-over of the partition to another process since this process's assignment began.
+      const successor = handovers
+        .filter((h) => h.process !== entry.process && h.time > ownStart && h.time <= entry.time)
+        .at(-1)
+      const committed = committedBefore(successor === undefined ? entry.time + 1 : successor.time)
       if (seen.has(entry.id) && entry.offset <= furthest) {
         const depth = Number(furthest - entry.offset + 1n)
         maxDuplicateWindow = Math.max(maxDuplicateWindow, depth)
@@ -171,6 +192,40 @@ function windows(
     }
   }
   return { maxDuplicateWindow, maxUncommittedWindow, beyondWindow }
+}
+
+/** Every assignment of a partition to a process, and for each processed entry when its assignment began. */
+function sessions(entries: readonly LedgerEntry[]): {
+  starts: { process: string; partition: number; time: number }[]
+  started: Map<ProcessedEntry, number>
+} {
+  const starts: { process: string; partition: number; time: number }[] = []
+  const started = new Map<ProcessedEntry, number>()
+  const byProcess = new Map<string, LedgerEntry[]>()
+  for (const entry of entries) {
+    const list = byProcess.get(entry.process) ?? []
+    byProcess.set(entry.process, list)
+    list.push(entry)
+  }
+  for (const [process, list] of byProcess) {
+    list.sort((a, b) => a.seq - b.seq)
+    const since = new Map<number, number>()
+    for (const entry of list) {
+      if (entry.kind === 'assigned') {
+        for (const partition of entry.partitions) {
+          since.set(partition, entry.time)
+          starts.push({ process, partition, time: entry.time })
+        }
+      } else if (entry.kind === 'revoked') {
+        for (const partition of entry.partitions) since.delete(partition)
+      } else if (entry.kind === 'processed') {
+        const start = since.get(entry.partition)
+        if (start !== undefined) started.set(entry, start)
+      }
+    }
+  }
+  starts.sort((a, b) => a.time - b.time)
+  return { starts, started }
 }
 
 /** Counts steps backwards inside an assignment and reads below the commit that preceded the assignment. */

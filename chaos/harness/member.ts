@@ -13,6 +13,7 @@ import pg from 'pg'
 import { resolveClientOptions } from '../../src/cluster/client-options.ts'
 import { Cluster } from '../../src/cluster/cluster.ts'
 import { createConsoleLogger, type LogLevel } from '../../src/common/logger.ts'
+import type { TopicPartition } from '../../src/common/types.ts'
 import { KafkaConsumer } from '../../src/kafka.ts'
 import { PostgresOffsetStore } from '../../src/postgres/index.ts'
 import type { EachMessagePayload, RunOptions } from '../../src/processing/run-options.ts'
@@ -47,12 +48,32 @@ const consumer = new KafkaConsumer(cluster, {
   // A killed classic member's partitions move after this long; KIP-848 groups get the same 6 s from a group
   // config the harness sets (consumer.session.timeout.ms).
   ...(classic ? { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 20_000 } : {}),
+  // Every commit's outcome goes to the member's log, so a committed offset that the monitor saw move
+  // backwards can be traced to the member (and generation) that sent it.
+  onCommit: (event) => {
+    const { generationId, memberId } = consumer.groupMetadata()
+    const offsets = event.offsets.map((o) => `${o.partition}@${o.offset}`).join(' ')
+    const outcome = event.error === null ? 'ok' : `failed ${String(event.error)}`
+    process.stderr.write(
+      `${new Date().toISOString()} commit ${event.reason} generation ${generationId} member ${memberId}: ${offsets} ${outcome}\n`,
+    )
+  },
 })
 
 const work = async (): Promise<void> => {
   if (options.workMs > 0) await sleep(options.workMs)
 }
 const idOf = (payload: EachMessagePayload): string => payload.message.value?.toString() ?? ''
+
+/** A rebalance event, into the ledger (a lost partition ends its session like a revoked one) and the log. */
+function noteRebalance(kind: 'assigned' | 'revoked' | 'lost', partitions: readonly TopicPartition[]): void {
+  const numbers = partitions.map((tp) => tp.partition)
+  ledger.session(kind === 'assigned' ? 'assigned' : 'revoked', numbers)
+  const { generationId } = consumer.groupMetadata()
+  process.stderr.write(
+    `${new Date().toISOString()} ${kind} generation ${generationId}: ${numbers.join(' ')}\n`,
+  )
+}
 
 let producer: Producer | undefined
 let producerCluster: Cluster | undefined
@@ -69,21 +90,9 @@ const run: RunOptions = {
   },
   retry: { initialBackoffMs: 50, attempts: 1_000_000 },
   rebalanceListener: {
-    onPartitionsAssigned: (partitions) =>
-      ledger.session(
-        'assigned',
-        partitions.map((tp) => tp.partition),
-      ),
-    onPartitionsRevoked: (partitions) =>
-      ledger.session(
-        'revoked',
-        partitions.map((tp) => tp.partition),
-      ),
-    onPartitionsLost: (partitions) =>
-      ledger.session(
-        'revoked',
-        partitions.map((tp) => tp.partition),
-      ),
+    onPartitionsAssigned: (partitions) => noteRebalance('assigned', partitions),
+    onPartitionsRevoked: (partitions) => noteRebalance('revoked', partitions),
+    onPartitionsLost: (partitions) => noteRebalance('lost', partitions),
   },
   eachMessage: async (payload) => {
     await work()

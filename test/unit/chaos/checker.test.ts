@@ -91,6 +91,39 @@ describe('chaos checker', () => {
     expect(result.passed).toBe(false)
   })
 
+  it("measures a zombie's re-deliveries against the commit its successor started from", () => {
+    // a owns the partition from 0, commits 3, then the group hands it to b without a noticing: b resumes at
+    // 3 and commits 8 while a, a zombie, still works through 6..7 it had fetched.
+    const entries = [
+      assigned('a', 0),
+      ...straight('a', 0, 6),
+      assigned('b', 200),
+      ...straight('b', 3, 8, 210),
+      p('a', 240, 6),
+      p('a', 241, 7),
+      ...straight('b', 8, 10, 250),
+    ]
+    const commits = [
+      { time: 104, partition: 0, offset: 3n },
+      { time: 230, partition: 0, offset: 8n },
+    ]
+    expect(check(input(entries, { commits }))).toMatchObject({ duplicated: 5, passed: true })
+    // The same re-deliveries by a process assigned the partition after the commit of 8 rewound past it.
+    const rewound = [
+      assigned('a', 0),
+      ...straight('a', 0, 6),
+      assigned('b', 200),
+      ...straight('b', 3, 8, 210),
+      assigned('c', 235),
+      p('c', 240, 6),
+      p('c', 241, 7),
+      ...straight('c', 8, 10, 250),
+    ]
+    const result = check(input(rewound, { commits }))
+    expect(result.notes).toContain('2 re-deliveries reached below the offset committed at the time')
+    expect(result.passed).toBe(false)
+  })
+
   it('flags a step backwards inside one assignment with ordering partition only', () => {
     const entries = [assigned('a', 0), p('a', 1, 0), p('a', 2, 2), p('a', 3, 1), ...straight('a', 3, 10, 10)]
     expect(check(input(entries)).nonMonotonic).toBe(1)
