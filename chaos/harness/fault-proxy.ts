@@ -9,6 +9,7 @@
 import * as net from 'node:net'
 import type { BrokerEndpoint, SocketFactory } from '../../src/network/socket-factory.ts'
 import { EndpointListeners } from '../../src/testing/endpoint-listeners.ts'
+import { frames } from '../../src/testing/frames.ts'
 
 export type Fault =
   | { kind: 'latency'; ms: number }
@@ -145,19 +146,5 @@ export class FaultProxy {
         link.queued[direction]--
         action()
       })
-  }
-}
-
-/** Reassembles size-prefixed Kafka frames from a stream and passes each whole frame on. */
-function frames(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
-  let pending: Buffer = Buffer.alloc(0)
-  return (chunk) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
-    while (pending.length >= 4) {
-      const size = 4 + pending.readInt32BE(0)
-      if (pending.length < size) break
-      onFrame(pending.subarray(0, size))
-      pending = pending.subarray(size)
-    }
   }
 }

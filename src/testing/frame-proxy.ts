@@ -11,6 +11,7 @@
 import * as net from 'node:net'
 import type { BrokerEndpoint, SocketFactory } from '../network/socket-factory.ts'
 import { EndpointListeners } from './endpoint-listeners.ts'
+import { frames } from './frames.ts'
 
 /** Which responses to drop: the next `count` responses to requests with API key `apiKey`. */
 interface DropRule {
@@ -73,19 +74,5 @@ export class FrameProxy {
         client.write(frame)
       }),
     )
-  }
-}
-
-/** A data handler that reassembles size-prefixed Kafka frames and passes each whole frame on. */
-function frames(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
-  let pending: Buffer = Buffer.alloc(0)
-  return (chunk) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
-    while (pending.length >= 4) {
-      const size = 4 + pending.readInt32BE(0)
-      if (pending.length < size) break
-      onFrame(pending.subarray(0, size))
-      pending = pending.subarray(size)
-    }
   }
 }
