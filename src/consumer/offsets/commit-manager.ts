@@ -14,10 +14,11 @@
  *   carries newer offsets and retrying the old one after it would rewind.
  * - Asynchronous commits made while another one is still waiting for its turn are folded into it (none of it
  *   was sent yet), so committing after every batch costs one round trip per round trip, not one per batch.
- * - A commit goes out under the member identity it was made with. One that waited its turn while the member
- *   lost its membership, or while a rebalance took one of its partitions away, does not go out for those
+ * - A commit remembers the member identity it was made with. One that waited its turn while the member lost
+ *   its membership, or while a rebalance took one of its partitions away, does not go out for those
  *   partitions: sent with the member's new generation it would be accepted (the coordinator checks the
  *   generation, not who owns a partition) and could overwrite what the partition's new owner committed since.
+ *   Partitions the member owned throughout go out with its current generation.
  */
 
 import type { RetryOptions } from '../../cluster/retry.ts'
