@@ -6,8 +6,8 @@
  * `onPartitionsRevoked`. Everything the parent needs to judge the run is printed as one JSON object a line:
  *   { type: 'records', ids }            records handed to this member, before their commit
  *   { type: 'committed', offsets }      a commit succeeded: [partition, next offset] pairs
- *   { type: 'assigned' | 'lost', partitions }
- *   { type: 'revoked', partitions, committed }  committed: this member's last successful commit of each
+ *   { type: 'assigned', partitions }
+ *   { type: 'revoked' | 'lost', partitions, committed }  committed: this member's last successful commit of each
  *   { type: 'closed' }
  *   { type: 'commit-slow' | 'diagnostics', ... }  a commit pending for 10 s; the state asked for by SIGUSR2
  *
@@ -79,7 +79,14 @@ consumer.subscribe([options.topic], {
       committed: partitions.map((tp) => [tp.partition, String(lastCommitted.get(tp.partition) ?? 0n)]),
     })
   },
-  onPartitionsLost: (partitions) => print({ type: 'lost', partitions: partitionsOf(partitions) }),
+  // Lost (the session expired, or the member's own session clock gave up on a silent coordinator): nothing
+  // can be committed any more; the next owner reads from this member's last successful commit.
+  onPartitionsLost: (partitions) =>
+    print({
+      type: 'lost',
+      partitions: partitionsOf(partitions),
+      committed: partitions.map((tp) => [tp.partition, String(lastCommitted.get(tp.partition) ?? 0n)]),
+    }),
 })
 
 let running = true
