@@ -3,8 +3,9 @@
  * - lost: a committed source record that was never processed (exactly-once: never reached the sink);
  * - duplicated: extra processings (exactly-once: extra copies in the sink), with the deepest rewind behind
  *   them (maxDuplicateWindow); each re-delivery must stay within what was uncommitted at its moment (the
- *   furthest offset processed minus the last commit the monitor saw), and the largest such window over the
- *   run is reported as maxUncommittedWindow;
+ *   furthest offset processed minus the last commit the monitor saw; for a zombie, the commit its successor
+ *   started from: see windows()), and the largest such window over the run is reported as
+ *   maxUncommittedWindow;
  * - aborted reads: a record of an aborted source transaction that was processed or reached the sink;
  * - torn transactions: an input of which only some of the outputs its transaction wrote are visible;
  * - non-monotonic: within one assignment of a partition to one process, a step backwards (ordering
