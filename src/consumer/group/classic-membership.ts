@@ -26,7 +26,7 @@
 
 import { backoffDelay, sleep } from '../../cluster/backoff.ts'
 import type { MetadataSnapshot } from '../../cluster/metadata.ts'
-import { IllegalStateError, isRetriable, KafkaError } from '../../common/errors.ts'
+import { ConnectionError, IllegalStateError, isRetriable, KafkaError } from '../../common/errors.ts'
 import type { TopicPartition } from '../../common/types.ts'
 import { errorForCode } from '../../protocol/errors/broker-error.ts'
 import { ErrorCode } from '../../protocol/errors/error-codes.ts'
@@ -71,6 +71,11 @@ export class ClassicMembership extends MembershipBase {
   private lostPending = false
   /** When the coordinator last answered a group request (monotonic ms): this member's own session clock. */
   private lastCoordinatorAnswer = performance.now()
+  /**
+   * Set when, since the last answer, the coordinator's broker refused a connection: its process is gone, so
+   * no coordinator is expiring this member; the group's next coordinator starts its session afresh.
+   */
+  private coordinatorDown = false
   private sessionTimer: NodeJS.Timeout | undefined
   /** Set while a rebalance is between prepareJoin() and completeJoin(), where it leaves `owned` alone. */
   private joining = false
@@ -163,6 +168,7 @@ export class ClassicMembership extends MembershipBase {
           this.fail(error)
           break
         }
+        this.noteCoordinatorFailure(error)
         this.logger.warn('group rebalance failed; retrying', { groupId: this.options.groupId, error })
         // rebalance() cleared the flag when it started; the failed attempt still owes the group a join, and
         // without the flag the loop would wait for a wake-up that nothing sends.
@@ -489,6 +495,7 @@ export class ClassicMembership extends MembershipBase {
       this.onHeartbeatAnswer(response.errorCode, address)
     } catch (error) {
       // A broken connection or a timeout: look the coordinator up again; the session survives a few misses.
+      this.noteCoordinatorFailure(error)
       this.cluster.invalidateCoordinator(this.options.groupId)
       this.logger.warn('heartbeat failed', { groupId: this.options.groupId, broker: address, error })
     }
@@ -519,11 +526,17 @@ export class ClassicMembership extends MembershipBase {
   /** The coordinator answered: the session it keeps for this member runs for `sessionTimeoutMs` from now. */
   private noteCoordinatorAnswer(): void {
     this.lastCoordinatorAnswer = performance.now()
+    this.coordinatorDown = false
     clearTimeout(this.sessionTimer)
     if (this.closing) return
     this.sessionTimer = setTimeout(() => this.checkSession(), this.options.sessionTimeoutMs)
     // The clock watches the member; it is no reason on its own for the process to stay up.
     this.sessionTimer.unref()
+  }
+
+  /** A group request failed: a refused connection means the coordinator's broker is down, not silent. */
+  private noteCoordinatorFailure(error: unknown): void {
+    if (error instanceof ConnectionError && isConnectionRefused(error.cause)) this.coordinatorDown = true
   }
 
   private checkSession(): void {
@@ -534,6 +547,13 @@ export class ClassicMembership extends MembershipBase {
       const silentMs = performance.now() - this.lastCoordinatorAnswer
       if (silentMs < this.options.sessionTimeoutMs) return
       if (this.owned.length === 0 || this.lostPending || this.sessionLoss !== undefined) return
+      if (this.coordinatorDown) {
+        // The coordinator died rather than fell silent (a leader failover, a broker restart): as in the Java
+        // client, the partitions stay until a coordinator answers, with this member's session or without it.
+        this.sessionTimer = setTimeout(() => this.checkSession(), this.options.heartbeatIntervalMs)
+        this.sessionTimer.unref()
+        return
+      }
       this.logger.warn(
         'no answer from the group coordinator within sessionTimeoutMs; the partitions are lost',
         {
@@ -694,4 +714,9 @@ function partitionCounts(metadata: MetadataSnapshot, topics: readonly string[]):
     if (info !== undefined && info.partitions.length > 0) counts.set(topic, info.partitions.length)
   }
   return counts
+}
+
+/** A socket error saying nothing listens at the address: the broker process is gone. */
+function isConnectionRefused(cause: unknown): boolean {
+  return (cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED'
 }
