@@ -104,8 +104,13 @@ export function check(input: CheckInput): CheckResult {
     for (const entry of processed) if (input.aborted.has(entry.id)) abortedReads++
   }
 
-  const { maxDuplicateWindow, maxUncommittedWindow, beyondWindow } = windows(input.entries, input.commits)
-  const nonMonotonic = monotonicityViolations(input, notes)
+  const byProcess = ledgersByProcess(input.entries)
+  const { maxDuplicateWindow, maxUncommittedWindow, beyondWindow } = windows(
+    processed,
+    byProcess,
+    input.commits,
+  )
+  const nonMonotonic = monotonicityViolations(input, byProcess, notes)
 
   const failures: string[] = []
   if (input.backwardsCommits > 0) failures.push(`${input.backwardsCommits} committed offsets moved backwards`)
@@ -147,14 +152,14 @@ export function check(input: CheckInput): CheckResult {
  * what it already fetched, only from committing it; its successor's commits are not its own window.
  */
 function windows(
-  entries: readonly LedgerEntry[],
+  processed: readonly ProcessedEntry[],
+  byProcess: ReadonlyMap<string, readonly LedgerEntry[]>,
   commits: readonly CommitObservation[],
 ): { maxDuplicateWindow: number; maxUncommittedWindow: number; beyondWindow: number } {
   let beyondWindow = 0
   let maxDuplicateWindow = 0
   let maxUncommittedWindow = 0
-  const processed = entries.filter((e): e is ProcessedEntry => e.kind === 'processed')
-  const { starts, started } = sessions(entries)
+  const { starts, started } = sessions(byProcess)
   const partitions = new Set(processed.map((e) => e.partition))
   for (const partition of partitions) {
     const partitionEntries = processed.filter((e) => e.partition === partition).sort(byTime)
@@ -195,21 +200,26 @@ function windows(
   return { maxDuplicateWindow, maxUncommittedWindow, beyondWindow }
 }
 
-/** Every assignment of a partition to a process, and for each processed entry when its assignment began. */
-function sessions(entries: readonly LedgerEntry[]): {
-  starts: { process: string; partition: number; time: number }[]
-  started: Map<ProcessedEntry, number>
-} {
-  const starts: { process: string; partition: number; time: number }[] = []
-  const started = new Map<ProcessedEntry, number>()
+/** Each process's ledger entries, in the order it wrote them. */
+function ledgersByProcess(entries: readonly LedgerEntry[]): Map<string, LedgerEntry[]> {
   const byProcess = new Map<string, LedgerEntry[]>()
   for (const entry of entries) {
     const list = byProcess.get(entry.process) ?? []
     byProcess.set(entry.process, list)
     list.push(entry)
   }
+  for (const list of byProcess.values()) list.sort((a, b) => a.seq - b.seq)
+  return byProcess
+}
+
+/** Every assignment of a partition to a process, and for each processed entry when its assignment began. */
+function sessions(byProcess: ReadonlyMap<string, readonly LedgerEntry[]>): {
+  starts: { process: string; partition: number; time: number }[]
+  started: Map<ProcessedEntry, number>
+} {
+  const starts: { process: string; partition: number; time: number }[] = []
+  const started = new Map<ProcessedEntry, number>()
   for (const [process, list] of byProcess) {
-    list.sort((a, b) => a.seq - b.seq)
     const since = new Map<number, number>()
     for (const entry of list) {
       if (entry.kind === 'assigned') {
@@ -230,7 +240,11 @@ function sessions(entries: readonly LedgerEntry[]): {
 }
 
 /** Counts steps backwards inside an assignment and reads below the commit that preceded the assignment. */
-function monotonicityViolations(input: CheckInput, notes: string[]): number {
+function monotonicityViolations(
+  input: CheckInput,
+  byProcess: ReadonlyMap<string, readonly LedgerEntry[]>,
+  notes: string[],
+): number {
   const commits = [...input.commits].sort((a, b) => a.time - b.time)
   const committedBefore = (partition: number, time: number): bigint => {
     let offset = 0n
@@ -242,14 +256,7 @@ function monotonicityViolations(input: CheckInput, notes: string[]): number {
   }
   const checkSteps = input.ordering === 'partition' && input.guarantee !== 'exactly-once'
   let violations = 0
-  const byProcess = new Map<string, LedgerEntry[]>()
-  for (const entry of input.entries) {
-    const list = byProcess.get(entry.process) ?? []
-    byProcess.set(entry.process, list)
-    list.push(entry)
-  }
   for (const [process, entries] of byProcess) {
-    entries.sort((a, b) => a.seq - b.seq)
     // Per partition: the floor set by the commit before the assignment, and the last offset processed.
     const sessions = new Map<number, { floor: bigint; last: bigint }>()
     for (const entry of entries) {
