@@ -14,6 +14,9 @@
  *   carries newer offsets and retrying the old one after it would rewind.
  * - Asynchronous commits made while another one is still waiting for its turn are folded into it (none of it
  *   was sent yet), so committing after every batch costs one round trip per round trip, not one per batch.
+ * - An asynchronous commit of a group member leaves out partitions whose offset the coordinator already
+ *   confirmed from this consumer and that no other commit changed since: they count as committed without
+ *   another log append. Synchronous commits always send every partition they name.
  * - A commit remembers the member identity it was made with. One that waited its turn while the member lost
  *   its membership, or while a rebalance took one of its partitions away, does not go out for those
  *   partitions: sent with the member's new generation it would be accepted (the coordinator checks the
@@ -243,8 +246,26 @@ export class CommitManager {
     const refused = outlived(entries, made, identity)
     const kept = new Set(entries)
     for (const entry of refused) kept.delete(entry)
+    const held: TopicPartitionOffset[] = []
+    if (mode === 'async' && identity.generationId >= 0) {
+      // A partition whose offset has not moved since its last confirmed commit is left out of an async
+      // commit: writing the same offset again costs the coordinator a log append per partition and changes
+      // nothing, and a consumer committing after every poll would otherwise rewrite every idle partition each
+      // time. Only for group members: a member's offsets cannot expire while the group has members, whereas a
+      // simple consumer's expire after `offsets.retention.minutes` unless they are committed again.
+      for (const entry of kept) {
+        const { offset, leaderEpoch, metadata } = entry.offset
+        if (entry.record?.holds(offset, leaderEpoch, metadata) === true) {
+          kept.delete(entry)
+          held.push(entry.offset)
+        }
+      }
+    }
     const offsets = [...kept].map((e) => e.offset)
-    const committed = offsets.length === 0 ? [] : await this.request(offsets, identity, mode, sequence)
+    const sent = offsets.length === 0 ? [] : await this.request(offsets, identity, mode, sequence)
+    // In the order the commit named them, as when all are sent.
+    const done = new Set([...held, ...sent])
+    const committed = held.length === 0 ? sent : entries.map((e) => e.offset).filter((o) => done.has(o))
     if (refused.length === 0) return committed
     // Nothing of them reached the log: a later async commit of a lower offset is not a rewind.
     for (const entry of refused) entry.record?.commitRefused()

@@ -127,6 +127,21 @@ export class PartitionOffsets implements TopicPartition {
   }
 
   /**
+   * Whether the coordinator already holds exactly this commit from this consumer: the same offset, leader
+   * epoch and metadata as the last one it confirmed, and no other commit of the partition sent or queued
+   * since (which could still change what it holds).
+   */
+  holds(offset: bigint, leaderEpoch: number | undefined, metadata: string | undefined): boolean {
+    return (
+      !this.#revoked &&
+      this.#confirmed === offset &&
+      this.#floor === offset &&
+      (this.#confirmedEpoch ?? -1) === (leaderEpoch ?? -1) &&
+      (this.#confirmedMetadata ?? '') === (metadata ?? '')
+    )
+  }
+
+  /**
    * The offsets the confirmed commit lists as completed beyond it (run()'s out-of-order completions, carried
    * in the commit metadata); empty when it lists none.
    */

@@ -122,6 +122,68 @@ describe('CommitManager', () => {
     await expect(after).resolves.toEqual([at(3n)])
   })
 
+  it("a member's async commit leaves out partitions the coordinator already holds at that offset", async () => {
+    const coordinator = fakeCoordinator()
+    const commits = manager(coordinator.access)
+    const first = commits.commit([at(5n), at(7n, 1)], 'async')
+    ;(await coordinator.requests(1))[0]?.answer()
+    await expect(first).resolves.toEqual([at(5n), at(7n, 1)])
+
+    const moved = commits.commit([at(6n), at(7n, 1)], 'async')
+    const [, second] = await coordinator.requests(2)
+    expect(sentOffsets(second)).toEqual([[0, 6n]])
+    second?.answer()
+    // Partition 1 counts as committed: the coordinator confirmed 7 and nothing changed it since.
+    await expect(moved).resolves.toEqual([at(6n), at(7n, 1)])
+
+    await expect(commits.commit([at(6n), at(7n, 1)], 'async')).resolves.toEqual([at(6n), at(7n, 1)])
+    await settle()
+    expect(coordinator.received).toHaveLength(2)
+
+    // New metadata, or another leader epoch, is a change; a sync commit sends what it names regardless.
+    const metadata = commits.commit([{ ...at(6n), metadata: 'm' }], 'async')
+    const [, , third] = await coordinator.requests(3)
+    expect(sentOffsets(third)).toEqual([[0, 6n]])
+    third?.answer()
+    await metadata
+    const epoch = commits.commit([{ ...at(7n, 1), leaderEpoch: 4 }], 'async')
+    const [, , , fourth] = await coordinator.requests(4)
+    expect(sentOffsets(fourth)).toEqual([[1, 7n]])
+    fourth?.answer()
+    await epoch
+    const sync = commits.commit([{ ...at(7n, 1), leaderEpoch: 4 }], 'sync')
+    const [, , , , fifth] = await coordinator.requests(5)
+    expect(sentOffsets(fifth)).toEqual([[1, 7n]])
+    fifth?.answer()
+    await expect(sync).resolves.toEqual([{ ...at(7n, 1), leaderEpoch: 4 }])
+  })
+
+  it('an unchanged offset goes out again after the commit of it failed, and from a simple consumer', async () => {
+    const coordinator = fakeCoordinator()
+    const commits = manager(coordinator.access)
+    void commits.commit([at(5n)], 'async').then(() => {})
+    ;(await coordinator.requests(1))[0]?.answer()
+    const refused = commits.commit([at(6n)], 'async')
+    ;(await coordinator.requests(2))[1]?.answer({ 't-0': 12 }) // OFFSET_METADATA_TOO_LARGE
+    await expect(refused).rejects.toBeInstanceOf(KafkaError)
+    const again = commits.commit([at(6n)], 'async')
+    const [, , third] = await coordinator.requests(3)
+    expect(sentOffsets(third)).toEqual([[0, 6n]])
+    third?.answer()
+    await expect(again).resolves.toEqual([at(6n)])
+
+    // A simple consumer's offsets expire unless committed again, so it rewrites them even when unchanged.
+    const simple = fakeCoordinator()
+    const standalone = manager(simple.access, undefined, { generationId: -1, memberId: '' })
+    void standalone.commit([at(5n)], 'async')
+    ;(await simple.requests(1))[0]?.answer()
+    const repeated = standalone.commit([at(5n)], 'async')
+    const [, second] = await simple.requests(2)
+    expect(sentOffsets(second)).toEqual([[0, 5n]])
+    second?.answer()
+    await expect(repeated).resolves.toEqual([at(5n)])
+  })
+
   it('retries a failed async commit while it is the newest, not once a newer one is queued', async () => {
     const coordinator = fakeCoordinator()
     const commits = manager(coordinator.access)
