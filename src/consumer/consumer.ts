@@ -433,7 +433,9 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   /**
    * Commits without waiting; the outcome goes to `callback` (or to the logger). Never moves a partition's
    * committed offset backwards, and a failed async commit is not retried once a newer commit is queued. During
-   * a join/sync it is held back like {@link commit}, and the callback gets the same errors.
+   * a join/sync it is held back like {@link commit}, and the callback gets the same errors. In a group, a
+   * partition whose offset the coordinator already confirmed from this consumer (and that no other commit
+   * changed since) is not written again; the callback lists it as committed.
    */
   commitAsync(offsets?: readonly TopicPartitionOffset[], callback?: CommitCallback): void {
     this.throwIfClosed()
