@@ -1,4 +1,4 @@
-/** samsa, this project's client, run from source. */
+/** samsa, this project's client, run from its build (dist/). */
 
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

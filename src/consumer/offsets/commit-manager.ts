@@ -262,7 +262,15 @@ export class CommitManager {
       }
     }
     const offsets = [...kept].map((e) => e.offset)
-    const sent = offsets.length === 0 ? [] : await this.request(offsets, identity, mode, sequence)
+    let sent: TopicPartitionOffset[] = []
+    if (offsets.length > 0) {
+      try {
+        sent = await this.request(offsets, identity, mode, sequence)
+      } catch (error) {
+        for (const entry of kept) entry.record?.commitOutcomeUnknown()
+        throw error
+      }
+    }
     // In the order the commit named them, as when all are sent.
     const done = new Set([...held, ...sent])
     const committed = held.length === 0 ? sent : entries.map((e) => e.offset).filter((o) => done.has(o))

@@ -66,6 +66,8 @@ export class PartitionOffsets implements TopicPartition {
   #sent: bigint | undefined = undefined
   /** The newest offset sent or queued: the floor of asynchronous commits. */
   #floor: bigint | undefined = undefined
+  /** Set while a failed commit request may have changed the committed offset behind {@link confirmed}. */
+  #confirmedInDoubt = false
   #confirmed: bigint | undefined = undefined
   #confirmedEpoch: number | undefined = undefined
   /** The metadata of the confirmed commit: with run(), the offsets completed beyond it. */
@@ -134,6 +136,7 @@ export class PartitionOffsets implements TopicPartition {
   holds(offset: bigint, leaderEpoch: number | undefined, metadata: string | undefined): boolean {
     return (
       !this.#revoked &&
+      !this.#confirmedInDoubt &&
       this.#confirmed === offset &&
       this.#floor === offset &&
       (this.#confirmedEpoch ?? -1) === (leaderEpoch ?? -1) &&
@@ -281,6 +284,15 @@ export class PartitionOffsets implements TopicPartition {
     return true
   }
 
+  /**
+   * A commit request including this partition failed without an answer for it (timed out, connection lost):
+   * the coordinator may or may not have written it, so {@link confirmed} no longer says what it holds until
+   * the next confirmed commit.
+   */
+  commitOutcomeUnknown(): void {
+    this.#confirmedInDoubt = true
+  }
+
   /** A commit of `offset` failed as a whole: a stored offset equal to it is sent again by the next commit. */
   commitFailed(offset: bigint): void {
     if (this.#sent === offset) this.#sent = undefined
@@ -297,6 +309,7 @@ export class PartitionOffsets implements TopicPartition {
   /** The coordinator confirmed `offset` (with `leaderEpoch` and `metadata`) for this partition. */
   commitConfirmed(offset: bigint, leaderEpoch: number | undefined, metadata?: string): void {
     if (this.#revoked) return
+    this.#confirmedInDoubt = false
     this.#confirmed = offset
     this.#confirmedEpoch = leaderEpoch
     this.#confirmedMetadata = metadata

@@ -158,7 +158,7 @@ describe('CommitManager', () => {
     await expect(sync).resolves.toEqual([{ ...at(7n, 1), leaderEpoch: 4 }])
   })
 
-  it('an unchanged offset goes out again after the commit of it failed, and from a simple consumer', async () => {
+  it('an unchanged offset goes out again after a commit failed, and from a simple consumer', async () => {
     const coordinator = fakeCoordinator()
     const commits = manager(coordinator.access)
     void commits.commit([at(5n)], 'async').then(() => {})
@@ -171,6 +171,16 @@ describe('CommitManager', () => {
     expect(sentOffsets(third)).toEqual([[0, 6n]])
     third?.answer()
     await expect(again).resolves.toEqual([at(6n)])
+
+    // A request that failed as a whole may have been written: the offset confirmed before it is in doubt.
+    const rewind = commits.commit([at(2n)], 'sync')
+    ;(await coordinator.requests(4))[3]?.fail(new Error('request timed out'))
+    await expect(rewind).rejects.toThrow('request timed out')
+    const forward = commits.commit([at(6n)], 'async')
+    const [, , , , fifth] = await coordinator.requests(5)
+    expect(sentOffsets(fifth)).toEqual([[0, 6n]])
+    fifth?.answer()
+    await expect(forward).resolves.toEqual([at(6n)])
 
     // A simple consumer's offsets expire unless committed again, so it rewrites them even when unchanged.
     const simple = fakeCoordinator()

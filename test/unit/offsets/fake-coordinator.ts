@@ -11,10 +11,14 @@ import type {
   OffsetCommitResponse,
 } from '../../../src/protocol/messages/offset-commit.ts'
 
-/** One OffsetCommit the fake coordinator received; `answer` settles it with per-partition error codes. */
+/**
+ * One OffsetCommit the fake coordinator received; `answer` settles it with per-partition error codes, `fail`
+ * with an error for the whole request (a timeout or a dropped connection: its outcome is unknown).
+ */
 export interface Received {
   request: OffsetCommitRequest
   answer(codes?: Record<string, number>): void
+  fail(error: Error): void
 }
 
 /**
@@ -27,9 +31,10 @@ export function fakeCoordinator() {
   const connection = {
     address: 'fake:9092',
     request(_api: unknown, request: OffsetCommitRequest): Promise<OffsetCommitResponse> {
-      return new Promise((resolve) => {
+      return new Promise((resolve, reject) => {
         received.push({
           request,
+          fail: reject,
           answer(codes = {}) {
             resolve({
               throttleTimeMs: 0,
