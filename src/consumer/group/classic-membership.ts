@@ -545,7 +545,17 @@ export class ClassicMembership extends MembershipBase {
     setImmediate(() => {
       if (this.closing || this.failure !== undefined) return
       const silentMs = performance.now() - this.lastCoordinatorAnswer
-      if (silentMs < this.options.sessionTimeoutMs) return
+      if (silentMs < this.options.sessionTimeoutMs) {
+        // A timer counts from the event loop's cached time, which can lag the answer's own timestamp by the
+        // work done earlier in the same loop turn: it may fire a little before the session is up. Look again
+        // then, or the clock would stop until the next answer, which a silent coordinator never sends.
+        this.sessionTimer = setTimeout(
+          () => this.checkSession(),
+          Math.ceil(this.options.sessionTimeoutMs - silentMs) + 1,
+        )
+        this.sessionTimer.unref()
+        return
+      }
       if (this.owned.length === 0 || this.lostPending || this.sessionLoss !== undefined) return
       if (this.coordinatorDown) {
         // The coordinator died rather than fell silent (a leader failover, a broker restart): as in the Java
