@@ -529,7 +529,11 @@ export class ClassicMembership extends MembershipBase {
     this.coordinatorDown = false
     clearTimeout(this.sessionTimer)
     if (this.closing) return
-    this.sessionTimer = setTimeout(() => this.checkSession(), this.options.sessionTimeoutMs)
+    this.checkSessionIn(this.options.sessionTimeoutMs)
+  }
+
+  private checkSessionIn(delayMs: number): void {
+    this.sessionTimer = setTimeout(() => this.checkSession(), delayMs)
     // The clock watches the member; it is no reason on its own for the process to stay up.
     this.sessionTimer.unref()
   }
@@ -549,19 +553,14 @@ export class ClassicMembership extends MembershipBase {
         // A timer counts from the event loop's cached time, which can lag the answer's own timestamp by the
         // work done earlier in the same loop turn: it may fire a little before the session is up. Look again
         // then, or the clock would stop until the next answer, which a silent coordinator never sends.
-        this.sessionTimer = setTimeout(
-          () => this.checkSession(),
-          Math.ceil(this.options.sessionTimeoutMs - silentMs) + 1,
-        )
-        this.sessionTimer.unref()
+        this.checkSessionIn(Math.ceil(this.options.sessionTimeoutMs - silentMs) + 1)
         return
       }
       if (this.owned.length === 0 || this.lostPending || this.sessionLoss !== undefined) return
       if (this.coordinatorDown) {
         // The coordinator died rather than fell silent (a leader failover, a broker restart): as in the Java
         // client, the partitions stay until a coordinator answers, with this member's session or without it.
-        this.sessionTimer = setTimeout(() => this.checkSession(), this.options.heartbeatIntervalMs)
-        this.sessionTimer.unref()
+        this.checkSessionIn(this.options.heartbeatIntervalMs)
         return
       }
       this.logger.warn(
