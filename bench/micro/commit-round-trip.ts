@@ -26,11 +26,14 @@ import { Cluster } from '../../src/cluster/cluster.ts'
 import { Consumer } from '../../src/consumer/consumer.ts'
 import { Connection } from '../../src/network/connection.ts'
 import { encodeClientId, writeRequestHeader } from '../../src/network/headers.ts'
+import type { BrokerEndpoint } from '../../src/network/socket-factory.ts'
 import { requestHeaderVersion } from '../../src/protocol/api.ts'
+import { errorForCode } from '../../src/protocol/errors/broker-error.ts'
 import { OffsetCommit, type OffsetCommitRequest } from '../../src/protocol/messages/offset-commit.ts'
 import { Writer } from '../../src/protocol/primitives/writer.ts'
 import { versionCaps } from '../../src/protocol/version-caps.ts'
 import { kafkaBootstrap, uniqueName } from '../../src/testing/kafka-bootstrap.ts'
+import { spread } from '../lib/stats.ts'
 
 const ZERO_TOPIC_ID = '00000000-0000-0000-0000-000000000000'
 
@@ -56,8 +59,8 @@ function commitRequest(groupId: string, topic: string, offset: bigint): OffsetCo
   }
 }
 
-async function overWire(host: string, port: number, groupId: string, topic: string, commits: number) {
-  const socket = net.connect({ host, port, noDelay: true })
+async function overWire(coordinator: BrokerEndpoint, groupId: string, topic: string, commits: number) {
+  const socket = net.connect({ ...coordinator, noDelay: true })
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
   const clientId = encodeClientId('micro-commit')
   let answered: (() => void) | undefined
@@ -100,8 +103,8 @@ async function overWire(host: string, port: number, groupId: string, topic: stri
   return elapsed
 }
 
-async function overConnection(host: string, port: number, groupId: string, topic: string, commits: number) {
-  const connection = new Connection({ host, port, clientId: 'micro-commit' })
+async function overConnection(coordinator: BrokerEndpoint, groupId: string, topic: string, commits: number) {
+  const connection = new Connection({ ...coordinator, clientId: 'micro-commit' })
   await connection.connect()
   const started = performance.now()
   for (let i = 0; i < commits; i++) {
@@ -130,22 +133,28 @@ async function overConsumer(bootstrap: string, groupId: string, topic: string, c
   return elapsed
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[sorted.length >> 1]!
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'))
   const busyNeighbour = process.argv.includes('--busy-neighbour')
   const commits = Number(args[0] ?? 5000)
   const rounds = Number(args[1] ?? 3)
   const bootstrap = kafkaBootstrap()
-  const [host, port] = bootstrap.split(',')[0]!.split(':') as [string, string]
   const cluster = Cluster.create({ bootstrap, clientId: 'micro-commit' })
   const topic = uniqueName('micro-commit')
   await new Admin(cluster).createTopics([{ topic, partitions: 1 }])
-  await cluster.close()
+  // The bare socket and the Connection talk to the group's coordinator directly: find it with one untimed
+  // commit, which the cluster's retries carry past a coordinator still loading (as on a fresh broker).
+  const coordinatorOf = (groupId: string): Promise<BrokerEndpoint> =>
+    cluster.withCoordinator('group', groupId, async (connection) => {
+      const response = await connection.request(OffsetCommit, commitRequest(groupId, topic, 0n), {
+        maxVersion: VERSION,
+      })
+      const error = errorForCode(response.topics[0]?.partitions[0]?.errorCode ?? 0, {
+        broker: connection.address,
+      })
+      if (error !== null) throw error
+      return { host: connection.host, port: connection.port }
+    })
 
   const neighbour = busyNeighbour
     ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })
@@ -160,8 +169,13 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       // Each way commits to a group of its own, so none writes on top of another's offsets.
       const group = (way: string) => `${topic}-${way}-${round}`
-      const wire = await overWire(host, Number(port), group('wire'), topic, commits)
-      const connection = await overConnection(host, Number(port), group('connection'), topic, commits)
+      const wire = await overWire(await coordinatorOf(group('wire')), group('wire'), topic, commits)
+      const connection = await overConnection(
+        await coordinatorOf(group('connection')),
+        group('connection'),
+        topic,
+        commits,
+      )
       const consumer = await overConsumer(bootstrap, group('consumer'), topic, commits)
       rates.wire.push((commits / wire) * 1000)
       rates.connection.push((commits / connection) * 1000)
@@ -169,13 +183,14 @@ async function main(): Promise<void> {
     }
   } finally {
     neighbour?.kill()
+    await cluster.close()
   }
-  const wire = median(rates.wire)
+  const wire = spread(rates.wire).median
   console.log(
     `${commits} commits × ${rounds} rounds${busyNeighbour ? ', busy neighbour' : ''} (median commits/s):`,
   )
   for (const [way, values] of Object.entries(rates)) {
-    const rate = median(values)
+    const rate = spread(values).median
     const perCommitUs = 1e6 / rate
     console.log(
       `  ${way.padEnd(10)} ${Math.round(rate).toLocaleString('en-US').padStart(7)}/s  ${perCommitUs.toFixed(0)} µs each` +
