@@ -4,20 +4,49 @@
  *
  * Every message encoder writes into one Writer, so the buffer grows by doubling and is copied out once
  * at the end ({@link Writer.toBuffer}) rather than concatenating many small Buffers.
+ *
+ * A writer made with `shareBytesFrom` does not copy byte ranges of at least that size: it keeps a reference
+ * and hands the frame out as {@link Writer.segments}, which a socket writes with one gathered write. A Produce
+ * request is almost all record batches the producer has already built; copying each into the request frame
+ * cost about 9 % of the producer's main thread on 1 KiB records (and allocated a frame as large as the
+ * batches), for bytes the socket copies into the kernel anyway. The shared ranges must not change until the
+ * frame is written; sealed record batches are only rewritten for a retry, after their earlier send ended.
  */
 
 const textEncoder = new TextEncoder()
 
+/** A byte range kept by reference, and where in the writer's own bytes it goes. */
+interface SharedBytes {
+  /** Offset in the writer's own buffer before which the range goes. */
+  at: number
+  bytes: Uint8Array
+}
+
 export class Writer {
   private buffer: Buffer
+  /** Bytes written into {@link buffer}; shared ranges are not counted here. */
   private position = 0
+  private readonly shareBytesFrom: number
+  private shared: SharedBytes[] | null = null
+  private sharedLength = 0
 
-  constructor(initialCapacity = 256) {
+  /**
+   * @param initialCapacity bytes allocated up front (the buffer doubles when full)
+   * @param shareBytesFrom raw byte ranges this long or longer are referenced instead of copied; the frame
+   *   must then be read with {@link segments}
+   */
+  constructor(initialCapacity = 256, shareBytesFrom = Number.POSITIVE_INFINITY) {
     this.buffer = Buffer.allocUnsafe(initialCapacity)
+    this.shareBytesFrom = shareBytesFrom
   }
 
-  /** Number of bytes written so far. */
+  /** Number of bytes written so far, shared ranges included. */
   get length(): number {
+    return this.position + this.sharedLength
+  }
+
+  /** Bytes held in the writer's own buffer (what a buffer for the same frame would need, less shared ranges). */
+  get ownLength(): number {
     return this.position
   }
 
@@ -126,6 +155,12 @@ export class Writer {
 
   /** Raw bytes with no length prefix. */
   raw(bytes: Uint8Array): this {
+    if (bytes.length >= this.shareBytesFrom) {
+      this.shared ??= []
+      this.shared.push({ at: this.position, bytes })
+      this.sharedLength += bytes.length
+      return this
+    }
     this.ensure(bytes.length)
     this.buffer.set(bytes, this.position)
     this.position += bytes.length
@@ -172,7 +207,10 @@ export class Writer {
     return at
   }
 
-  /** Writes an int32 at a position reserved with {@link reserveInt32}. */
+  /**
+   * Writes an int32 at a position reserved with {@link reserveInt32}. (With shared ranges, `length` is not
+   * such a position: only what reserveInt32 returned is.)
+   */
   patchInt32(at: number, value: number): void {
     this.buffer.writeInt32BE(value, at)
   }
@@ -184,11 +222,30 @@ export class Writer {
 
   /** A view of bytes already written, without copying. Valid until the next write. */
   view(start = 0, end = this.position): Buffer {
+    if (this.shared !== null) throw new Error('a writer holding shared byte ranges is read with segments()')
     return this.buffer.subarray(start, end)
+  }
+
+  /**
+   * Everything written, in order, as views of the writer's own buffer and the shared ranges themselves: no
+   * copy. Valid until the next write.
+   */
+  segments(): Uint8Array[] {
+    if (this.shared === null) return [this.buffer.subarray(0, this.position)]
+    const segments: Uint8Array[] = []
+    let from = 0
+    for (const { at, bytes } of this.shared) {
+      if (at > from) segments.push(this.buffer.subarray(from, at))
+      segments.push(bytes)
+      from = at
+    }
+    if (this.position > from) segments.push(this.buffer.subarray(from, this.position))
+    return segments
   }
 
   /** A copy of everything written. */
   toBuffer(): Buffer {
+    if (this.shared !== null) return Buffer.concat(this.segments(), this.length)
     return Buffer.from(this.buffer.subarray(0, this.position))
   }
 }
