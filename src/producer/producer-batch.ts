@@ -56,13 +56,15 @@ export class ProducerBatch {
     createdAt: number,
     ordinal: number,
     splitPath: readonly number[] = [],
+    /** Bytes the batch's buffer starts with (it grows up to `targetBytes` as records arrive). */
+    initialBytes?: number,
   ) {
     this.topic = topic
     this.partition = partition
     this.createdAt = createdAt
     this.ordinal = ordinal
     this.splitPath = splitPath
-    this.builder = new RecordBatchBuilder(targetBytes)
+    this.builder = new RecordBatchBuilder(targetBytes, initialBytes)
   }
 
   /** True when this batch must be written before `other` (same partition): creation order, then split order. */

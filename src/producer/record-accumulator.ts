@@ -31,6 +31,13 @@ export class PartitionQueue {
    * come back, so the retried batch goes out before anything newer.
    */
   awaitingInFlight = false
+  /**
+   * How large this partition's last batch grew before it closed. The next batch starts with about that much
+   * room: a batch buffer that starts small and doubles copies, over its growth, as many bytes as it ends up
+   * holding, which measured 15 % of the producer's main thread on 1 KiB records into 256 KiB batches. A quiet
+   * partition's batches stay small, so their buffers do too.
+   */
+  lastBatchBytes = 0
 
   constructor(topic: string, partition: number) {
     this.topic = topic
@@ -117,7 +124,15 @@ export class RecordAccumulator {
       readyBatch = batch
     }
     if (batch === undefined || batch.closed) {
-      batch = new ProducerBatch(topic, partition, this.options.batchBytes, now, this.nextOrdinal++)
+      batch = new ProducerBatch(
+        topic,
+        partition,
+        this.options.batchBytes,
+        now,
+        this.nextOrdinal++,
+        [],
+        initialBatchBytes(queue.lastBatchBytes, this.options.batchBytes),
+      )
       batches.push(batch)
       this.incomplete.add(batch)
       if (this.options.lingerMs === 0 || this.flushing > 0) readyBatch ??= batch
@@ -225,6 +240,7 @@ export class RecordAccumulator {
 
   private closeBatch(batch: ProducerBatch): void {
     batch.closed = true
+    this.queue(batch.topic, batch.partition).lastBatchBytes = batch.sizeBytes
     this.options.onBatchClosed?.(batch.topic, batch.partition)
   }
 
@@ -239,4 +255,16 @@ export class RecordAccumulator {
     }
     this.flushWaiters = remaining
   }
+}
+
+/** Smallest buffer a batch starts with. */
+const MIN_INITIAL_BATCH_BYTES = 1024
+
+/**
+ * The buffer a new batch starts with, from the size the partition's last batch reached: a quarter more, so a
+ * batch slightly larger than the last does not grow (copying everything) just before it is full; at most the
+ * batch target, past which a batch closes anyway.
+ */
+export function initialBatchBytes(lastBatchBytes: number, targetBytes: number): number {
+  return Math.min(targetBytes, Math.max(MIN_INITIAL_BATCH_BYTES, lastBatchBytes + (lastBatchBytes >>> 2)))
 }

@@ -146,6 +146,11 @@ export class RecordBatchBuilder {
     return this.count
   }
 
+  /** Bytes allocated for the batch so far (at least {@link sizeBytes}; the buffer grows by doubling). */
+  get capacityBytes(): number {
+    return this.buffer.length
+  }
+
   /** Bytes the batch takes on the wire if sent uncompressed now. */
   get sizeBytes(): number {
     return this.position

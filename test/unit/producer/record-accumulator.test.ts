@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DeliverySink } from '../../../src/producer/delivery.ts'
-import { RecordAccumulator } from '../../../src/producer/record-accumulator.ts'
+import { initialBatchBytes, RecordAccumulator } from '../../../src/producer/record-accumulator.ts'
 import { estimateRecordBytes } from '../../../src/protocol/records/batch-builder.ts'
 
 const sink: DeliverySink = { delivered() {}, failed() {} }
@@ -35,6 +35,34 @@ describe('RecordAccumulator', () => {
     expect(queue.batches[0]!.sizeBytes).toBeLessThanOrEqual(1000)
     expect(closed).toEqual(['t:0'])
     expect(accumulator.isReady(queue, 0)).toBe(true)
+  })
+
+  it("starts a partition's next batch with room for about what its last batch held", () => {
+    const accumulator = new RecordAccumulator({ batchBytes: 64 * 1024, lingerMs: 10 })
+    const { record: r, size } = record(1000)
+    const queue = accumulator.queue('t', 0)
+    const quiet = accumulator.queue('t', 1)
+    let index = 0
+    accumulator.append('t', 1, r, size, sink, index++, 0)
+    // The first batch knows nothing yet and starts small.
+    expect(queue.lastBatchBytes).toBe(0)
+    while (queue.batches.length < 2) accumulator.append('t', 0, r, size, sink, index++, 0)
+    const full = queue.batches[0]!
+    const next = queue.batches[1]!
+    expect(full.builder.capacityBytes).toBeGreaterThanOrEqual(full.sizeBytes)
+    expect(queue.lastBatchBytes).toBe(full.sizeBytes)
+    expect(full.sizeBytes).toBeGreaterThan(60 * 1024)
+    // A full batch before it: the next one starts at the target and never grows.
+    expect(next.builder.capacityBytes).toBe(64 * 1024)
+    // The partition that got one record keeps its small buffer.
+    expect(quiet.batches[0]!.builder.capacityBytes).toBeLessThanOrEqual(2048)
+  })
+
+  it('sizes a first batch buffer from the last batch, a quarter over, within 1 KiB and the target', () => {
+    expect(initialBatchBytes(0, 16_384)).toBe(1024)
+    expect(initialBatchBytes(4000, 16_384)).toBe(5000)
+    expect(initialBatchBytes(16_000, 16_384)).toBe(16_384)
+    expect(initialBatchBytes(100, 512)).toBe(512)
   })
 
   it('makes an open batch ready after lingerMs, and at once while flushing', async () => {
