@@ -13,6 +13,18 @@ import {
 import type { DeliverySink } from './delivery.ts'
 import { incrementSequence } from './sequence-number.ts'
 
+/**
+ * Records of a batch whose deliveries go to the same sink under consecutive indexes and that carry the same
+ * timestamp, kept as one entry: a `sendBatch` call's records for a partition are usually one run, so the
+ * batch keeps one entry per call instead of three array slots per record.
+ */
+interface DeliveryRun {
+  readonly sink: DeliverySink
+  readonly firstIndex: number
+  readonly timestamp: number
+  count: number
+}
+
 export class ProducerBatch {
   readonly topic: string
   readonly partition: number
@@ -44,9 +56,8 @@ export class ProducerBatch {
   /** The node the batch was last sent to, while in flight. */
   inFlightTo = -1
 
-  private readonly sinks: DeliverySink[] = []
-  private readonly indexes: number[] = []
-  private readonly timestamps: number[] = []
+  /** Whom to tell about each record, in record order. */
+  private readonly runs: DeliveryRun[] = []
   private completed = false
 
   constructor(
@@ -95,9 +106,18 @@ export class ProducerBatch {
   append(record: EncodableRecord, recordBytes: number, sink: DeliverySink, index: number): void {
     this.builder.append(record)
     this.reservedBytes += recordBytes
-    this.sinks.push(sink)
-    this.indexes.push(index)
-    this.timestamps.push(record.timestamp)
+    const runs = this.runs
+    const last = runs[runs.length - 1]
+    if (
+      last !== undefined &&
+      last.sink === sink &&
+      last.firstIndex + last.count === index &&
+      last.timestamp === record.timestamp
+    ) {
+      last.count++
+    } else {
+      runs.push({ sink, firstIndex: index, timestamp: record.timestamp, count: 1 })
+    }
   }
 
   /**
@@ -107,14 +127,16 @@ export class ProducerBatch {
   succeed(baseOffset: bigint, logAppendTime: number): void {
     if (this.completed) return
     this.completed = true
-    const { topic, partition, sinks, indexes, timestamps } = this
+    const { topic, partition } = this
     // One bigint per record (the running offset) rather than two (BigInt(i) and the sum).
     const known = baseOffset >= 0n
     let offset = known ? baseOffset : -1n
-    for (let i = 0; i < sinks.length; i++) {
-      const timestamp = logAppendTime >= 0 ? logAppendTime : timestamps[i]!
-      sinks[i]!.delivered(indexes[i]!, topic, partition, offset, timestamp)
-      if (known) offset++
+    for (const { sink, firstIndex, timestamp: createTime, count } of this.runs) {
+      const timestamp = logAppendTime >= 0 ? logAppendTime : createTime
+      for (let index = firstIndex; index < firstIndex + count; index++) {
+        sink.delivered(index, topic, partition, offset, timestamp)
+        if (known) offset++
+      }
     }
     this.builder.release()
   }
@@ -134,8 +156,16 @@ export class ProducerBatch {
     const records = this.builder.records()
     const parts: ProducerBatch[] = []
     let part: ProducerBatch | undefined
+    let run = 0
+    let inRun = 0
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!
+      const { sink, firstIndex, count } = this.runs[run]!
+      const index = firstIndex + inRun
+      if (++inRun === count) {
+        run++
+        inRun = 0
+      }
       const recordBytes = estimateRecordBytes(record)
       if (part === undefined || !part.builder.hasRoomFor(recordBytes)) {
         part = new ProducerBatch(this.topic, this.partition, targetBytes, this.createdAt, this.ordinal, [
@@ -145,7 +175,7 @@ export class ProducerBatch {
         part.closed = true
         parts.push(part)
       }
-      part.append(record, recordBytes, this.sinks[i]!, this.indexes[i]!)
+      part.append(record, recordBytes, sink, index)
     }
     let sequence = this.baseSequence
     for (const split of parts) {
@@ -170,8 +200,9 @@ export class ProducerBatch {
   fail(error: Error): void {
     if (this.completed) return
     this.completed = true
-    const { sinks, indexes } = this
-    for (let i = 0; i < sinks.length; i++) sinks[i]!.failed(indexes[i]!, error)
+    for (const { sink, firstIndex, count } of this.runs) {
+      for (let index = firstIndex; index < firstIndex + count; index++) sink.failed(index, error)
+    }
     this.builder.release()
   }
 }
