@@ -116,7 +116,6 @@ export function buildCases(options: CaseOptions): BenchCase[] {
         `consume ${messages} × 100 B of the consume-100B backlog, ${commitLabels[commit]}`,
       )
     }),
-    // The same backlog read by one member of a fresh share group, each record accepted (KIP-932).
     // The first records of the same backlog, read by one member of a fresh share group that accepts each
     // record (KIP-932). Share consumers are an order of magnitude slower than group consumers (the broker
     // tracks every record), so the case reads at most SHARE_MESSAGES.
