@@ -97,6 +97,22 @@ describe('CompletedFetch and FetchCollector', () => {
     expect(messages.map((m) => m.value!.toString())).toEqual(['v0', 'v1', 'v4', 'v6', 'v7', 'v8', 'v9'])
   })
 
+  it('gives exact offsets past 2^53, as they are below it', async () => {
+    const far = 2n ** 60n + 5n
+    const farBatch = async (baseOffset: bigint, count: number) =>
+      (
+        await decodeRecordBatches(
+          encodeUncompressedRecordBatch({
+            baseOffset,
+            records: Array.from({ length: count }, () => ({ key: null, value: null, timestamp: 0n })),
+          }),
+        )
+      ).batches[0]!
+    const { collector, add } = setup(far)
+    add([await farBatch(far, 3), await farBatch(far + 3n, 2)], far)
+    expect(offsets(collector.collect(100))).toEqual([far, far + 1n, far + 2n, far + 3n, far + 4n])
+  })
+
   it('skips the records of the first batch that precede the fetch offset', async () => {
     const { collector, add, state } = setup(7n)
     add([await batch(5n, 5), await batch(10n, 2)], 7n)

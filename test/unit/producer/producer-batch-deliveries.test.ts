@@ -65,6 +65,14 @@ describe('ProducerBatch deliveries', () => {
     expect(reports).toEqual(appended.map((r, i) => ({ ...r, offset: 1000n + BigInt(i) })))
   })
 
+  it('gives exact offsets past 2^53, where they are no longer computed through numbers', () => {
+    const reports: Report[] = []
+    const { batch, appended } = mixedBatch(reports)
+    const far = 2n ** 60n + 5n
+    batch.succeed(far, -1)
+    expect(reports).toEqual(appended.map((r, i) => ({ ...r, offset: far + BigInt(i) })))
+  })
+
   it('gives every record the log append time when the topic uses it, and -1 offsets when unknown', () => {
     const reports: Report[] = []
     const { batch, appended } = mixedBatch(reports)
