@@ -49,7 +49,12 @@ import { type Deferred, deferred } from './deferred.ts'
 import { Fifo } from './fifo.ts'
 import { DEFAULT_MAX_FRAME_BYTES, FrameReader } from './frame-reader.ts'
 import { encodeClientId, readResponseHeader, writeRequestHeader } from './headers.ts'
-import { type BrokerEndpoint, plaintextSocketFactory, type SocketFactory } from './socket-factory.ts'
+import {
+  type BrokerEndpoint,
+  plaintextSocketFactory,
+  type SocketFactory,
+  type SocketReadTarget,
+} from './socket-factory.ts'
 import { BrokerThrottle, type ThrottleMetrics, throttleTimeOf } from './throttle.ts'
 import { tlsAuthenticationFailure } from './tls-socket-factory.ts'
 
@@ -347,6 +352,7 @@ export class Connection {
       socket = await this.socketFactory(
         { host: this.host, port: this.port } satisfies BrokerEndpoint,
         abort.signal,
+        this.socketReads,
       )
     } catch (error) {
       const failure =
@@ -447,20 +453,30 @@ export class Connection {
     )
   }
 
+  /** For socket factories that read into our buffers: reads go where the frame reader wants them. */
+  private readonly socketReads: SocketReadTarget = {
+    buffer: () => this.frameReader.readTarget(),
+    filled: (bytes, buffer) => this.received(() => this.frameReader.filled(bytes, buffer)),
+  }
+
+  /** Runs the frame reader on bytes that arrived; a malformed stream closes the connection. */
+  private received(read: () => void): void {
+    try {
+      read()
+    } catch (error) {
+      this.destroy(
+        new ConnectionError(`connection to ${this.address} received bad data: ${describeError(error)}`, {
+          broker: this.address,
+          cause: error,
+        }),
+      )
+    }
+  }
+
   private attach(socket: Socket): void {
     this.socket = socket
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.frameReader.push(chunk)
-      } catch (error) {
-        this.destroy(
-          new ConnectionError(`connection to ${this.address} received bad data: ${describeError(error)}`, {
-            broker: this.address,
-            cause: error,
-          }),
-        )
-      }
-    })
+    // Factories that do not take `socketReads` deliver what they read as 'data'.
+    socket.on('data', (chunk: Buffer) => this.received(() => this.frameReader.push(chunk)))
     socket.on('error', (error) => {
       // A TLS alert after the handshake (a broker refusing our client certificate) is not worth retrying.
       const refused = tlsAuthenticationFailure(error, this.address)

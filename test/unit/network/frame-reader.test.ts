@@ -101,3 +101,71 @@ describe('FrameReader', () => {
     expect(frames).toEqual(['fresh'])
   })
 })
+
+describe('FrameReader reading into its own buffers (socket onread)', () => {
+  /** A frame of `size` bytes whose content depends on `seed`. */
+  function sizedFrame(size: number, seed: number): Buffer {
+    const out = Buffer.allocUnsafe(4 + size)
+    out.writeInt32BE(size, 0)
+    for (let i = 0; i < size; i++) out[4 + i] = (i * 7 + seed) & 0xff
+    return out
+  }
+
+  /**
+   * Feeds `stream` the way Node's onread does: each read fills the start of the buffer readTarget()
+   * returned, with at most `readSizes()` bytes and never more than the buffer holds.
+   */
+  function readThrough(reader: FrameReader, stream: Buffer, readSizes: () => number): Uint8Array[] {
+    const targets: Uint8Array[] = []
+    let at = 0
+    while (at < stream.length) {
+      const target = reader.readTarget()
+      targets.push(target)
+      const bytes = Math.min(target.length, stream.length - at, readSizes())
+      stream.copy(target, 0, at, at + bytes)
+      at += bytes
+      reader.filled(bytes, target)
+    }
+    return targets
+  }
+
+  it('gives the same frames as push() for small and large frames and any read sizes', () => {
+    const sizes = [0, 5, 70_000, 12, 300_000, 40_000, 1, 33_000]
+    const stream = Buffer.concat(sizes.map((size, i) => sizedFrame(size, i)))
+    for (const maxRead of [1, 3, 1000, 65_536, 1_000_000]) {
+      let turn = 0
+      const frames: Buffer[] = []
+      const reader = new FrameReader((f) => frames.push(f))
+      readThrough(reader, stream, () => Math.max(1, Math.floor((maxRead * ((turn++ % 5) + 1)) / 5)))
+      expect(frames.map((f) => f.length)).toEqual(sizes)
+      frames.forEach((f, i) => expect(f).toEqual(sizedFrame(sizes[i]!, i).subarray(4)))
+      expect(reader.bufferedBytes).toBe(0)
+    }
+  })
+
+  it('reads the rest of a large frame straight into the frame, and copies frames out of the scratch buffer', () => {
+    const frames: Buffer[] = []
+    const reader = new FrameReader((f) => frames.push(f))
+    const stream = Buffer.concat([sizedFrame(10, 1), sizedFrame(500_000, 2), sizedFrame(20, 3)])
+    const targets = readThrough(reader, stream, () => 65_536)
+    const [small, large, last] = frames as [Buffer, Buffer, Buffer]
+    // Reads that went into the large frame are views of its own memory.
+    const direct = targets.filter((t) => t.buffer === large.buffer)
+    expect(direct.length).toBeGreaterThan(0)
+    expect(direct.reduce((sum, t) => sum + t.length, 0)).toBeGreaterThan(400_000)
+    // The scratch buffer is reused: what was copied out of it must not change when it is overwritten.
+    const scratch = reader.readTarget()
+    expect(small.buffer).not.toBe(scratch.buffer)
+    expect(last.buffer).not.toBe(scratch.buffer)
+    scratch.fill(0xee)
+    expect(small).toEqual(sizedFrame(10, 1).subarray(4))
+    expect(last).toEqual(sizedFrame(20, 3).subarray(4))
+  })
+
+  it('rejects an oversized size prefix arriving in the scratch buffer before allocating', () => {
+    const reader = new FrameReader(() => {}, 1024)
+    const target = reader.readTarget()
+    Buffer.from([0x7f, 0xff, 0xff, 0xff]).copy(target)
+    expect(() => reader.filled(4, target)).toThrow(ProtocolDecodeError)
+  })
+})
