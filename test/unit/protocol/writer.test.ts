@@ -1,6 +1,7 @@
 /**
- * A writer that references long byte ranges instead of copying them (how Connection frames Produce requests)
- * must produce the same bytes as one that copies everything.
+ * The Writer's shortcuts must not change the bytes: a writer that references long byte ranges instead of
+ * copying them (how Connection frames Produce requests) writes what one that copies everything writes, and
+ * ASCII strings copied character by character are their UTF-8 encoding.
  */
 
 import { describe, expect, it } from 'vitest'
@@ -86,6 +87,33 @@ describe('Writer with shared byte ranges', () => {
       expect(segments).toContain(batches[1])
       expect(segments).not.toContain(batches[2])
       expect(Buffer.concat(segments)).toEqual(copying.toBuffer())
+    }
+  })
+})
+
+describe('Writer strings', () => {
+  const samples = [
+    '',
+    'orders',
+    'ünïcödé',
+    'emoji 🐛 in a name',
+    'a'.repeat(256),
+    'b'.repeat(257),
+    `${'c'.repeat(255)}é`,
+  ]
+
+  it('writes every string as its UTF-8 bytes, ASCII or not, short or long', () => {
+    for (const value of samples) {
+      const utf8 = Buffer.from(value, 'utf8')
+      const classic = new Writer(4).string(value).toBuffer()
+      expect(classic.readInt16BE(0)).toBe(utf8.length)
+      expect(classic.subarray(2)).toEqual(utf8)
+      const compact = new Writer(4).compactString(value).toBuffer()
+      const reference = new Writer(4)
+        .unsignedVarint(utf8.length + 1)
+        .raw(utf8)
+        .toBuffer()
+      expect(compact).toEqual(reference)
     }
   })
 })
