@@ -138,7 +138,7 @@ describe('FrameReader reading into its own buffers (socket onread)', () => {
       const reader = new FrameReader((f) => frames.push(f))
       readThrough(reader, stream, () => Math.max(1, Math.floor((maxRead * ((turn++ % 5) + 1)) / 5)))
       expect(frames.map((f) => f.length)).toEqual(sizes)
-      frames.forEach((f, i) => expect(f).toEqual(sizedFrame(sizes[i]!, i).subarray(4)))
+      for (const [i, f] of frames.entries()) expect(f).toEqual(sizedFrame(sizes[i]!, i).subarray(4))
       expect(reader.bufferedBytes).toBe(0)
     }
   })
