@@ -1,6 +1,7 @@
 /**
  * A TCP proxy between a client and the brokers that understands Kafka framing well enough to lose chosen
- * frames: it forwards every request, and swallows the response to the requests a rule picks (by API key).
+ * frames: it forwards every request (showing each to {@link FrameProxy.onRequest}), and swallows the
+ * response to the requests a rule picks (by API key).
  * The broker has then acted on the request while the client never hears of it: the indefinite outcome a
  * real network partition produces, made deterministic for tests.
  *
@@ -25,6 +26,11 @@ export class FrameProxy {
   private readonly rules: DropRule[] = []
   /** API keys of the requests whose responses were dropped, in order. */
   readonly dropped: number[] = []
+  /**
+   * Sees every request frame (size prefix included) before it goes on to the broker: what a test needs to
+   * check what the client actually sent.
+   */
+  onRequest: ((frame: Buffer) => void) | undefined = undefined
 
   /** A socket factory routing the client's connections through this proxy. */
   readonly socketFactory: SocketFactory = this.listeners.socketFactory
@@ -57,6 +63,7 @@ export class FrameProxy {
     client.on(
       'data',
       frames((frame) => {
+        this.onRequest?.(frame)
         const rule = this.rules.find((r) => r.remaining > 0 && r.apiKey === frame.readInt16BE(4))
         if (rule !== undefined) {
           rule.remaining--
